@@ -27,7 +27,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's parser must not overwrite a value given before the subcommand.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     group = common.add_argument_group("common options")
     group.add_argument("--home", metavar="DIR", help="home folder (default: $COGLOOP_HOME, else ~/.cogloop)")
     group.add_argument("--config", metavar="FILE", help="TOML configuration (default: HOME/cogloop.toml)")

@@ -110,3 +110,12 @@ def test_cli_usage_error_and_version():
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     proc = subprocess.run(cogloop_cmd("--version"), capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("cogloop ")
+
+
+def test_common_options_before_or_after_subcommand():
+    from ops.cli import build_parser
+    parser = build_parser()
+    before = parser.parse_args(["--home", "/X", "--json", "config"])
+    assert before.home == "/X" and before.json is True
+    after = parser.parse_args(["config", "--home", "/Y", "--json"])
+    assert after.home == "/Y" and after.json is True
