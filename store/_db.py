@@ -8,6 +8,8 @@ names the file, so the CLI never shows a traceback and callers can tell a locked
 from __future__ import annotations
 
 import contextlib
+import resource
+import shutil
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,8 +61,9 @@ def translate(exc: BaseException, path: Path, busy_timeout_s: float = 0.0) -> St
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
         return StoreLocked(f"{path}: database is locked by another writer "
                            f"(gave up after {busy_timeout_s:g}s); try again")
-    if name == "SQLITE_FULL" or "disk is full" in text:
-        return StoreFull(f"{path}: disk full; nothing was written (free space and retry)")
+    if name == "SQLITE_FULL" or "disk is full" in text or (name == "SQLITE_IOERR_WRITE" and _no_room(path)):
+        return StoreFull(f"{path}: disk full (or file-size limit reached); nothing was written "
+                         "(free space and retry)")
     if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
         return StoreIOError(f"{path}: disk I/O error ({name or text}); nothing was written "
                             "(disk full or file-size limit?)")
@@ -72,6 +75,18 @@ def translate(exc: BaseException, path: Path, busy_timeout_s: float = 0.0) -> St
     if name.startswith("SQLITE_READONLY"):
         return StoreError(f"{path}: database is read-only here ({text})")
     return StoreError(f"{path}: {text}")
+
+
+def _no_room(path: Path) -> bool:
+    """Whether a failed write is most likely a full disk or the file-size limit (EFBIG reaches
+    SQLite as a plain write error, ENOSPC as SQLITE_FULL)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY:
+        return True
+    try:
+        return shutil.disk_usage(path.parent).free < (1 << 20)
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
