@@ -7,6 +7,6 @@ A command module exposes `register(subparsers, common)` which adds its parser an
 
 from __future__ import annotations
 
-from ops.commands import config_cmd
+from ops.commands import config_cmd, export_cmd, history_cmd, import_cmd, task_cmd
 
-COMMANDS = [config_cmd]
+COMMANDS = [config_cmd, task_cmd, history_cmd, export_cmd, import_cmd]
