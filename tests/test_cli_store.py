@@ -72,7 +72,7 @@ def test_task_add_from_flags_then_list_show_cancel(capsys, home, files):
 def test_task_add_invalid_is_exit_2_one_line_and_writes_nothing(capsys, home, files):
     rc, out, err = run(capsys, *add_flags(files, difficulty=12), "--entry-point", "not valid", "--home", home)
     assert rc == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("cogloop: task: invalid: ")
+    assert err.count("\n") == 1 and err.startswith("cogloop: task 'Reverse': invalid: ")
     assert "difficulty: expected 1..10, got 12" in err and "entry_point: not a valid Python identifier" in err
     rc, out, err = run(capsys, "task", "add", "--title", "x", "--home", home)
     assert rc == 2 and "prompt: missing (required)" in err and "hidden_tests: missing" in err
@@ -128,7 +128,7 @@ def test_task_add_from_files(capsys, home, tmp_path):
     many.write_text(json.dumps({"tasks": [task(1, id="a1"), task(2, difficulty=0), task(3, id="a3")]}))
     rc, out, err = run(capsys, "task", "add", "--file", many, "--home", home)
     assert rc == 1 and out.split() == ["a1", "a3"]
-    assert err == f"cogloop: {many}: #2: task: invalid: difficulty: expected 1..10, got 0\n"
+    assert err == f"cogloop: {many}: #2: task 'Add #2': invalid: difficulty: expected 1..10, got 0\n"
 
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(task(1, colour="red")))

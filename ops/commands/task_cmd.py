@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def _read(flag: str, path: str) -> str:
 
 def task_from_flags(args: argparse.Namespace) -> dict[str, Any]:
     """The task the flags describe; unset flags are left out so validation names them."""
-    task: dict[str, Any] = {"source": "user"}
+    task: dict[str, Any] = {"source": "user", "id": uuid.uuid4().hex}
     for flag, field in FIELD_FLAGS.items():
         if getattr(args, flag) is not None:
             task[field] = getattr(args, flag)
@@ -107,7 +108,7 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     if not args.file:
         reply = memory_op(ctx, "task.add", {"task": task_from_flags(args)})
     else:
-        tasks = load_task_file(args.file)
+        tasks = with_ids(load_task_file(args.file))
         if len(tasks) > 1:
             return report_many(ctx, memory_op(ctx, "task.add_many", {"tasks": tasks}), str(args.file))
         try:
@@ -119,6 +120,11 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     else:
         ctx.say(reply["id"])
     return 0
+
+
+def with_ids(tasks: list[Any]) -> list[Any]:
+    """Give id-less tasks their id here, so a retried request adds each task once."""
+    return [{"id": uuid.uuid4().hex, **t} if isinstance(t, dict) and "id" not in t else t for t in tasks]
 
 
 def report_many(ctx: Context, reply: dict[str, Any], where: str) -> int:
