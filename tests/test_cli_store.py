@@ -237,9 +237,14 @@ def test_import_reports_conflicts_and_bad_files(capsys, home, tmp_path):
     assert rc == 2 and "task file not found" in err
 
 
-def test_corrupt_database_is_one_line_exit_1_in_a_real_process(home):
+def test_corrupt_database_is_one_line_exit_1(capsys, home, tmp_path):
     (home / "history.db").write_bytes(b"garbage" * 1000)
-    for argv in (["task", "list"], ["history"], ["export"], ["task", "cancel", "x"]):
+    (tmp_path / "t.json").write_text(json.dumps(task(1)))
+    for argv in (["history"], ["export"], ["import", "tasks", tmp_path / "t.json"]):
+        rc, out, err = run(capsys, *argv, "--home", home)
+        assert (rc, out) == (1, "") and err.count("\n") == 1 and "not a valid SQLite database" in err, argv
+    # and from a real process: no traceback, one line, for a read and for a write
+    for argv in (["task", "list"], ["task", "cancel", "x"]):
         proc = subprocess.run(cogloop_cmd(*argv, "--home", str(home)), capture_output=True, text=True, timeout=60)
         assert proc.returncode == 1, proc.stderr
         assert proc.stderr.count("\n") == 1 and "not a valid SQLite database" in proc.stderr

@@ -65,9 +65,10 @@ def test_work_sweeps_expired_leases_and_logs_it(memory):
 
 # --- through a real supervisor and bus -----------------------------------------------------
 
-@pytest.fixture
-def daemon(home):
-    d = Daemon(home, "memory:memory").start()
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    """One supervisor with a real Memory child for the tests below (each uses its own tasks)."""
+    d = Daemon(tmp_path_factory.mktemp("memhome"), "memory:memory").start()
     yield d
     d.stop()
 
@@ -76,7 +77,8 @@ def cli(home, *argv):
     return subprocess.run(cogloop_cmd(*argv, "--home", str(home)), capture_output=True, text=True, timeout=60)
 
 
-def test_cli_writes_go_through_the_daemon(daemon, home, tmp_path):
+def test_cli_writes_go_through_the_daemon(daemon, tmp_path):
+    home = daemon.home
     hidden = tmp_path / "hidden.py"
     hidden.write_text("assert candidate(1) == 2\n")
     add = cli(home, "task", "add", "--title", "Inc", "--prompt", "def inc(x): ...", "--skill", "math",
@@ -99,11 +101,11 @@ def test_cli_writes_go_through_the_daemon(daemon, home, tmp_path):
     assert listed.returncode == 0 and tid in listed.stdout
 
 
-def test_memory_requeues_expired_leases_and_survives_kill_9(daemon, home):
-    tid = daemon.forward("memory", "task.add", {"task": task(1)})["id"]
+def test_memory_requeues_expired_leases_and_survives_kill_9(daemon):
+    tid = daemon.forward("memory", "task.add", {"task": task(1, id="expiring", priority=99)})["id"]
     lease = daemon.forward("memory", "task.lease", {"builder": "builder-9", "ttl_s": 0.3})["lease"]
     assert lease["task"]["id"] == tid
-    wait_for(lambda: daemon.forward("memory", "queue.stats", {})["stats"]["queued"] == 1,
+    wait_for(lambda: daemon.forward("memory", "task.show", {"id": tid})["task"]["status"] == "queued",
              what="the sweep to requeue the task")
     old = daemon.child("memory")["pid"]
     os.kill(old, signal.SIGKILL)

@@ -34,6 +34,7 @@ from typing import Any
 from store import TaskInvalid, TaskNotFound, load_task_file
 
 from ops.commands._store import open_for_read
+from ops.commands._table import table
 from ops.commands._write import memory_op
 from ops.context import Context
 from ops.errors import UsageError
@@ -139,15 +140,6 @@ def report_many(ctx: Context, reply: dict[str, Any], where: str) -> int:
     return 1 if reply["errors"] else 0
 
 
-def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[str]:
-    """Plain fixed-width columns (ids shortened to 12 characters)."""
-    cells = [[("" if r.get(c) is None else str(r[c]))[: 12 if c == "id" else 60] for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    return lines
-
-
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError(f"--limit: expected a positive number, got {args.limit}")
@@ -158,7 +150,7 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
     elif not tasks:
         ctx.say("no tasks")
     else:
-        for line in _table(tasks, LIST_COLUMNS):
+        for line in table(tasks, LIST_COLUMNS):
             ctx.say(line)
     return 0
 
