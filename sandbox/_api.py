@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox import _testsfile
-from sandbox._client import ForkServer, default_server
+from sandbox._client import ForkServer, Pool, default_server
 from sandbox._limits import Limits
 from sandbox._policy import check_command
 from sandbox._result import ISOLATION_KEYS, RunResult, TestReport
@@ -13,19 +13,19 @@ from sandbox._result import ISOLATION_KEYS, RunResult, TestReport
 _REPLY_GRACE_S = 15.0  # beyond the wall clock: the supervisor's own teardown
 
 
-def _send(req: dict[str, Any], limits: Limits, server: ForkServer | None) -> dict[str, Any]:
+def _send(req: dict[str, Any], limits: Limits, server: ForkServer | Pool | None) -> dict[str, Any]:
     req["limits"] = limits.to_dict()
     return (server or default_server()).request(req, timeout=limits.wall_s + _REPLY_GRACE_S)
 
 
-def run_code(code: str, *, stdin: str = "", limits: Limits = Limits(), server: ForkServer | None = None) -> RunResult:
+def run_code(code: str, *, stdin: str = "", limits: Limits = Limits(), server: ForkServer | Pool | None = None) -> RunResult:
     """Run Python source as a program (`__name__ == "__main__"`) in the sandbox."""
     reply = _send({"kind": "code", "code": code, "stdin": stdin}, limits, server)
     return RunResult.from_dict(reply["run"])
 
 
 def run_tests(code: str, tests: str, *, entry_point: str, limits: Limits = Limits(),
-              server: ForkServer | None = None) -> TestReport:
+              server: ForkServer | Pool | None = None) -> TestReport:
     """Run a candidate and then its tests file; verdicts come from the harness's private pipe.
 
     Raises TestsFileError (a ValueError) when the tests file does not parse or holds no test.
@@ -37,7 +37,7 @@ def run_tests(code: str, tests: str, *, entry_point: str, limits: Limits = Limit
 
 
 def run_cmd(cmd: str, *, timeout: float, cwd: str | None = None, limits: Limits = Limits(),
-            server: ForkServer | None = None) -> RunResult:
+            server: ForkServer | Pool | None = None) -> RunResult:
     """Run a shell command under the same jail and limits; raises CommandRefused first.
 
     `cwd` is shown read-only at its own path (the Builder runs tools over its files); without
@@ -49,7 +49,7 @@ def run_cmd(cmd: str, *, timeout: float, cwd: str | None = None, limits: Limits 
     return RunResult.from_dict(reply["run"])
 
 
-def isolation_level(server: ForkServer | None = None) -> dict[str, bool]:
+def isolation_level(server: ForkServer | Pool | None = None) -> dict[str, bool]:
     """Which isolation a run gets on this host: network, filesystem, pid, uid (all or none today)."""
     s = server or default_server()
     s.ensure()

@@ -1,4 +1,4 @@
-"""Per-run cgroup v1 groups (memory, pids): a memory cap for the whole tree, a process cap
+"""cgroup v1 groups (memory, pids) for runs: a memory cap for the whole tree, a process cap
 that holds for root too (RLIMIT_NPROC does not), the peak memory, OOM kills, and a list of
 every process of the run to kill at the end."""
 
@@ -37,56 +37,24 @@ def _read(path: str) -> str:
         return ""
 
 
-class Cgroups:
-    """The fork server's parent groups; `run()` makes one child group per run."""
+class Slot:
+    """The fork server's own groups (memory, pids). The server moves itself in once at start,
+    so every run it forks is born inside them: moving a process between cgroup v1 groups
+    costs an RCU grace period (10-20 ms measured here), which a run must not pay.
+
+    One run at a time per slot (the server serialises its runs); limits are set before each.
+    """
 
     def __init__(self, tag: str) -> None:
-        self.parents: dict[str, str] = {}
+        self.paths: dict[str, str] = {}
         for controller in CONTROLLERS:
             own = _own_path(controller)
             if own is None or not os.path.isdir(own):
                 continue
-            parent = os.path.join(own, tag)
+            path = os.path.join(own, tag)
             try:
-                os.makedirs(parent, exist_ok=True)
-                if controller == "memory" and os.path.exists(parent + "/memory.use_hierarchy"):
-                    try:
-                        _write(parent + "/memory.use_hierarchy", "1")
-                    except OSError:
-                        pass
-            except OSError:
-                continue
-            self.parents[controller] = parent
-
-    @property
-    def available(self) -> set[str]:
-        return set(self.parents)
-
-    def run(self, name: str, *, mem_bytes: int, pids_max: int) -> "RunCgroup":
-        return RunCgroup({c: os.path.join(p, name) for c, p in self.parents.items()}, mem_bytes, pids_max)
-
-    def remove(self) -> None:
-        for parent in self.parents.values():
-            try:
-                os.rmdir(parent)
-            except OSError:
-                pass
-
-
-class RunCgroup:
-    """One run's groups. Creation failures leave that controller out (the caller reports it)."""
-
-    def __init__(self, paths: dict[str, str], mem_bytes: int, pids_max: int) -> None:
-        self.paths: dict[str, str] = {}
-        for controller, path in paths.items():
-            try:
-                os.mkdir(path)
-                if controller == "memory":
-                    _write(path + "/memory.limit_in_bytes", str(mem_bytes))
-                    if os.path.exists(path + "/memory.memsw.limit_in_bytes"):
-                        _write(path + "/memory.memsw.limit_in_bytes", str(mem_bytes))
-                else:
-                    _write(path + "/pids.max", str(pids_max))
+                os.makedirs(path, exist_ok=True)
+                _write(path + "/cgroup.procs", str(os.getpid()))
             except OSError:
                 try:
                     os.rmdir(path)
@@ -95,68 +63,86 @@ class RunCgroup:
                 continue
             self.paths[controller] = path
 
-    def add(self, pid: int) -> None:
-        for path in self.paths.values():
-            _write(path + "/cgroup.procs", str(pid))
+    @property
+    def available(self) -> set[str]:
+        return set(self.paths)
 
-    def oom_killed(self) -> bool:
+    def _oom_kills(self) -> int:
         path = self.paths.get("memory")
-        if not path:
-            return False
-        for line in _read(path + "/memory.oom_control").splitlines():
-            if line.startswith("oom_kill ") and int(line.split()[1]) > 0:
-                return True
-        return False
+        for line in _read(path + "/memory.oom_control").splitlines() if path else []:
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+        return 0
 
-    def peak_mb(self) -> float | None:
-        path = self.paths.get("memory")
-        raw = _read(path + "/memory.max_usage_in_bytes") if path else ""
-        return round(int(raw) / 2**20, 2) if raw.strip() else None
+    def begin(self, *, mem_bytes: int, extra_pids: int, nproc: int) -> dict[str, int]:
+        """Set this run's caps; returns the marks `end` compares against."""
+        mark = {"oom": self._oom_kills(), "usage": 0}
+        mem = self.paths.get("memory")
+        if mem:
+            mark["usage"] = int(_read(mem + "/memory.usage_in_bytes") or 0)
+            limit = str(mark["usage"] + mem_bytes)
+            for name in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.limit_in_bytes"):
+                try:  # order matters: memsw must stay >= the limit, whichever way it moves
+                    _write(mem + "/" + name, limit)
+                except OSError:
+                    pass
+            try:
+                _write(mem + "/memory.max_usage_in_bytes", "0")
+            except OSError:
+                pass
+        pids = self.paths.get("pids")
+        if pids:
+            _write(pids + "/pids.max", str(nproc + extra_pids))
+        return mark
+
+    def end(self, mark: dict[str, int]) -> tuple[bool, float | None]:
+        """(OOM kill happened during the run, peak memory of the run in MB)."""
+        mem = self.paths.get("memory")
+        if not mem:
+            return False, None
+        peak = int(_read(mem + "/memory.max_usage_in_bytes") or 0) - mark["usage"]
+        return self._oom_kills() > mark["oom"], round(max(peak, 0) / 2**20, 2)
 
     def pids(self) -> list[int]:
         path = next(iter(self.paths.values()), None)
         return [int(p) for p in _read(path + "/cgroup.procs").split()] if path else []
 
-    def kill_all(self, deadline_s: float = 2.0) -> bool:
-        """SIGKILL every process left in the groups and remove them; True when none is left."""
+    def kill_others(self, keep: set[int], deadline_s: float = 2.0) -> bool:
+        """SIGKILL every process in the slot but `keep`; True once none is left."""
         end = time.monotonic() + deadline_s
         while True:
-            left = self.pids()
+            left = [p for p in self.pids() if p not in keep]
+            if not left:
+                return True
             for pid in left:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-            for path in list(self.paths.values()):
-                try:
-                    os.rmdir(path)
-                    self.paths = {c: p for c, p in self.paths.items() if p != path}
-                except OSError:
-                    pass
-            if not self.paths:
-                return True
             if time.monotonic() > end:
                 return False
             time.sleep(0.002)
 
+    def remove(self) -> None:
+        for path in self.paths.values():
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+
 
 def sweep_stale(prefix: str = "cogloop-sandbox-") -> None:
-    """Remove parent groups left by fork servers that were killed (their pid is gone)."""
+    """Remove groups left by fork servers that were killed (their pid is gone).
+
+    Call before entering a slot: it looks next to the caller's own group.
+    """
     for controller in CONTROLLERS:
         own = _own_path(controller)
         if not own or not os.path.isdir(own):
             continue
         for name in os.listdir(own):
-            if not name.startswith(prefix) or os.path.exists(f"/proc/{name[len(prefix):]}"):
-                continue
-            group = os.path.join(own, name)
-            for sub in os.listdir(group):
-                if sub.startswith("run-") and os.path.isdir(os.path.join(group, sub)):
-                    try:
-                        os.rmdir(os.path.join(group, sub))
-                    except OSError:
-                        pass
-            try:
-                os.rmdir(group)
-            except OSError:
-                pass
+            if name.startswith(prefix) and not os.path.exists(f"/proc/{name[len(prefix):]}"):
+                try:
+                    os.rmdir(os.path.join(own, name))
+                except OSError:
+                    pass

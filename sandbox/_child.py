@@ -24,7 +24,7 @@ from sandbox import _libc as L
 from sandbox._limits import Limits
 
 # Fixed fd numbers inside the run (everything else is closed).
-FD_RESULT, FD_STATUS, FD_GO = 3, 4, 5
+FD_RESULT, FD_STATUS = 3, 4
 AS_SLACK_MB = 96  # address space the interpreter maps beyond its heap (libc, stacks, arenas)
 SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": _jail.WORK_DIR, "TMPDIR": "/tmp",
                "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
@@ -35,20 +35,13 @@ def sandbox_uid(supervisor_pid: int) -> int:
     return 200_000 + supervisor_pid % 100_000
 
 
-def place_fds(stdin_fd: int, out_fd: int, err_fd: int, result_fd: int, status_fd: int, go_fd: int) -> None:
-    """Move the run's fds to 0..5 and close every other fd inherited from the fork server."""
-    fds = [stdin_fd, out_fd, err_fd, result_fd, status_fd, go_fd]
+def place_fds(stdin_fd: int, out_fd: int, err_fd: int, result_fd: int, status_fd: int) -> None:
+    """Move the run's fds to 0..4 and close every other fd inherited from the fork server."""
+    fds = [stdin_fd, out_fd, err_fd, result_fd, status_fd]
     moved = [os.dup(fd) for fd in fds]  # dup first so dup2 never clobbers a source
     for target, fd in enumerate(moved):
         os.dup2(fd, target, inheritable=True)
     os.closerange(len(fds), 65536)
-
-
-def wait_go() -> bool:
-    """Block until the supervisor has put us in our cgroups (one byte), or it died (EOF)."""
-    ok = os.read(FD_GO, 1) == b"g"
-    os.close(FD_GO)
-    return ok
 
 
 def set_limits(limits: Limits, *, nproc_rlimit: bool) -> None:
@@ -93,6 +86,8 @@ def candidate(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, ui
               nproc_rlimit: bool) -> NoReturn:
     try:
         os.setsid()
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("0")  # the OOM killer's choice: the fork server and init are at -1000
         set_limits(limits, nproc_rlimit=nproc_rlimit)
         if uid is not None:
             drop_privileges(uid)
@@ -111,8 +106,6 @@ def init(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, uid: in
     """pid 1 of the run: build the jail, fork the candidate, report its exit and rusage on FD_STATUS."""
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
-        if not wait_go():
-            os._exit(1)
         tmp_mb = max(8, int(limits.fsize_mb * 4))
         _jail.build(jail_root, uid=uid, tmp_mb=tmp_mb, extra_ro=extra_ro, hide=hide, cwd=req.get("cwd"))
         pid = os.fork()

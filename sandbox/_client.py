@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import shutil
 import socket
 import subprocess
@@ -91,7 +92,7 @@ class ForkServer:
                     self._stop_locked()
                 continue
             try:
-                sock.settimeout(timeout)
+                sock.settimeout(timeout + 60.0)  # runs queue behind each other on one server
                 send_msg(sock, req)
                 reply = recv_msg(sock)
             except (OSError, ValueError) as exc:
@@ -122,13 +123,69 @@ class ForkServer:
             self._stop_locked()
 
 
-_default: ForkServer | None = None
+class Pool:
+    """Several fork servers, one run each at a time: parallel runs from any number of threads.
+
+    Servers start lazily, so a caller that never runs in parallel pays for one.
+    """
+
+    def __init__(self, size: int | None = None, mode: str | None = None, hide: list[str] | None = None) -> None:
+        self.size = size or max(2, 2 * (os.cpu_count() or 1))
+        self._mode, self._hide = mode, hide
+        self._idle: queue.LifoQueue[ForkServer] = queue.LifoQueue()
+        self._all: list[ForkServer] = []
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return self._checkout_one_info()
+
+    def _checkout_one_info(self) -> dict[str, Any]:
+        server = self._get()
+        try:
+            server.ensure()
+            return server.info
+        finally:
+            self._idle.put(server)
+
+    def ensure(self) -> None:
+        self._checkout_one_info()
+
+    def _get(self) -> ForkServer:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._all) < self.size:
+                server = ForkServer(self._mode, self._hide)
+                self._all.append(server)
+                return server
+        return self._idle.get()
+
+    def request(self, req: dict[str, Any], timeout: float) -> dict[str, Any]:
+        server = self._get()
+        try:
+            return server.request(req, timeout)
+        finally:
+            self._idle.put(server)
+
+    def pids(self) -> list[int]:
+        return [s.pid for s in self._all if s.pid]
+
+    def close(self) -> None:
+        for server in self._all:
+            server.close()
+
+
+_default: Pool | None = None
 _default_lock = threading.Lock()
 
 
-def default_server() -> ForkServer:
+def default_server() -> Pool:
+    """The process-wide pool every run_* call uses unless given a server."""
     global _default
     with _default_lock:
         if _default is None:
-            _default = ForkServer()
+            _default = Pool()
         return _default

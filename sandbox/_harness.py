@@ -106,7 +106,7 @@ def run(kind: str, code: str, steps: list[Step] | None, entry_point: str, result
         load_error: str | None = "candidate exited while loading: " + _describe_(exc)
     except _BaseException as exc:
         memory_error = _isinstance(exc, _MemoryError)
-        _display(type(exc), exc, exc.__traceback__)
+        _display(type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None)  # hide the harness frame
         load_error = "candidate failed to load: " + _describe_(exc)
     else:
         load_error = None

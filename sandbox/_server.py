@@ -4,8 +4,9 @@ supervisor per run, so a run costs a fork instead of an interpreter start.
 Started by sandbox._client with a fresh exec (never forked from the caller, which may be
 threaded) and an almost empty environment, so no secret is in its memory or its
 /proc/PID/environ for a run to inherit. Protocol on a unix socket in a 0700 directory: one
-connection per run, a length-prefixed JSON request, a length-prefixed JSON reply. It dies
-with its parent (PR_SET_PDEATHSIG) and never outlives it.
+connection per run, a length-prefixed JSON request, a length-prefixed JSON reply; runs are
+served one at a time (each owns the server's cgroup slot while it lasts). It dies with its
+parent (PR_SET_PDEATHSIG) and never outlives it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import textwrap, typing, unicodedata  # noqa: E401,F401
 
 from sandbox import _jail
 from sandbox import _libc as L
-from sandbox._cgroup import Cgroups, sweep_stale
+from sandbox._cgroup import Slot, sweep_stale
 from sandbox._supervise import NS_FLAGS, ServerContext, supervise
 
 HEADER = struct.Struct("!I")
@@ -96,18 +97,23 @@ def main(argv: list[str]) -> None:
         sys.exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sweep_stale()
-    cgroups = Cgroups(f"cogloop-sandbox-{os.getpid()}")
+    slot = Slot(f"cogloop-sandbox-{os.getpid()}")
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("-1000")  # inherited by supervisors and inits; candidates reset it to 0
+    except OSError:
+        pass
     mode = "full" if want_mode == "full" and os.geteuid() == 0 and probe_namespaces() else "none"
     jail_root = os.path.join(rundir, "root")
     work_parent = os.path.join(rundir, "work")
     os.makedirs(jail_root, exist_ok=True)
     os.makedirs(work_parent, exist_ok=True)
-    ctx = ServerContext(mode=mode, jail_root=jail_root, work_parent=work_parent, cgroups=cgroups,
+    ctx = ServerContext(mode=mode, jail_root=jail_root, work_parent=work_parent, slot=slot,
                         extra_ro=_jail.interpreter_dirs(), hide=hide)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(os.path.join(rundir, "sock"))
     sock.listen(64)
-    ready = {"ready": True, "pid": os.getpid(), "mode": mode, "cgroups": sorted(cgroups.available)}
+    ready = {"ready": True, "pid": os.getpid(), "mode": mode, "cgroups": sorted(slot.available)}
     sys.stdout.write(json.dumps(ready) + "\n")
     sys.stdout.flush()
     try:
@@ -115,21 +121,18 @@ def main(argv: list[str]) -> None:
             readable, _, _ = select.select([sock], [], [], 0.5)
             if readable:
                 conn, _ = sock.accept()
-                if os.fork() == 0:
+                pid = os.fork()
+                if pid == 0:
                     sock.close()
                     _handle(conn, ctx)
                 conn.close()
-            while True:  # reap finished supervisors
-                try:
-                    pid, _ = os.waitpid(-1, os.WNOHANG)
-                except ChildProcessError:
-                    break
-                if pid == 0:
-                    break
+                # One run at a time: it owns the slot's cgroup limits until it is done.
+                # Parallel runs use several fork servers (sandbox._client.Pool).
+                os.waitpid(pid, 0)
             if os.getppid() != parent:
                 break
     finally:
-        cgroups.remove()
+        slot.remove()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typing import Any
 
 from sandbox import _child, _testsfile
 from sandbox import _libc as L
-from sandbox._cgroup import Cgroups, RunCgroup
+from sandbox._cgroup import Slot
 from sandbox._limits import Limits
 from sandbox._result import RunResult, TestResult
 from sandbox._status import classify
@@ -34,7 +34,7 @@ class ServerContext:
     mode: str  # "full" (namespaces + uid drop) or "none" (forced or probed degraded)
     jail_root: str
     work_parent: str  # host dir for degraded runs' work dirs
-    cgroups: Cgroups
+    slot: Slot
     extra_ro: list[str] = field(default_factory=list)
     hide: list[str] = field(default_factory=list)
 
@@ -114,8 +114,8 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     me = os.getpid()
     uid = _child.sandbox_uid(me)
     start = time.monotonic()
-    cg: RunCgroup = ctx.cgroups.run(f"run-{me}", mem_bytes=int(limits.mem_mb * 2**20),
-                                    pids_max=int(limits.nproc) + 1)
+    # server + this supervisor + init share the slot's pids count with the run
+    mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
     full = ctx.mode == "full"
     isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
     if full:
@@ -124,45 +124,35 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
         except OSError:
             full = False
             isolation = {k: False for k in isolation}
+    work_dir = None
     if not full:
         L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)
+        if not req.get("cwd"):
+            work_dir = os.path.join(ctx.work_parent, f"run-{me}")
+            os.mkdir(work_dir, 0o700)
     stdin_fd = _memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
     st_r, st_w = os.pipe()
-    go_r, go_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
-            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w, go_r)
+            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
             if full:
                 _child.init(req, steps, nonce, limits, uid=uid, jail_root=ctx.jail_root,
                             extra_ro=ctx.extra_ro, hide=ctx.hide)
             os.close(_child.FD_STATUS)
-            if not _child.wait_go():
-                os._exit(1)
             if req.get("cwd"):
                 os.chdir(req["cwd"])
             else:
-                work = os.path.join(ctx.work_parent, f"run-{me}")
-                os.chdir(work)
+                os.chdir(work_dir or "/")
             _child.candidate(req, steps, nonce, limits, uid=None,
-                             nproc_rlimit="pids" not in cg.paths)
+                             nproc_rlimit="pids" not in ctx.slot.paths)
         finally:
             os._exit(126)
-    for fd in (stdin_fd, out_w, err_w, res_w, st_w, go_r):
+    for fd in (stdin_fd, out_w, err_w, res_w, st_w):
         os.close(fd)
-    work_dir = None
-    if not full and not req.get("cwd"):
-        work_dir = os.path.join(ctx.work_parent, f"run-{me}")
-        os.mkdir(work_dir, 0o700)
-    try:
-        cg.add(pid)
-    except OSError:
-        pass
-    os.write(go_w, b"g")
-    os.close(go_w)
     pidfd = None if full else os.pidfd_open(pid)
 
     out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
@@ -259,9 +249,8 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                 pass
         if pidfd is not None:
             os.close(pidfd)
-    oom = cg.oom_killed()
-    peak = cg.peak_mb()
-    cg.kill_all()
+    oom, peak = ctx.slot.end(mark)
+    ctx.slot.kill_others({os.getppid(), me})
     if work_dir:
         _rmtree(work_dir)
     wall = time.monotonic() - start
