@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Constraints every generated task carries unless its generator says otherwise.
-DEFAULT_TIME_LIMIT_S = 5.0
+DEFAULT_TIME_LIMIT_S = 2.0  # one call on the efficiency input; references take well under 1 s
 DEFAULT_MEMORY_MB = 256
 FORBIDDEN_IMPORTS = ["os", "subprocess", "socket", "shutil", "ctypes", "multiprocessing"]
 
