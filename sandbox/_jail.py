@@ -50,11 +50,6 @@ def build(root: str, *, uid: int, tmp_mb: int, extra_ro: list[str], hide: list[s
             os.mkdir(root + host)
             _bind_ro(host, root + host)
             bound.append(host)
-    for host in extra_ro:
-        if os.path.isdir(host) and not _inside(host, bound):
-            os.makedirs(root + host, exist_ok=True)
-            _bind_ro(host, root + host)
-            bound.append(host)
     os.mkdir(root + "/dev")
     for dev in DEVICES:
         open(f"{root}/dev/{dev}", "w").close()
@@ -68,6 +63,12 @@ def build(root: str, *, uid: int, tmp_mb: int, extra_ro: list[str], hide: list[s
     L.mount("tmpfs", root + "/tmp", "tmpfs", L.MS_NOSUID | L.MS_NODEV, f"size={tmp_mb}m,mode=1777")
     os.mkdir(root + WORK_DIR, 0o700)
     os.chown(root + WORK_DIR, uid, uid)
+    # After /tmp: an interpreter (a virtualenv, say) may live under it.
+    for host in extra_ro:
+        if os.path.isdir(host) and not _inside(host, bound):
+            os.makedirs(root + host, exist_ok=True)
+            _bind_ro(host, root + host)
+            bound.append(host)
     if cwd:
         os.makedirs(root + cwd, exist_ok=True)
         _bind_ro(cwd, root + cwd)

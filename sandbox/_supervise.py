@@ -251,6 +251,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
             os.close(pidfd)
     oom, peak = ctx.slot.end(mark)
     ctx.slot.kill_others({os.getppid(), me})
+    ctx.slot.relax()
     if work_dir:
         _rmtree(work_dir)
     wall = time.monotonic() - start
