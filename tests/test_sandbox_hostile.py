@@ -8,6 +8,7 @@ no process of a sandbox uid, no file outside the jail, the caller and the fork s
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import textwrap
@@ -310,7 +311,7 @@ def test_hostile_case_status_and_clean_host(results: dict, name: str) -> None:
 
 def test_limits_stop_what_they_claim(results: dict) -> None:
     runs = results["runs"]
-    assert runs["infinite_loop"].cpu_s >= 0.9 and runs["infinite_loop"].returncode < 0
+    assert runs["infinite_loop"].returncode == -signal.SIGXCPU and runs["infinite_loop"].cpu_s > 0.5
     assert runs["big_allocation"].peak_rss_mb < 128 and "MemoryError" in runs["big_allocation"].stderr
     assert runs["slow_growth"].peak_rss_mb <= 129  # the cgroup cap, not the address-space one
     assert "Resource temporarily unavailable" in runs["fork_bomb"].stderr
