@@ -11,6 +11,7 @@ caller (EOF on its stdin pipe) and never outlives it.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -29,7 +30,8 @@ import textwrap, typing, unicodedata  # noqa: E401,F401
 from sandbox import _jail
 from sandbox import _libc as L
 from sandbox._cgroup import Slot, sweep_stale
-from sandbox._supervise import NS_FLAGS, ServerContext, supervise
+from sandbox._supervise import ServerContext, supervise
+from sandbox._zygote import Zygote
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 64 * 2**20
@@ -66,7 +68,7 @@ def probe_namespaces() -> bool:
     pid = os.fork()
     if pid == 0:
         try:
-            L.unshare(NS_FLAGS)
+            L.unshare(L.CLONE_NEWPID | L.CLONE_NEWNS | L.CLONE_NEWNET | L.CLONE_NEWIPC | L.CLONE_NEWUTS)
             os._exit(0)
         except BaseException:  # noqa: BLE001
             os._exit(1)
@@ -121,8 +123,17 @@ def main(argv: list[str]) -> None:
     work_parent = os.path.join(rundir, "work")
     os.makedirs(jail_root, exist_ok=True)
     os.makedirs(work_parent, exist_ok=True)
-    ctx = ServerContext(mode=mode, jail_root=jail_root, work_parent=work_parent, slot=slot,
+    zygote = None
+    if mode == "full":
+        zygote = Zygote(jail_root, _jail.interpreter_dirs(), hide)
+        try:
+            zygote.start()
+        except OSError as exc:
+            print(f"sandbox: no jail, running degraded: {exc}", file=sys.stderr)
+            mode, zygote = "none", None
+    ctx = ServerContext(mode=mode, zygote=zygote, work_parent=work_parent, slot=slot,
                         extra_ro=_jail.interpreter_dirs(), hide=hide)
+    gc.freeze()  # runs are forks: keep the collector from touching (copying) inherited pages
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(os.path.join(rundir, "sock"))
     sock.listen(64)
@@ -136,6 +147,11 @@ def main(argv: list[str]) -> None:
                 break
             if sock in readable:
                 conn, _ = sock.accept()
+                if zygote is not None:
+                    try:
+                        zygote.ensure()
+                    except OSError:
+                        ctx.mode, zygote = "none", None  # reported in every RunResult from now on
                 try:
                     pid = _fork_retrying()
                 except OSError:
@@ -152,6 +168,8 @@ def main(argv: list[str]) -> None:
             if os.getppid() != parent:
                 break
     finally:
+        if zygote is not None:
+            zygote.stop()
         slot.remove()
 
 

@@ -21,10 +21,10 @@ from sandbox import _child, _testsfile
 from sandbox import _libc as L
 from sandbox._cgroup import Slot
 from sandbox._limits import Limits
+from sandbox._zygote import Zygote
 from sandbox._result import RunResult, TestResult
 from sandbox._status import classify
 
-NS_FLAGS = L.CLONE_NEWNS | L.CLONE_NEWNET | L.CLONE_NEWPID | L.CLONE_NEWIPC | L.CLONE_NEWUTS
 CHUNK = 65536
 
 
@@ -33,7 +33,7 @@ class ServerContext:
     """What the fork server knows once and every run uses."""
 
     mode: str  # "full" (namespaces + uid drop) or "none" (forced or probed degraded)
-    jail_root: str
+    zygote: Zygote | None
     work_parent: str  # host dir for degraded runs' work dirs
     slot: Slot
     extra_ro: list[str] = field(default_factory=list)
@@ -121,7 +121,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
     if full:
         try:
-            L.unshare(NS_FLAGS)
+            L.unshare(L.CLONE_NEWPID)  # our next child is pid 1 of a new pid namespace
         except OSError:
             full = False
             isolation = {k: False for k in isolation}
@@ -141,10 +141,15 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     pid = os.fork()
     if pid == 0:
         try:
-            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
             if full:
-                _child.init(req, steps, nonce, limits, uid=uid, jail_root=ctx.jail_root,
-                            extra_ro=ctx.extra_ro, hide=ctx.hide)
+                assert ctx.zygote is not None
+                src = os.open(req["cwd"], os.O_RDONLY | os.O_DIRECTORY) if req.get("cwd") else None
+                L.setns(ctx.zygote.net_fd, L.CLONE_NEWNET)
+                L.setns(ctx.zygote.mnt_fd, L.CLONE_NEWNS)  # root and cwd are now the jail's
+                _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w, *([src] if src is not None else []))
+                _child.init(req, steps, nonce, limits, uid=uid, extra_ro=ctx.extra_ro,
+                            src_fd=_child.FD_SRC if src is not None else None)
+            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
             os.close(_child.FD_STATUS)
             os.chdir(work_dir or "/")
             _child.candidate(req, steps, nonce, limits, uid=None,
