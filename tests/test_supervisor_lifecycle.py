@@ -91,20 +91,31 @@ def test_cli_up_detach_second_up_refuses_status_down(home):
 
 
 def test_watch_prints_restart_events(home):
+    import queue
+    import threading
     d = Daemon(home, "echo-1:echo").start()
+    watcher = subprocess.Popen(cogloop_cmd("watch", "--json", "--timeout", "30", "--home", str(home)),
+                               stdout=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in watcher.stdout], daemon=True).start()
     try:
-        watcher = subprocess.Popen(cogloop_cmd("watch", "--json", "--topic", "child.", "--count", "3",
-                                               "--timeout", "15", "--home", str(home)),
-                                   stdout=subprocess.PIPE, text=True)
-        time.sleep(0.5)  # a SUB socket misses what is published before it connects
+        # A SUB socket misses what is published before it connects: poke until it hears.
+        wait_for(lambda: d.client.call("resume") and not lines.empty(), timeout=20, what="the watcher")
         old = d.child("echo-1")["pid"]
         os.kill(old, signal.SIGKILL)
         running_pid(d, "echo-1", old)
-        out, _ = watcher.communicate(timeout=20)
-        events = [json.loads(line) for line in out.splitlines()]
+        events = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+                e["op"] == "child.state" and e["body"]["state"] == "running" for e in events):
+            try:
+                events.append(json.loads(lines.get(timeout=1)))
+            except queue.Empty:
+                pass
         assert any(e["op"] == "child.restart" and e["body"]["name"] == "echo-1" for e in events), events
         assert any(e["op"] == "child.state" and e["body"]["state"] == "running" for e in events)
     finally:
+        watcher.kill()
         d.stop()
 
 
