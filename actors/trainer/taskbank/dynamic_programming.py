@@ -89,7 +89,7 @@ def _d8(rng: random.Random) -> Draft:
                             "        for j, cb in enumerate(b):\n            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))\n"
                             "        prev = cur\n    return prev[-1]\n"),
                  sample=lambda r: (word(r, 0, 8, "abcd"), word(r, 0, 8, "abcd")), edge=[("", ""), ("abc", ""), ("abc", "abc")],
-                 efficiency="args = ('abcde' * 100, 'edcba' * 100)")
+                 efficiency="args = ('abcde' * 60, 'edcba' * 60)")
 
 
 def _d9(rng: random.Random) -> Draft:
@@ -101,7 +101,7 @@ def _d9(rng: random.Random) -> Draft:
                             "            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))\n"
                             "        prev = cur\n    return prev[-1]\n"),
                  sample=lambda r: (word(r, 0, 8, "abc"), word(r, 0, 8, "abc")), edge=[("", ""), ("", "abc"), ("kitten", "sitting")],
-                 efficiency="args = ('abcde' * 100, 'edcba' * 100)")
+                 efficiency="args = ('abcde' * 60, 'edcba' * 60)")
 
 
 def _d10(rng: random.Random) -> Draft:

@@ -95,7 +95,7 @@ def _d8(rng: random.Random) -> Draft:
                             "                stack.append(iter(x))\n                break\n"
                             "            out.append(x)\n        else:\n            stack.pop()\n    return out\n"),
                  sample=lambda r: (_nested(r, 3),), edge=[([],), ([[]],), ([[[[5]]]],)],
-                 efficiency="args = ([[i, [i + 1]] for i in range(100000)],)")
+                 efficiency="args = ([[i, [i + 1]] for i in range(30000)],)")
 
 
 def _nested(r: random.Random, depth: int) -> list:

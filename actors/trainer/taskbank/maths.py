@@ -103,7 +103,7 @@ def _d9(rng: random.Random) -> Draft:
                             "            out.append(p)\n            n //= p\n        p += 1\n"
                             "    if n > 1:\n        out.append(n)\n    return out\n"),
                  sample=lambda r: (r.randint(2, 5000),), edge=[(1,), (2,), (1024,), (9973,)],
-                 efficiency="args = (999999000001,)")
+                 efficiency="args = (9999399973,)")
 
 
 def _d10(rng: random.Random) -> Draft:

@@ -69,7 +69,7 @@ def _d6(rng: random.Random) -> Draft:
                             "    return [dict(zip(head, ln.split(','))) for ln in lines[1:]]\n"),
                  sample=lambda r: ("\n".join(["name,age"] + [f"{w},{r.randint(1, 90)}" for w in words(r, r.randint(0, 3))]),),
                  edge=[("",), ("a,b",), ("a\n\n1\n",)],
-                 efficiency="args = ('a,b\\n' + '\\n'.join(f'{i},{i}' for i in range(40000)),)")
+                 efficiency="args = ('a,b\\n' + '\\n'.join(f'{i},{i}' for i in range(20000)),)")
 
 
 def _d7(rng: random.Random) -> Draft:

@@ -82,7 +82,7 @@ def _d7(rng: random.Random) -> Draft:
                             "            i += 1\n        else:\n            out.append(b[j])\n            j += 1\n"
                             "    return out + a[i:] + b[j:]\n"),
                  sample=lambda r: (ints(r, r.randint(1, 10)),), edge=[([],), ([1],), ([3, 3, 3],), ([3, 2, 1],)],
-                 efficiency="args = ([(i * 7919) % 100003 for i in range(20000)],)")
+                 efficiency="args = ([(i * 7919) % 100003 for i in range(10000)],)")
 
 
 def _d8(rng: random.Random) -> Draft:
