@@ -21,6 +21,7 @@ are those the candidates were made with. Exit 0 done, 1 no database, 2 bad argum
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ops.context import Context
@@ -72,7 +73,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     from ops.report import terminal
 
-    console = Console()
+    # Piped output is not cut to 80 columns: scripts and logs get whole rows.
+    console = Console(width=None if sys.stdout.isatty() else 120)
     if bench:
         terminal.render_benchmark(console, bench)
     else:

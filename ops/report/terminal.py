@@ -50,8 +50,7 @@ def render(console: Console, data: dict[str, Any]) -> None:
                   f"[bold]pass rate[/bold] {_pct(data['pass_rate'])}  "
                   f"[bold]restarts[/bold] {data['events']['restarts']}  [bold]errors[/bold] {data['events']['errors']}")
     skills = Table(title="skills")
-    for col in ("skill", "attempts", "passed", "pass rate", "trend", "mean score", "mean difficulty",
-                "hardest passed", "ability"):
+    for col in ("skill", "scored", "passed", "rate", "trend", "score", "difficulty", "max passed", "ability"):
         skills.add_column(col, justify="left" if col == "skill" else "right")
     for r in data["skills"]:
         skills.add_row(r["skill"], str(r["attempts"]), str(r["passed"]), _pct(r["pass_rate"]), _trend(r["trend"]),
@@ -70,7 +69,7 @@ def render(console: Console, data: dict[str, Any]) -> None:
         for col in ("time", "kind", "actor", "detail"):
             events.add_column(col)
         for e in ev["recent"]:
-            events.add_row(e["ts"] or "", e["kind"], e["actor"] or "", e["detail"])
+            events.add_row((e["ts"] or "")[:19].replace("T", " "), e["kind"], e["actor"] or "", e["detail"])
         console.print(events)
     else:
         console.print("no restarts or errors recorded")
