@@ -31,10 +31,10 @@ def backup_database(source: Path, target: Path, *, force: bool = False) -> Backu
     if not source.exists():
         raise CogloopError(f"{source}: no history database to back up")
     target = target.absolute()
+    if target.resolve() == source.resolve():
+        raise UsageError(f"{target}: is the live database itself; choose another FILE")
     if target.exists() and not force:
         raise UsageError(f"{target}: already exists (use --force to replace it)")
-    if target == source.absolute():
-        raise UsageError(f"{target}: is the live database itself; choose another FILE")
     if not target.parent.is_dir():
         raise UsageError(f"{target.parent}: no such directory")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

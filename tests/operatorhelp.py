@@ -55,3 +55,42 @@ def fill(path: Path, runs: Iterable[tuple[str, int, bool, float]], clock: Clock 
 def improving_runs(skill: str = "strings", n: int = 30) -> list[tuple[str, int, bool, float]]:
     """A builder that fails early and passes later, on rising difficulty."""
     return [(skill, 1 + i * 5 // n, i >= n // 3, 0.2 + 0.7 * i / n) for i in range(n)]
+
+
+class ModelServer:
+    """A scripted OpenAI-compatible server on loopback: GET /v1/models lists `models`."""
+
+    def __init__(self, models: list[str]) -> None:
+        import http.server
+        import json
+        import threading
+
+        listed = {"object": "list", "data": [{"id": m, "object": "model"} for m in models]}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                body = json.dumps(listed).encode() if self.path == "/v1/models" else b"{}"
+                self.send_response(200 if self.path == "/v1/models" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
