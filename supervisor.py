@@ -28,6 +28,7 @@ from typing import Any
 import zmq
 
 from actors import protocol as P
+from actors.runtime import ACTOR_CLASSES
 from actors.supervision.children import (Child, ChildSpec, actor_argv, child_specs, external_argv,
                                          new_child)
 from actors.supervision.curve import CurveRefused, secure_router
@@ -44,7 +45,9 @@ NAME = "supervisor"
 CLI = "cli"
 FORWARD_TTL_S = 600.0
 MAX_FORWARDS = 10_000
+MAX_REMOTE = 64  # remote actors known at once; stopped ones are forgotten after a minute
 TICK_S = 0.05
+SLICE_S = 0.05  # the longest the loop spends on one socket before looking at the rest
 CODE_ROOT = Path(__file__).resolve().parent
 
 
@@ -80,6 +83,7 @@ class Supervisor:
         self.sampler = Sampler(interval_s=min(1.0, max(0.2, self.cfg.daemon.heartbeat_s)))
         self.llm_url = self.cfg.llm.url
         self.auth = None
+        self.bus_drained = True
 
     # --- sockets ---------------------------------------------------------------------------
     def _bind(self) -> None:
@@ -292,9 +296,13 @@ class Supervisor:
         d = self.cfg.daemon
         for child in list(self.children.values()):
             if child.remote:
-                if child.state == "running" and child.last_hb and now - child.last_hb > d.missed_heartbeats * d.heartbeat_s:
+                silent = now - (child.last_hb or now)
+                if child.state == "running" and silent > d.missed_heartbeats * d.heartbeat_s:
                     child.routable = False
                     self._set_state(child, "stopped", reason="heartbeats stopped")
+                elif child.state == "stopped" and silent > 60:
+                    self._fail_backlog(child, P.UNAVAILABLE, f"{child.name} left")
+                    del self.children[child.name]
                 continue
             if child.state == "backoff" and child.next_start_at is not None and now >= child.next_start_at \
                     and not self.stopping:
@@ -316,7 +324,8 @@ class Supervisor:
                     self.publish("child.hung", {"name": child.name, "reason": "start timeout"})
                     self._end(child, "start timeout", graceful=False)
             elif child.state == "running" and not child.spec.external and child.last_hb is not None \
-                    and now - child.last_hb > d.missed_heartbeats * d.heartbeat_s:
+                    and now - child.last_hb > d.missed_heartbeats * d.heartbeat_s and self.bus_drained:
+                # Judged only with the bus read to the end: an unread heartbeat is no silence.
                 self.publish("child.hung", {"name": child.name, "pid": child.pid,
                                             "silent_s": round(now - child.last_hb, 3)})
                 self._end(child, "hung (missed heartbeats)", graceful=False)
@@ -378,8 +387,13 @@ class Supervisor:
         now = time.monotonic()
         pid = body.get("pid")
         if child is None:
-            # A remote actor joining over the (CURVE) tcp bus.
-            child = new_child(ChildSpec(name, str(body.get("kind", "?"))), self.policy, remote=True)
+            # A remote actor joining over the (CURVE) tcp bus; bounded, and only known kinds.
+            kind = body.get("kind")
+            remote = [c for c in self.children.values() if c.remote]
+            if kind not in ACTOR_CLASSES or len(remote) >= MAX_REMOTE:
+                self.dropped += 1
+                return
+            child = new_child(ChildSpec(name, kind), self.policy, remote=True)
             self.children[name] = child
         if child.remote:
             child.pid = pid if isinstance(pid, int) else None
@@ -393,10 +407,14 @@ class Supervisor:
             self._became_ready(child)
 
     def _on_bus(self) -> None:
-        for _ in range(1000):
+        # A time slice, so a flood on the bus cannot starve the control socket and timers.
+        self.bus_drained = False
+        until = time.monotonic() + SLICE_S
+        while time.monotonic() < until:
             try:
                 frames = self.bus.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
+                self.bus_drained = True
                 return
             if len(frames) != 2:
                 self.dropped += 1
@@ -440,7 +458,8 @@ class Supervisor:
             pass  # the client went away; Lazy Pirate clients retry
 
     def _on_control(self) -> None:
-        for _ in range(1000):
+        until = time.monotonic() + SLICE_S
+        while time.monotonic() < until:
             try:
                 frames = self.control.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
@@ -682,7 +701,7 @@ class Supervisor:
                 self._signals = [s for s in self._signals if s != signal.SIGCHLD]  # _reap looks anyway
                 self._handle_signals()
                 self._reap()
-                if self.bus in events:
+                if self.bus in events or not self.bus_drained:
                     self._on_bus()
                 if self.control in events:
                     self._on_control()

@@ -71,7 +71,7 @@ class Pump(threading.Thread):
         self.endpoint = endpoint
         self.heartbeat_s = heartbeat_s
         # The bus is declared gone after this long without a heartbeat answer.
-        self.dead_after_s = max(2 * missed_heartbeats * heartbeat_s, 3.0)
+        self.dead_after_s = max(2 * missed_heartbeats * heartbeat_s, 1.0)
         self.codec = P.Codec(max_msg_bytes)
         self.curve = curve
         self.paused = False

@@ -2,7 +2,8 @@
 
 `echo` answers asks, relays asks to another actor (actor-to-actor through the bus), counts
 its work() calls (pause/resume), and can freeze its own process (a hang) or raise in a
-handler (an internal error reply). `crash` dies at start, for the intensity limit.
+handler (an internal error reply). `crash` dies at start while HOME/NAME.crash exists,
+for the intensity limit and `cogloop restart`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ class EchoActor(BusActor):
                 errors.append(f"{exc.code}: {exc.message}")
         return {"replies": replies, "errors": errors}
 
+    @handles("echo.flood")
+    def flood(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+        for _ in range(body["count"]):
+            self.bus.tell(body["to"], "echo.tick", {})
+        return {"sent": body["count"]}
+
+    @handles("echo.tick")
+    def tick(self, body: dict[str, Any], env: dict[str, Any]) -> None:
+        self.handled += 1
+
     @handles("echo.stats")
     def stats(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
         return {"work_calls": self.work_calls, "paused": self.paused, "handled": self.handled}
@@ -53,6 +64,10 @@ class EchoActor(BusActor):
         raise RuntimeError("boom, as asked")
 
 
-class CrashActor(BusActor):
+class CrashActor(EchoActor):
+    """An echo actor that dies at start while the file HOME/NAME.crash exists."""
+
     def __init__(self, ctx: ActorContext):
-        raise SystemExit(f"{ctx.name}: crashing at start, as configured")
+        if (ctx.home / f"{ctx.name}.crash").exists():
+            raise SystemExit(f"{ctx.name}: crashing at start, as {ctx.home / (ctx.name + '.crash')} says")
+        super().__init__(ctx)

@@ -7,6 +7,8 @@ A command module exposes `register(subparsers, common)` which adds its parser an
 
 from __future__ import annotations
 
-from ops.commands import backup_cmd, config_cmd, doctor_cmd, import_cmd, report_cmd, wait_cmd
+from ops.commands import (actor, backup_cmd, config_cmd, doctor_cmd, down, import_cmd, logs, pause,
+                          report_cmd, restart, status, up, wait_cmd, watch)
 
-COMMANDS = [config_cmd, import_cmd, wait_cmd, report_cmd, backup_cmd, doctor_cmd]
+COMMANDS = [config_cmd, up, down, status, pause, restart, watch, logs, actor,
+            import_cmd, wait_cmd, report_cmd, backup_cmd, doctor_cmd]
