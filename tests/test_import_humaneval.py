@@ -113,3 +113,21 @@ def test_cli_import_bad_input_changes_nothing(home, args, needle):
 def test_cli_import_without_source_is_usage(home):
     proc = subprocess.run(cogloop_cmd("import", "--home", str(home)), capture_output=True, text=True)
     assert proc.returncode == 2
+
+
+def test_reference_passes_visible_and_hidden_tests_in_the_sandbox(tasks):
+    """A sample of 10 spread over the set (with and without examples), run in the real sandbox."""
+    from sandbox import run_tests
+
+    failing = failing_examples(tasks)
+    sample = [humaneval.without_tests(tasks[i], failing.get(tasks[i]["id"], []))
+              for i in (0, 2, 10, 32, 47, 53, 91, 130, 148, 163)]
+    assert any(t["visible_tests"] == "" for t in sample) and sum(bool(t["visible_tests"]) for t in sample) >= 7
+    for t in sample:
+        for kind in ("visible_tests", "hidden_tests"):
+            if not t[kind]:
+                continue
+            report = run_tests(t["reference"], t[kind], entry_point=t["entry_point"])
+            assert report.all_passed and report.total >= 1, (t["id"], kind, report.to_dict())
+        wrong = run_tests(t["prompt"] + "    return None\n", t["hidden_tests"], entry_point=t["entry_point"])
+        assert not wrong.all_passed, t["id"]  # the hidden tests do tell a wrong answer apart
