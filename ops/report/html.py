@@ -22,8 +22,8 @@ h1 { margin-bottom: 0; } .sub { color: #666; margin-top: 4px; }
 .kpi { border: 1px solid #ddd; border-radius: 6px; padding: 8px 16px; min-width: 120px; }
 .kpi b { display: block; font-size: 22px; }
 table { border-collapse: collapse; margin: 8px 0 16px; }
-th, td { border-bottom: 1px solid #eee; padding: 4px 10px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border-bottom: 1px solid #eee; padding: 4px 10px; text-align: left; }
+.num th, .num td { text-align: right; } .num th:first-child, .num td:first-child { text-align: left; }
 .up { color: #007a3d; } .down { color: #b00020; }
 """
 
@@ -49,10 +49,11 @@ def _trend(v: float | None) -> str:
     return f'<span class="{cls}">{v:+.0%}</span>'
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
+def _table(headers: list[str], rows: list[list[str]], numeric: bool = False) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cls = ' class="num"' if numeric else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _series(points: list[list[Any]]) -> list[tuple[float, float]]:
@@ -76,7 +77,7 @@ def render(data: dict[str, Any], *, title: str = "cogloop report", home: str = "
                              y_min=0.0, y_max=1.0, x_label=_clock, y_label=lambda y: f"{100 * y:.0f}%")
     difficulty_chart = line_chart({"difficulty": _series(data["difficulty_series"])},
                                   title=f"Difficulty over time (rolling mean of {ROLLING})",
-                                  y_min=1.0, y_max=10.0, x_label=_clock)
+                                  y_min=0.0, y_max=10.0, x_label=_clock)
     labels = [f"{i / BINS:.1f}" for i in range(len(data["score_histogram"]))]
     histogram = bar_chart(data["score_histogram"], labels, title="Score distribution (total, 0 to 1)")
     skills = _table(
@@ -84,16 +85,16 @@ def render(data: dict[str, Any], *, title: str = "cogloop report", home: str = "
          "hardest passed", "ability"],
         [[escape(r["skill"]), str(r["attempts"]), str(r["passed"]), _pct(r["pass_rate"]), _trend(r["trend"]),
           _num(r["avg_score"]), _num(r["avg_difficulty"], 1), _num(r["max_difficulty_passed"]), _num(r["ability"])]
-         for r in data["skills"]])
+         for r in data["skills"]], numeric=True)
     ev = data["events"]
     by_actor = ", ".join(f"{escape(a)}: {n}" for a, n in ev["by_actor"].items()) or "none"
     recent = _table(["time", "kind", "actor", "detail"],
-                    [[escape(e["ts"] or ""), escape(e["kind"]), escape(e["actor"] or ""), escape(e["detail"])]
+                    [[escape((e["ts"] or "")[:19].replace("T", " ")), escape(e["kind"]), escape(e["actor"] or ""), escape(e["detail"])]
                      for e in ev["recent"]]) if ev["recent"] else "<p>No restarts or errors recorded.</p>"
     queue = _table(["source", "status", "tasks"],
                    [[escape(src), escape(st), str(n)] for src, by in sorted(data["queue"].items())
-                    for st, n in sorted(by.items())])
-    span = (f"{escape(data['first_score_at'])} to {escape(data['last_score_at'])}"
+                    for st, n in sorted(by.items())], numeric=True)
+    span = (f"{escape(data['first_score_at'][:16])} to {escape(data['last_score_at'][:16])} UTC"
             if data["first_score_at"] else "no scores yet")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>

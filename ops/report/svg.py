@@ -18,7 +18,7 @@ def _fmt(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".") if abs(v) < 1000 else f"{v:.0f}"
 
 
-def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str, width: int = 560,
+def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str, width: int = 520,
                height: int = 260, y_min: float | None = None, y_max: float | None = None,
                x_label: Callable[[float], str] = _fmt, y_label: Callable[[float], str] = _fmt) -> str:
     """One polyline per named series over shared axes, with a legend; an empty chart says so."""
@@ -39,7 +39,7 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str, 
     if y1 == y0:
         y0, y1 = y0 - 1, y1 + 1
     legend_rows = -(-len(series) // 4) if len(series) > 1 else 0
-    pw, ph = width - PAD_L - PAD_R, height - PAD_T - PAD_B - 14 * legend_rows
+    pw, ph = width - PAD_L - PAD_R, height - PAD_T - PAD_B - 14 * legend_rows - (6 if legend_rows else 0)
 
     def sx(x: float) -> float:
         return PAD_L + (x - x0) / (x1 - x0) * pw
@@ -66,7 +66,7 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str, 
         else:
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>')
         lx = PAD_L + (n % 4) * (pw // 4)
-        ly = PAD_T + ph + PAD_B - 8 + 14 * (n // 4)
+        ly = PAD_T + ph + PAD_B - 2 + 14 * (n // 4)
         if legend_rows:
             parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="3" fill="{colour}"/>'
                          f'<text x="{lx + 14}" y="{ly - 4}" font-size="10">{escape(name)}</text>')
@@ -74,7 +74,7 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str, 
     return "".join(parts)
 
 
-def bar_chart(values: Sequence[float], labels: Sequence[str], *, title: str, width: int = 560,
+def bar_chart(values: Sequence[float], labels: Sequence[str], *, title: str, width: int = 520,
               height: int = 220, colour: str = PALETTE[0]) -> str:
     """Vertical bars with their labels underneath and counts on top."""
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -84,14 +84,15 @@ def bar_chart(values: Sequence[float], labels: Sequence[str], *, title: str, wid
     top = max(values, default=0)
     if not values or top <= 0:
         return head + f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#777">no data yet</text></svg>'
-    pw, ph = width - PAD_L - PAD_R, height - PAD_T - PAD_B
+    pw, ph = width - PAD_L - PAD_R, height - PAD_T - PAD_B - 12  # room for the top bar's count
     step = pw / len(values)
-    parts = [head, f'<line x1="{PAD_L}" y1="{PAD_T + ph}" x2="{PAD_L + pw}" y2="{PAD_T + ph}" stroke="#333"/>']
+    top_y = PAD_T + 12
+    parts = [head, f'<line x1="{PAD_L}" y1="{top_y + ph}" x2="{PAD_L + pw}" y2="{top_y + ph}" stroke="#333"/>']
     for i, (v, label) in enumerate(zip(values, labels)):
         h = v / top * ph
         x = PAD_L + i * step + step * 0.1
-        parts.append(f'<rect x="{x:.1f}" y="{PAD_T + ph - h:.1f}" width="{step * 0.8:.1f}" height="{h:.1f}" fill="{colour}"/>'
-                     f'<text x="{x + step * 0.4:.1f}" y="{PAD_T + ph - h - 3:.1f}" font-size="10" text-anchor="middle">{escape(_fmt(v))}</text>'
-                     f'<text x="{x + step * 0.4:.1f}" y="{PAD_T + ph + 14}" font-size="9" text-anchor="middle">{escape(label)}</text>')
+        parts.append(f'<rect x="{x:.1f}" y="{top_y + ph - h:.1f}" width="{step * 0.8:.1f}" height="{h:.1f}" fill="{colour}"/>'
+                     f'<text x="{x + step * 0.4:.1f}" y="{top_y + ph - h - 3:.1f}" font-size="10" text-anchor="middle">{escape(_fmt(v))}</text>'
+                     f'<text x="{x + step * 0.4:.1f}" y="{top_y + ph + 14}" font-size="9" text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
