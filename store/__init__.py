@@ -7,13 +7,13 @@
 """
 
 from store._store import Store
-from store.errors import (SchemaTooNew, StoreCorrupt, StoreError, StoreFull, StoreIOError, StoreLocked,
+from store.errors import (Forbidden, SchemaTooNew, SchemaTooOld, StoreCorrupt, StoreError, StoreFull, StoreIOError, StoreLocked,
                           StoreMissing, TaskFileError, TaskInvalid, TaskNotFound, TaskStateError)
 from store.schema import SCHEMA_VERSION
 from store.taskspec import load_task_file, normalize_task, public_view, validate_task
 
 __all__ = [
     "Store", "StoreError", "StoreCorrupt", "StoreLocked", "StoreFull", "StoreIOError", "StoreMissing",
-    "SchemaTooNew", "TaskInvalid", "TaskNotFound", "TaskStateError", "TaskFileError", "SCHEMA_VERSION",
+    "SchemaTooNew", "SchemaTooOld", "Forbidden", "TaskInvalid", "TaskNotFound", "TaskStateError", "TaskFileError", "SCHEMA_VERSION",
     "validate_task", "normalize_task", "public_view", "load_task_file",
 ]

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from store import schema
 from store._db import connect, guarded, immediate, iso
-from store.errors import StoreError
+from store.errors import SchemaTooOld
 
 
 def dumps(value: Any) -> str:
@@ -62,7 +62,7 @@ class StoreBase:
                 if readonly:
                     v = schema.check_version(db, path)
                     if v < schema.SCHEMA_VERSION:
-                        raise StoreError(f"{path}: schema version {v} is older than "
+                        raise SchemaTooOld(f"{path}: schema version {v} is older than "
                                          f"{schema.SCHEMA_VERSION}; open it read-write once to upgrade")
                 else:
                     cls._migrate(db, path, busy_timeout_s)

@@ -33,6 +33,10 @@ class SchemaTooNew(StoreError):
     """The database was written by a newer cogloop; refusing to touch it."""
 
 
+class SchemaTooOld(StoreError):
+    """A read-only open of a database that needs a migration first."""
+
+
 class StoreMissing(StoreError):
     """A read-only open of a database that does not exist."""
 
@@ -59,3 +63,7 @@ class TaskFileError(StoreError):
     """A task file could not be read or parsed."""
 
     exit_status = EXIT_USAGE
+
+
+class Forbidden(StoreError):
+    """The sender may not use this operation (e.g. private task data for anyone but the scorer)."""

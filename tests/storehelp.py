@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from store import Store
 
 
@@ -33,3 +35,16 @@ class Clock:
 
 def open_store(path: Path, clock: Clock | None = None, **kw: Any) -> Store:
     return Store.open(path, clock=clock or Clock(), **kw)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock):
+    """A fresh Store on the fake clock (import this fixture into a test module)."""
+    s = open_store(tmp_path / "history.db", clock)
+    yield s
+    s.close()

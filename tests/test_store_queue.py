@@ -9,19 +9,7 @@ from pathlib import Path
 import pytest
 
 from store import Store, StoreError, TaskNotFound, TaskStateError
-from tests.storehelp import Clock, open_store, task
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock):
-    s = open_store(tmp_path / "history.db", clock)
-    yield s
-    s.close()
+from tests.storehelp import clock, store, task  # noqa: F401 (fixtures)
 
 
 def add(store, clock, n, **kw):

@@ -7,19 +7,7 @@ import json
 import pytest
 
 from store import StoreError, TaskNotFound
-from tests.storehelp import Clock, open_store, task
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock):
-    s = open_store(tmp_path / "history.db", clock)
-    yield s
-    s.close()
+from tests.storehelp import clock, store, task  # noqa: F401 (fixtures)
 
 
 def leased(store):

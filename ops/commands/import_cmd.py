@@ -1,29 +1,29 @@
-"""`cogloop import SOURCE` — add tasks in bulk from a registered import source.
+"""`cogloop import SOURCE` — bring tasks into the queue from somewhere else.
 
 Usage:
+    cogloop import tasks FILE [--home H] [--json]     # a task_queue.json (or any task file)
     cogloop import humaneval [--limit N] [--ids ID ...] [--home H] [--json]
 
-Examples:
-    cogloop import humaneval --limit 20
+Each source is its own module listed in SOURCES below, exposing `NAME` and
+`register(import_subparsers, common)`; `import humaneval` joins by adding its module there.
 
-Each source is a module in ops/commands with `NAME`, `register_source(sources, common)` and
-a handler; SOURCES lists them. Tasks go through Memory when the daemon runs, else straight
-into the store (ops/taskwrite.py). Exit 0 imported, 1 some task refused, 2 bad arguments.
+Examples:
+    cogloop export /tmp/snap && cogloop import tasks /tmp/snap/memory/core/task_queue.json --home ~/new
+    cogloop import humaneval --limit 20 && cogloop wait --source humaneval
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 
-from ops.commands import import_humaneval
-
-SOURCES = [import_humaneval]
+# One module per import source; each registers `cogloop import NAME`.
+SOURCES = ("ops.commands.import_tasks", "ops.commands.import_humaneval")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("import", parents=[common], help="import tasks in bulk (humaneval, ...)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sources = p.add_subparsers(dest="source", metavar="SOURCE", parser_class=type(p))
-    for source in SOURCES:
-        source.register_source(sources, common)
-    p.set_defaults(handler=lambda ctx, args: p.print_help() or 2)
+    p = sub.add_parser("import", help="add tasks from a file or a benchmark", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    isub = p.add_subparsers(dest="import_source", metavar="SOURCE", required=True)
+    for name in SOURCES:
+        importlib.import_module(name).register(isub, common)

