@@ -87,7 +87,9 @@ def candidate(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, ui
     try:
         os.setsid()
         with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("0")  # the OOM killer's choice: the fork server and init are at -1000
+            # The OOM killer's first choice, always: the fork server, its supervisor and init
+            # share the memory cgroup (raising needs no privilege; lowering theirs may be refused).
+            f.write("1000")
         set_limits(limits, nproc_rlimit=nproc_rlimit)
         if uid is not None:
             drop_privileges(uid)

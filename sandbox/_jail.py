@@ -9,6 +9,7 @@ process, before the uid drop.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 from sandbox import _libc as L
@@ -37,7 +38,8 @@ def _bind_ro(src: str, dst: str) -> None:
 def build(root: str, *, uid: int, tmp_mb: int, extra_ro: list[str], hide: list[str], cwd: str | None = None) -> None:
     """Make `root` the new root and chdir to WORK_DIR (owned by `uid`); root stays read-only.
 
-    `cwd` (run_cmd's): a host directory shown read-only at its own path and made the cwd.
+    `cwd` (run_cmd's): a host directory whose contents are copied into the work dir (within
+    the private /tmp's size cap), so tools can read and write them without touching the host.
     """
     L.mount(None, "/", None, L.MS_REC | L.MS_PRIVATE)  # nothing we mount leaks to the host
     L.mount("tmpfs", root, "tmpfs", L.MS_NOSUID | L.MS_NODEV, "size=1m,mode=755")
@@ -48,11 +50,6 @@ def build(root: str, *, uid: int, tmp_mb: int, extra_ro: list[str], hide: list[s
             os.symlink(os.readlink(host), root + host)
         elif os.path.isdir(host):
             os.mkdir(root + host)
-            _bind_ro(host, root + host)
-            bound.append(host)
-    for host in extra_ro:
-        if os.path.isdir(host) and not _inside(host, bound):
-            os.makedirs(root + host, exist_ok=True)
             _bind_ro(host, root + host)
             bound.append(host)
     os.mkdir(root + "/dev")
@@ -68,9 +65,17 @@ def build(root: str, *, uid: int, tmp_mb: int, extra_ro: list[str], hide: list[s
     L.mount("tmpfs", root + "/tmp", "tmpfs", L.MS_NOSUID | L.MS_NODEV, f"size={tmp_mb}m,mode=1777")
     os.mkdir(root + WORK_DIR, 0o700)
     os.chown(root + WORK_DIR, uid, uid)
-    if cwd:
-        os.makedirs(root + cwd, exist_ok=True)
-        _bind_ro(cwd, root + cwd)
+    # After /tmp: an interpreter (a virtualenv, say) may live under it.
+    for host in extra_ro:
+        if os.path.isdir(host) and not _inside(host, bound):
+            os.makedirs(root + host, exist_ok=True)
+            _bind_ro(host, root + host)
+            bound.append(host)
+    if cwd:  # a copy: the run may write, the host's files never change
+        shutil.copytree(cwd, root + WORK_DIR, symlinks=True, dirs_exist_ok=True)
+        for dirpath, dirnames, filenames in os.walk(root + WORK_DIR):
+            for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+                os.lchown(name, uid, uid)
     for path in hide:  # a secret inside one of the trees we had to show
         target = root + os.path.realpath(path)
         if os.path.isdir(target):
@@ -79,4 +84,4 @@ def build(root: str, *, uid: int, tmp_mb: int, extra_ro: list[str], hide: list[s
             L.mount("/dev/null", target, None, L.MS_BIND)
     L.mount(None, root, None, L.MS_REMOUNT | L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV, "size=1m,mode=755")
     os.chroot(root)
-    os.chdir(cwd or WORK_DIR)
+    os.chdir(WORK_DIR)

@@ -6,7 +6,7 @@ threaded) and an almost empty environment, so no secret is in its memory or its
 /proc/PID/environ for a run to inherit. Protocol on a unix socket in a 0700 directory: one
 connection per run, a length-prefixed JSON request, a length-prefixed JSON reply; runs are
 served one at a time (each owns the server's cgroup slot while it lasts). It dies with its
-parent (PR_SET_PDEATHSIG) and never outlives it.
+caller (EOF on its stdin pipe) and never outlives it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 import traceback
 
 # Pre-imported for candidates: what generated code usually imports costs nothing per run.
@@ -89,10 +90,22 @@ def _handle(conn: socket.socket, ctx: ServerContext) -> None:
         os._exit(0)
 
 
+def _fork_retrying() -> int:
+    """fork, retried briefly: the last run's processes may still be leaving the pids cgroup."""
+    for delay in (0.001, 0.01, 0.05, 0.2, 0.5):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            time.sleep(delay)
+    return os.fork()
+
+
 def main(argv: list[str]) -> None:
     rundir, want_mode, parent = argv[0], argv[1], int(argv[2])
     hide = json.loads(argv[3]) if len(argv) > 3 else []
-    L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Not PR_SET_PDEATHSIG: it fires when the parent *thread* that started us exits, and
+    # callers start servers from worker threads. Our stdin is a pipe only the caller holds:
+    # EOF on it means the caller is gone.
     if os.getppid() != parent:
         sys.exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -100,7 +113,7 @@ def main(argv: list[str]) -> None:
     slot = Slot(f"cogloop-sandbox-{os.getpid()}")
     try:
         with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("-1000")  # inherited by supervisors and inits; candidates reset it to 0
+            f.write("-1000")  # where allowed (CAP_SYS_RESOURCE); candidates raise theirs to 1000
     except OSError:
         pass
     mode = "full" if want_mode == "full" and os.geteuid() == 0 and probe_namespaces() else "none"
@@ -118,10 +131,16 @@ def main(argv: list[str]) -> None:
     sys.stdout.flush()
     try:
         while True:
-            readable, _, _ = select.select([sock], [], [], 0.5)
-            if readable:
+            readable, _, _ = select.select([sock, 0], [], [], 0.5)
+            if 0 in readable and not os.read(0, 1):
+                break
+            if sock in readable:
                 conn, _ = sock.accept()
-                pid = os.fork()
+                try:
+                    pid = _fork_retrying()
+                except OSError:
+                    conn.close()  # the caller sees a lost run, the server lives on
+                    continue
                 if pid == 0:
                     sock.close()
                     _handle(conn, ctx)
@@ -129,6 +148,7 @@ def main(argv: list[str]) -> None:
                 # One run at a time: it owns the slot's cgroup limits until it is done.
                 # Parallel runs use several fork servers (sandbox._client.Pool).
                 os.waitpid(pid, 0)
+                slot.relax()
             if os.getppid() != parent:
                 break
     finally:

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import selectors
+import shutil
 import signal
 import time
 from dataclasses import dataclass, field
@@ -127,8 +128,10 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     work_dir = None
     if not full:
         L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)
-        if not req.get("cwd"):
-            work_dir = os.path.join(ctx.work_parent, f"run-{me}")
+        work_dir = os.path.join(ctx.work_parent, f"run-{me}")
+        if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes
+            shutil.copytree(req["cwd"], work_dir, symlinks=True)
+        else:
             os.mkdir(work_dir, 0o700)
     stdin_fd = _memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
     out_r, out_w = os.pipe()
@@ -143,10 +146,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                 _child.init(req, steps, nonce, limits, uid=uid, jail_root=ctx.jail_root,
                             extra_ro=ctx.extra_ro, hide=ctx.hide)
             os.close(_child.FD_STATUS)
-            if req.get("cwd"):
-                os.chdir(req["cwd"])
-            else:
-                os.chdir(work_dir or "/")
+            os.chdir(work_dir or "/")
             _child.candidate(req, steps, nonce, limits, uid=None,
                              nproc_rlimit="pids" not in ctx.slot.paths)
         finally:
@@ -163,8 +163,10 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     sel.register(out_r, selectors.EVENT_READ, out)
     sel.register(err_r, selectors.EVENT_READ, err)
     sel.register(res_r, selectors.EVENT_READ, results)
-    sel.register(st_r, selectors.EVENT_READ, status_raw)
-    if pidfd is not None:
+    if full:
+        sel.register(st_r, selectors.EVENT_READ, status_raw)  # init's report, EOF when it exits
+    else:
+        os.close(st_r)
         sel.register(pidfd, selectors.EVENT_READ, "exit")
     deadline = start + limits.wall_s
     killed_for: str | None = None
@@ -251,6 +253,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
             os.close(pidfd)
     oom, peak = ctx.slot.end(mark)
     ctx.slot.kill_others({os.getppid(), me})
+    ctx.slot.relax()
     if work_dir:
         _rmtree(work_dir)
     wall = time.monotonic() - start
@@ -309,6 +312,4 @@ def _tests(steps: list[_testsfile.Step], verdicts: dict[str, dict[str, Any]], ru
 
 
 def _rmtree(path: str) -> None:
-    import shutil
-
     shutil.rmtree(path, ignore_errors=True)
