@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import socket
 import sys
 import threading
@@ -183,12 +184,13 @@ class LLMClient:
             raise LLMUnavailable(f"waiting: {self._waiting}", retry_in=min(2.0, self.cfg.breaker_reset_s))
         self._waiting = ""
         if url != self._client_url:
-            import httpx
             import openai
 
+            # openai.Timeout is its HTTP library's timeout type: a dead host fails within 5 s,
+            # a slow model may take the whole read timeout.
             self._client = openai.OpenAI(
                 base_url=url, api_key=self.cfg.api_key or "not-needed", max_retries=0,
-                timeout=httpx.Timeout(self.cfg.timeout_s, connect=min(5.0, self.cfg.timeout_s)))
+                timeout=openai.Timeout(self.cfg.timeout_s, connect=min(5.0, self.cfg.timeout_s)))
             self._client_url = url
             if not self.cfg.model:
                 self.model = ""  # a new server may serve another model
@@ -218,7 +220,7 @@ class LLMClient:
         except openai.APIConnectionError as exc:
             err = LLMError(f"connection failed: {exc.__cause__ or exc}", retryable=True)
         except openai.APIStatusError as exc:
-            err = LLMError(f"HTTP {exc.status_code}: {_short(exc.message)}",
+            err = LLMError(f"HTTP {exc.status_code}: {_short(_STATUS_PREFIX.sub('', exc.message))}",
                            retryable=_is_retryable_status(exc.status_code), status=exc.status_code)
             err.retry_after = _retry_after(exc)  # type: ignore[attr-defined]
         except openai.OpenAIError as exc:  # malformed answers and the like
@@ -314,6 +316,9 @@ class LLMClient:
 
     def analyze_code(self, code: str, question: str = "Review this code.", **kw: Any) -> LLMResult:
         return self.query(f"{question}\n\n```python\n{code}\n```", system=ANALYZE_SYSTEM, **kw)
+
+
+_STATUS_PREFIX = re.compile(r"^Error code: \d+ - ")  # openai's prefix; we say it shorter
 
 
 def _short(text: str, limit: int = 200) -> str:
