@@ -243,12 +243,14 @@ class LLMClient:
             except LLMUnavailable:
                 raise
             except LLMError as exc:
-                if not exc.retryable or tries > self.cfg.retries:
+                if not exc.retryable:
                     self.stats.failures += 1
                     raise
-                if self.breaker.state != "closed":  # opened by this failure: stop now, not later
+                if self.breaker.state != "closed" or tries > self.cfg.retries:
+                    # retries spent or breaker opened by this failure: the endpoint is unwell, so
+                    # the caller waits (and gives its task back) instead of failing the task
                     self.stats.failures += 1
-                    raise LLMUnavailable(f"down: {exc}", retry_in=self.breaker.retry_in()) from exc
+                    raise LLMUnavailable(f"down: {exc}", retry_in=self.breaker.retry_in() or self.backoff_max_s) from exc
                 delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** (tries - 1))
                 delay = delay * (0.5 + self.rng.random() / 2)  # jitter: builders sharing a server spread out
                 ra = getattr(exc, "retry_after", None)

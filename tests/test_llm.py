@@ -66,7 +66,7 @@ def test_gives_up_after_the_configured_retries() -> None:
     sleeps: list[float] = []
     with FakeLLM([{"status": 503}] * 10) as fake:
         c = client(fake.url, sleeps, retries=2, breaker_failures=10)
-        with pytest.raises(LLMError, match="HTTP 503"):
+        with pytest.raises(LLMUnavailable, match="down: HTTP 503"):
             c.chat(MSG)
         assert len(fake.chat_requests) == 3 and len(sleeps) == 2 and c.stats.failures == 1
 
