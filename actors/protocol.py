@@ -92,6 +92,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("trainer.observe", "trainer", "scorer", {"score": "map"}, {},
         "", "a scored attempt: update the profile, top up the queue"),
     _op("trainer.status", "trainer", "cli", {}, {"profile": "map"}),
+    # --- builder --------------------------------------------------------------------------
+    _op("builder.status", "builder", "supervisor|cli", {}, {"status": "map"}, "cogloop status",
+        "the builder's LLM url/model/state (ok, down: reason, waiting: why), current task, counts"),
     # --- every actor ----------------------------------------------------------------------
     _op("actor.stop", "*", "supervisor", {}, {}, "", "finish or release work, then exit"),
     _op("actor.pause", "*", "supervisor", {}, {}),
