@@ -13,7 +13,12 @@ optional field; `any` accepts any msgpack value; `map`/`list` accept any map/lis
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass
+from typing import Any
+
+import msgpack
 
 PROTOCOL_VERSION = 1
 KINDS = ("tell", "ask", "reply", "error", "event", "hb")
@@ -99,4 +104,181 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("actor.stop", "*", "supervisor", {}, {}, "", "finish or release work, then exit"),
     _op("actor.pause", "*", "supervisor", {}, {}),
     _op("actor.resume", "*", "supervisor", {}, {}),
+    # --- built-in test actors (actors/testkinds.py) -----------------------------------
+    _op("echo", "echo", "*", {}, {"echo": "map", "pid": "int", "name": "str"},
+        "", "answer the body back with the actor's name and pid; extra fields allowed"),
+    _op("echo.relay", "echo", "*", {"to": "str", "count": "int", "timeout?": "float"},
+        {"replies": "list", "errors": "list"}, "",
+        "ask `to` the echo op `count` times through the bus; tests backlog and actor-to-actor ask"),
+    _op("echo.stats", "echo", "*", {}, {"work_calls": "int", "paused": "bool", "handled": "int"}),
+    _op("echo.freeze", "echo", "*", {}, {}, "", "SIGSTOP the whole process: a hang for tests"),
+    _op("echo.boom", "echo", "*", {}, {}, "", "raise inside the handler: an internal error reply"),
 ]}
+
+# --- error codes ----------------------------------------------------------------------
+BAD_REQUEST = "bad_request"  # the frame or its body does not follow the protocol
+UNKNOWN_OP = "unknown_op"  # the op is not in OPS (or the receiver has no handler for it)
+UNAVAILABLE = "unavailable"  # the addressee is not running (CLI asks), or does not exist
+TIMEOUT = "timeout"  # no reply in time
+INTERNAL = "internal"  # a handler raised; the process lives on
+FORBIDDEN = "forbidden"  # a sender tried what it may not (spoofed `from`, private data)
+BACKLOG_FULL = "backlog_full"  # the addressee is restarting and its backlog is full
+ERROR_CODES = (BAD_REQUEST, UNKNOWN_OP, UNAVAILABLE, TIMEOUT, INTERNAL, FORBIDDEN, BACKLOG_FULL)
+
+# Kinds that need a registered op; events carry a free topic in `op`, hb a fixed one.
+REQUEST_KINDS = ("tell", "ask")
+HEARTBEAT_OP = "hb"
+# Names no actor may take: the supervisor and the operator's client speak under them.
+RESERVED_NAMES = ("supervisor", "cli")
+MAX_NAME_LEN = 64
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "float": (float, int), "bool": (bool,),
+    "map": (dict,), "list": (list,),
+}
+_ENVELOPE_FIELDS: dict[str, tuple[type, ...]] = {
+    "v": (int,), "id": (str,), "kind": (str,), "from": (str,), "to": (str,), "op": (str,),
+    "ts": (float, int), "body": (dict,),
+}
+
+
+class ProtocolError(Exception):
+    """A frame that breaks the protocol; `code` is one of ERROR_CODES."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def envelope(kind: str, sender: str, to: str, op: str, body: dict[str, Any] | None = None,
+             re: str | None = None, msg_id: str | None = None) -> dict[str, Any]:
+    """A fresh envelope; `re` only on replies and errors."""
+    env: dict[str, Any] = {"v": PROTOCOL_VERSION, "id": msg_id or new_id(), "kind": kind,
+                           "from": sender, "to": to, "op": op, "ts": time.time(), "body": body or {}}
+    if re is not None:
+        env["re"] = re
+    return env
+
+
+def reply_to(request: dict[str, Any], sender: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    return envelope("reply", sender, str(request.get("from", "")), str(request.get("op", "")),
+                    body, re=str(request.get("id", "")))
+
+
+def error_to(request: dict[str, Any], sender: str, code: str, message: str) -> dict[str, Any]:
+    """An error reply; works on a half-valid request (missing fields become empty strings)."""
+    def field(name: str) -> str:
+        value = request.get(name, "") if isinstance(request, dict) else ""
+        return value if isinstance(value, str) else ""
+    return envelope("error", sender, field("from"), field("op"),
+                    {"code": code, "message": message[:500]}, re=field("id"))
+
+
+def _type_ok(value: Any, kind: str) -> bool:
+    if kind == "any":
+        return True
+    if kind in ("int", "float") and isinstance(value, bool):
+        return False
+    return isinstance(value, _TYPES[kind])
+
+
+def validate_body(op_name: str, body: Any) -> str | None:
+    """None when `body` fits the op's shape, else one line saying what is wrong.
+
+    Fields not in the shape are allowed (a newer sender may add some); declared ones are
+    checked for presence and type.
+    """
+    op = OPS.get(op_name)
+    if op is None:
+        return f"unknown op {op_name!r}"
+    if not isinstance(body, dict):
+        return f"{op_name}: body must be a map"
+    for key, kind in op.body.items():
+        optional = key.endswith("?")
+        name = key.rstrip("?")
+        if name not in body:
+            if optional:
+                continue
+            return f"{op_name}: missing field {name!r}"
+        if body[name] is None and optional:
+            continue
+        if not _type_ok(body[name], kind):
+            return f"{op_name}: field {name!r} must be {kind}"
+    return None
+
+
+def validate_envelope(env: Any) -> ProtocolError | None:
+    """Check the envelope's fields, then (for tell/ask) the op and the body shape."""
+    if not isinstance(env, dict):
+        return ProtocolError(BAD_REQUEST, "a frame must hold one msgpack map")
+    if env.get("v") != PROTOCOL_VERSION:
+        return ProtocolError(BAD_REQUEST, f"unsupported protocol version {env.get('v')!r} (want {PROTOCOL_VERSION})")
+    for name, types in _ENVELOPE_FIELDS.items():
+        value = env.get(name)
+        if not isinstance(value, types) or isinstance(value, bool):
+            return ProtocolError(BAD_REQUEST, f"envelope field {name!r} missing or of the wrong type")
+    if env["kind"] not in KINDS:
+        return ProtocolError(BAD_REQUEST, f"unknown kind {env['kind']!r}")
+    for name in ("id", "from", "to", "op"):
+        if len(env[name]) > (MAX_NAME_LEN if name != "op" else 128):
+            return ProtocolError(BAD_REQUEST, f"envelope field {name!r} too long")
+    if env["kind"] in ("reply", "error") and not isinstance(env.get("re"), str):
+        return ProtocolError(BAD_REQUEST, "a reply needs `re`, the id of the ask it answers")
+    if env["kind"] in REQUEST_KINDS:
+        if env["op"] not in OPS:
+            return ProtocolError(UNKNOWN_OP, f"unknown op {env['op']!r}")
+        problem = validate_body(env["op"], env["body"])
+        if problem:
+            return ProtocolError(BAD_REQUEST, problem)
+    return None
+
+
+class Codec:
+    """msgpack both ways with the same byte limit as zmq's MAXMSGSIZE.
+
+    `decode` never raises anything but ProtocolError, whatever the bytes: it is called by
+    pump loops that must survive any frame.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_MSG_BYTES):
+        self.max_bytes = max_bytes
+
+    def encode(self, env: dict[str, Any]) -> bytes:
+        data = msgpack.packb(env, use_bin_type=True)
+        if len(data) > self.max_bytes:
+            raise ProtocolError(BAD_REQUEST, f"message of {len(data)} bytes exceeds {self.max_bytes}")
+        return data
+
+    def decode(self, frame: bytes) -> dict[str, Any]:
+        """Bytes to a validated envelope, or ProtocolError."""
+        if len(frame) > self.max_bytes:
+            raise ProtocolError(BAD_REQUEST, f"frame of {len(frame)} bytes exceeds {self.max_bytes}")
+        try:
+            unpacker = msgpack.Unpacker(max_buffer_size=self.max_bytes, strict_map_key=True,
+                                        raw=False, use_list=True)
+            unpacker.feed(frame)
+            env = unpacker.unpack()
+            if unpacker.tell() != len(frame):
+                raise ValueError("extra data after the map")
+        except Exception as exc:  # ExtraData, FormatError, StackError, UnicodeDecodeError, ...
+            raise ProtocolError(BAD_REQUEST, f"not a msgpack frame: {type(exc).__name__}") from None
+        problem = validate_envelope(env)
+        if problem:
+            problem.envelope = env if isinstance(env, dict) else {}  # type: ignore[attr-defined]
+            raise problem
+        return env
+
+
+def ask_of(problem: ProtocolError) -> dict[str, Any] | None:
+    """The half-valid ask a ProtocolError came from, if there is one to answer."""
+    env = getattr(problem, "envelope", None)
+    if isinstance(env, dict) and env.get("kind") == "ask" and isinstance(env.get("id"), str) \
+            and isinstance(env.get("from"), str):
+        return env
+    return None

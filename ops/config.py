@@ -59,6 +59,11 @@ class DaemonConfig:
     backlog: int = 1000  # messages kept for an actor that is restarting
     max_msg_bytes: int = 1048576  # zmq MAXMSGSIZE and msgpack max_buffer_size
     tcp_bus: str = ""  # e.g. tcp://0.0.0.0:5555 for remote builders; needs CURVE keys
+    backoff_s: float = 0.5  # the second restart in a row waits this long, then doubling
+    start_timeout_s: float = 30.0  # a child not ready (first heartbeat) by then is killed
+    # Advanced/testing: the children as "name:kind,..." instead of memory, scorer, trainer,
+    # builder-1..N (+ llm). Kinds are those of actors.runtime.ACTOR_CLASSES.
+    children: str = ""
     log_max_bytes: int = 5_000_000
     log_backups: int = 5
 

@@ -7,6 +7,6 @@ A command module exposes `register(subparsers, common)` which adds its parser an
 
 from __future__ import annotations
 
-from ops.commands import config_cmd
+from ops.commands import actor, config_cmd, down, logs, pause, restart, status, up, watch
 
-COMMANDS = [config_cmd]
+COMMANDS = [config_cmd, up, down, status, pause, restart, watch, logs, actor]

@@ -1,0 +1,272 @@
+"""The actor side of the bus: one pump thread that alone owns the DEALER socket, and the
+`Bus` handle any thread uses to ask, tell and publish through it.
+
+zmq sockets are not thread-safe, so other threads hand encoded frames to the pump through a
+queue and wake it with a byte on a pipe the pump polls beside the socket. Heartbeats go to
+the supervisor every `heartbeat_s`; the supervisor answers each one, and a pump that hears
+nothing back for long enough decides the bus is gone (zguide "Paranoid Pirate" heartbeating).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import zmq
+
+from actors import protocol as P
+
+log = logging.getLogger("cogloop.bus")
+
+
+class ActorError(Exception):
+    """Raise in a handler to answer the ask with an error of this code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class RemoteError(ActorError):
+    """The other side answered an ask with an error."""
+
+
+class BusTimeout(RemoteError):
+    """No reply within the ask's timeout."""
+
+    def __init__(self, message: str):
+        super().__init__(P.TIMEOUT, message)
+
+
+@dataclass
+class CurveKeys:
+    """A CURVE client: our key pair and the server's public key (z85 bytes)."""
+
+    public: bytes
+    secret: bytes
+    server_public: bytes
+
+
+@dataclass
+class _Pending:
+    event: threading.Event = field(default_factory=threading.Event)
+    env: dict[str, Any] | None = None
+
+
+class Pump(threading.Thread):
+    """Owns the DEALER socket: sends queued frames, receives and dispatches, heartbeats."""
+
+    def __init__(self, name: str, kind: str, endpoint: str, *, heartbeat_s: float,
+                 missed_heartbeats: int, max_msg_bytes: int, curve: CurveKeys | None = None):
+        super().__init__(name=f"pump-{name}", daemon=True)
+        self.actor_name = name
+        self.kind = kind
+        self.endpoint = endpoint
+        self.heartbeat_s = heartbeat_s
+        # The bus is declared gone after this long without a heartbeat answer.
+        self.dead_after_s = max(2 * missed_heartbeats * heartbeat_s, 1.0)
+        self.codec = P.Codec(max_msg_bytes)
+        self.curve = curve
+        self.paused = False
+        self.dropped = 0  # malformed frames dropped
+        self.on_request: Callable[[dict[str, Any]], None] | None = None
+        self.on_stop_request: Callable[[str], None] = lambda reason: None
+        self._early: list[dict[str, Any]] = []  # requests before the actor is up
+        self._lock = threading.Lock()
+        self._out: collections.deque[bytes] = collections.deque()
+        self._pending: dict[str, _Pending] = {}
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._halt = threading.Event()
+        self.ready = threading.Event()
+
+    # --- any thread ----------------------------------------------------------------
+    def send(self, env: dict[str, Any]) -> None:
+        frame = self.codec.encode(env)
+        self._out.append(frame)
+        try:
+            os.write(self._wake_w, b"x")
+        except BlockingIOError:  # pipe full: the pump is already due to wake
+            pass
+
+    def expect(self, msg_id: str) -> _Pending:
+        slot = _Pending()
+        with self._lock:
+            self._pending[msg_id] = slot
+        return slot
+
+    def forget(self, msg_id: str) -> None:
+        with self._lock:
+            self._pending.pop(msg_id, None)
+
+    def set_target(self, deliver: Callable[[dict[str, Any]], None]) -> None:
+        """Start delivering requests to the actor (those that came early first)."""
+        with self._lock:
+            self.on_request = deliver
+            early, self._early = self._early, []
+        for env in early:
+            deliver(env)
+
+    def stop(self) -> None:
+        self._halt.set()
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    # --- the pump thread -------------------------------------------------------------
+    def run(self) -> None:
+        zctx = zmq.Context()
+        sock = zctx.socket(zmq.DEALER)
+        sock.setsockopt(zmq.IDENTITY, self.actor_name.encode())
+        sock.setsockopt(zmq.MAXMSGSIZE, self.codec.max_bytes)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.SNDTIMEO, 1000)
+        if self.curve is not None:
+            sock.curve_publickey = self.curve.public
+            sock.curve_secretkey = self.curve.secret
+            sock.curve_serverkey = self.curve.server_public
+        sock.connect(self.endpoint)
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        last_ack = time.monotonic()
+        next_hb = 0.0
+        self.ready.set()
+        try:
+            while not self._halt.is_set():
+                now = time.monotonic()
+                if now >= next_hb:
+                    self._heartbeat(sock)
+                    next_hb = now + self.heartbeat_s
+                    if now - last_ack > self.dead_after_s:
+                        log.error("no answer from the bus at %s for %.1fs: exiting", self.endpoint, now - last_ack)
+                        self.on_stop_request("bus gone")
+                        break
+                events = dict(poller.poll(max(0.0, next_hb - time.monotonic()) * 1000))
+                if self._wake_r in events:
+                    os.read(self._wake_r, 65536)
+                self._flush(sock)
+                if sock in events:
+                    if self._drain(sock):
+                        last_ack = time.monotonic()
+            self._flush(sock)  # last words (a stop reply) before closing
+        finally:
+            sock.close(0)
+            zctx.term()
+
+    def _heartbeat(self, sock: zmq.Socket) -> None:
+        body = {"pid": os.getpid(), "kind": self.kind, "paused": self.paused, "host": socket.gethostname()}
+        env = P.envelope("hb", self.actor_name, "supervisor", P.HEARTBEAT_OP, body)
+        self._out.appendleft(self.codec.encode(env))
+        self._flush(sock)
+
+    def _flush(self, sock: zmq.Socket) -> None:
+        while self._out:
+            frame = self._out.popleft()
+            try:
+                sock.send(frame)
+            except zmq.Again:
+                log.warning("bus send timed out; frame dropped")
+
+    def _drain(self, sock: zmq.Socket) -> bool:
+        """Read everything waiting; True when the supervisor spoke (any frame counts as alive)."""
+        heard = False
+        for _ in range(1000):
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            heard = True
+            if len(frames) != 1:
+                self.dropped += 1
+                continue
+            self._handle(frames[0])
+        return heard
+
+    def _handle(self, frame: bytes) -> None:
+        try:
+            env = self.codec.decode(frame)
+        except P.ProtocolError as problem:
+            ask = P.ask_of(problem)
+            if ask is not None:
+                self.send(P.error_to(ask, self.actor_name, problem.code, problem.message))
+            else:
+                self.dropped += 1
+            return
+        kind = env["kind"]
+        if kind in ("reply", "error"):
+            with self._lock:
+                slot = self._pending.pop(env["re"], None)
+            if slot is not None:
+                slot.env = env
+                slot.event.set()
+        elif kind in P.REQUEST_KINDS:
+            if env["op"] == "actor.stop":
+                if kind == "ask":
+                    self.send(P.reply_to(env, self.actor_name, {}))
+                self.on_stop_request("actor.stop")
+                return
+            if env["op"] in ("actor.pause", "actor.resume"):
+                self.paused = env["op"] == "actor.pause"
+            with self._lock:
+                deliver = self.on_request
+                if deliver is None:
+                    self._early.append(env)
+                    return
+            deliver(env)
+        # hb answers and stray events need nothing more: hearing them was the point.
+
+
+class Bus:
+    """What an actor uses to talk to the others (contracts: ask, tell, publish)."""
+
+    def __init__(self, pump: Pump):
+        self._pump = pump
+        self.name = pump.actor_name
+
+    def ask(self, to: str, op: str, body: dict[str, Any] | None = None, timeout: float = 30.0) -> dict[str, Any]:
+        """Send an ask and wait for its reply body; RemoteError(code, message) or BusTimeout."""
+        body = body or {}
+        problem = P.validate_body(op, body)
+        if problem:
+            raise RemoteError(P.UNKNOWN_OP if op not in P.OPS else P.BAD_REQUEST, problem)
+        env = P.envelope("ask", self.name, to, op, body)
+        slot = self._pump.expect(env["id"])
+        try:
+            self._pump.send(env)
+        except P.ProtocolError as exc:
+            self._pump.forget(env["id"])
+            raise RemoteError(exc.code, exc.message) from None
+        if not slot.event.wait(timeout):
+            self._pump.forget(env["id"])
+            raise BusTimeout(f"{op} to {to}: no reply in {timeout:g}s")
+        answer = slot.env or {}
+        if answer.get("kind") == "error":
+            err = answer.get("body", {})
+            raise RemoteError(str(err.get("code", P.INTERNAL)), str(err.get("message", "")))
+        return answer.get("body", {})
+
+    def tell(self, to: str, op: str, body: dict[str, Any] | None = None) -> None:
+        body = body or {}
+        problem = P.validate_body(op, body)
+        if problem:
+            raise RemoteError(P.UNKNOWN_OP if op not in P.OPS else P.BAD_REQUEST, problem)
+        self._pump.send(P.envelope("tell", self.name, to, op, body))
+
+    def publish(self, topic: str, body: dict[str, Any] | None = None) -> None:
+        """An event the supervisor republishes on its PUB socket under `topic`."""
+        self._pump.send(P.envelope("event", self.name, "supervisor", topic, body or {}))
+
+    def reply(self, request: dict[str, Any], body: dict[str, Any] | None) -> None:
+        self._pump.send(P.reply_to(request, self.name, body or {}))
+
+    def error(self, request: dict[str, Any], code: str, message: str) -> None:
+        self._pump.send(P.error_to(request, self.name, code, message))

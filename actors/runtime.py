@@ -1,0 +1,291 @@
+"""The actor process: one pykka ThreadingActor (the logic) plus one pump thread (the socket).
+
+    python -m actors.runtime --name builder-1 --kind builder --home H [--config F]
+                             [--connect ENDPOINT] [--parent-pid PID] [--keys DIR]
+
+Public face (docs/contracts.md): `BusActor`, `handles`, `ActorContext`, `Bus`, `ActorError`,
+`RemoteError`, `BusTimeout`, `ACTOR_CLASSES`. Handlers and `work()` run in the actor's
+thread; only the pump thread touches the zmq socket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pykka
+
+from actors import protocol as P
+from actors._bus import ActorError, Bus, BusTimeout, CurveKeys, Pump, RemoteError
+from actors._pdeath import set_pdeathsig
+
+__all__ = ["ACTOR_CLASSES", "ActorContext", "ActorError", "Bus", "BusActor", "BusTimeout",
+           "RemoteError", "handles", "load_actor_class", "main"]
+
+log = logging.getLogger("cogloop.runtime")
+
+# kind -> "module:Class"; imported lazily so a missing module only fails its own actor.
+ACTOR_CLASSES: dict[str, str] = {
+    "memory": "actors.memory:MemoryActor",
+    "scorer": "actors.scorer.actor:ScorerActor",
+    "trainer": "actors.trainer.actor:TrainerActor",
+    "builder": "actors.builder.actor:BuilderActor",
+    "echo": "actors.testkinds:EchoActor",  # built-in test actors
+    "crash": "actors.testkinds:CrashActor",
+}
+
+
+def load_actor_class(kind: str) -> type["BusActor"]:
+    if kind not in ACTOR_CLASSES:
+        raise LookupError(f"unknown actor kind {kind!r} (known: {', '.join(ACTOR_CLASSES)})")
+    module_name, _, cls_name = ACTOR_CLASSES[kind].partition(":")
+    return getattr(importlib.import_module(module_name), cls_name)
+
+
+def handles(op: str) -> Callable[[Callable], Callable]:
+    """Mark a method `(self, body, env) -> dict | None` as the handler of `op`."""
+    if op not in P.OPS:
+        raise ValueError(f"@handles({op!r}): not an op in actors/protocol.py")
+
+    def mark(fn: Callable) -> Callable:
+        fn._cogloop_op = op  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
+@dataclass
+class ActorContext:
+    name: str
+    kind: str
+    home: Path
+    config: Any  # ops.config.Config
+    bus: Bus
+
+
+_WORK = object()  # the mailbox message that runs one round of work()
+
+
+class BusActor(pykka.ThreadingActor):
+    """Base of every cogloop actor: dispatches bus requests to @handles methods, runs work().
+
+    `work()` is called while not paused; it returns the delay before the next call, or
+    None when idle (then it is tried again after a heartbeat interval or after any request,
+    since a request may bring work). Subclasses may override `on_pause`, `on_resume` and
+    pykka's `on_stop` (release leases there: the bus is still up while it runs).
+    """
+
+    def __init__(self, ctx: ActorContext):
+        super().__init__()
+        self.ctx = ctx
+        self.bus = ctx.bus
+        self.paused = False
+        self._handlers: dict[str, Callable] = {}
+        for klass in reversed(type(self).__mro__):
+            for attr in vars(klass).values():
+                op = getattr(attr, "_cogloop_op", None)
+                if op:
+                    self._handlers[op] = attr
+        self._has_work = type(self).work is not BusActor.work
+        self._work_due = False
+        self._timer: threading.Timer | None = None
+        hb = getattr(getattr(ctx.config, "daemon", None), "heartbeat_s", 1.0)
+        self._idle_s = float(hb)
+
+    # --- overridable ---------------------------------------------------------------
+    def work(self) -> float | None:
+        return None
+
+    def on_pause(self) -> None:
+        pass
+
+    def on_resume(self) -> None:
+        pass
+
+    # --- pykka -------------------------------------------------------------------------
+    def on_start(self) -> None:
+        self._schedule(0.0)
+
+    def on_receive(self, message: Any) -> Any:
+        if message is _WORK:
+            self._work_due = False
+            self._run_work()
+        elif isinstance(message, dict) and "kind" in message:
+            self._dispatch(message)
+            self._schedule(0.0)
+
+    def on_stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    # --- internals ---------------------------------------------------------------------
+    def _schedule(self, delay: float) -> None:
+        if not self._has_work or self.paused or self._work_due:
+            return
+        self._work_due = True
+        if self._timer is not None:
+            self._timer.cancel()
+        if delay <= 0:
+            self.actor_ref.tell(_WORK)
+            return
+        self._timer = threading.Timer(delay, self._tell_work)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _tell_work(self) -> None:
+        try:
+            self.actor_ref.tell(_WORK)
+        except pykka.ActorDeadError:
+            pass
+
+    def _run_work(self) -> None:
+        if self.paused:
+            return
+        try:
+            delay = self.work()
+        except Exception:
+            log.error("work() raised:\n%s", traceback.format_exc())
+            delay = self._idle_s  # do not spin on a persistent failure
+        self._schedule(self._idle_s if delay is None else max(0.0, float(delay)))
+
+    def _dispatch(self, env: dict[str, Any]) -> None:
+        op = env["op"]
+        asked = env["kind"] == "ask"
+        try:
+            if op == "actor.pause":
+                self.paused = True
+                self.on_pause()
+                result: Any = {}
+            elif op == "actor.resume":
+                self.paused = False
+                self.on_resume()
+                result = {}
+            else:
+                handler = self._handlers.get(op)
+                if handler is None:
+                    raise ActorError(P.UNKNOWN_OP, f"{self.ctx.name} does not handle {op!r}")
+                result = handler(self, env["body"], env)
+        except ActorError as exc:
+            if asked:
+                self.bus.error(env, exc.code, exc.message)
+            return
+        except Exception as exc:
+            log.error("handler for %s raised:\n%s", op, traceback.format_exc())
+            if asked:
+                self.bus.error(env, P.INTERNAL, f"{type(exc).__name__}: {exc}")
+            return
+        if asked:
+            try:
+                self.bus.reply(env, result if isinstance(result, dict) else {"result": result})
+            except P.ProtocolError as exc:  # e.g. the reply is larger than the limit
+                self.bus.error(env, P.INTERNAL, exc.message)
+
+
+# --- the process ---------------------------------------------------------------------------
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m actors.runtime", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--name", required=True)
+    p.add_argument("--kind", required=True)
+    p.add_argument("--home", required=True)
+    p.add_argument("--config")
+    p.add_argument("--connect", help="bus endpoint (default: ipc://HOME/run/bus.sock)")
+    p.add_argument("--parent-pid", type=int, help="die with this process (set by the supervisor)")
+    p.add_argument("--keys", help="CURVE key folder for a tcp bus (client.key_secret, server.key)")
+    return p.parse_args(argv)
+
+
+def load_curve_client(keys_dir: Path) -> CurveKeys:
+    """Our key pair and the server's public key from a folder made by `zmq.auth`."""
+    import zmq.auth
+    secret_file, server_file = keys_dir / "client.key_secret", keys_dir / "server.key"
+    for f in (secret_file, server_file):
+        if not f.exists():
+            raise FileNotFoundError(f"tcp bus needs CURVE keys: {f} is missing")
+    public, secret = zmq.auth.load_certificate(str(secret_file))
+    server_public, _ = zmq.auth.load_certificate(str(server_file))
+    if secret is None:
+        raise ValueError(f"{secret_file} holds no secret key")
+    return CurveKeys(public, secret, server_public)
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"cogloop actor: {message}", file=sys.stderr)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    if args.parent_pid:
+        set_pdeathsig(signal.SIGKILL, args.parent_pid)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format=f"%(asctime)s {args.name}[%(process)d] %(levelname)s %(message)s")
+    from ops.config import load_config
+    from ops.errors import CogloopError
+    home = Path(args.home).expanduser().absolute()
+    try:
+        cfg = load_config(home, args.config)
+    except CogloopError as exc:
+        return _fail(str(exc), 2)
+    if args.name in P.RESERVED_NAMES or not args.name or len(args.name) > P.MAX_NAME_LEN:
+        return _fail(f"actor name {args.name!r} is reserved or too long", 2)
+    endpoint = args.connect or f"ipc://{home / 'run' / 'bus.sock'}"
+    curve = None
+    if endpoint.startswith("tcp://"):
+        if not args.keys:
+            return _fail("a tcp bus needs CURVE keys: pass --keys DIR (client.key_secret, server.key); "
+                         "plain tcp is refused", 2)
+        try:
+            curve = load_curve_client(Path(args.keys))
+        except (OSError, ValueError) as exc:
+            return _fail(str(exc), 2)
+    try:
+        cls = load_actor_class(args.kind)
+    except Exception as exc:  # ImportError, LookupError, an error at import time
+        return _fail(f"cannot load actor kind {args.kind!r}: {type(exc).__name__}: {exc}", 1)
+
+    d = cfg.daemon
+    pump = Pump(args.name, args.kind, endpoint, heartbeat_s=d.heartbeat_s,
+                missed_heartbeats=d.missed_heartbeats, max_msg_bytes=d.max_msg_bytes, curve=curve)
+    stop = threading.Event()
+    reason: list[str] = []
+
+    def request_stop(why: str) -> None:
+        reason.append(why)
+        stop.set()
+    pump.on_stop_request = request_stop
+    signal.signal(signal.SIGTERM, lambda *_: request_stop("SIGTERM"))
+    signal.signal(signal.SIGINT, lambda *_: request_stop("SIGINT"))
+    pump.start()
+    ctx = ActorContext(args.name, args.kind, home, cfg, Bus(pump))
+    try:
+        ref = cls.start(ctx)
+    except Exception as exc:
+        pump.stop()
+        return _fail(f"{args.kind} actor failed to start: {type(exc).__name__}: {exc}", 1)
+    pump.set_target(ref.tell)
+    log.info("%s (%s) up on %s", args.name, args.kind, endpoint)
+    while not stop.wait(0.5):
+        if not ref.is_alive():
+            request_stop("actor died")
+    log.info("stopping: %s", reason[0] if reason else "?")
+    try:
+        ref.stop(block=True, timeout=d.stop_grace_s)
+    except pykka.Timeout:
+        log.warning("actor did not stop within %.1fs", d.stop_grace_s)
+    pump.stop()
+    pump.join(2.0)
+    return 0 if reason and reason[0] in ("actor.stop", "SIGTERM", "SIGINT") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

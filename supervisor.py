@@ -1,0 +1,769 @@
+"""The cogloop daemon: spawns, watches and restarts the actor processes and owns the bus.
+
+    python -m supervisor --home H [--config F] [--set section.key=value ...] [--log-file F]
+
+Sockets (DESIGN.md, Processes and wiring):
+- bus      ROUTER ipc://HOME/run/bus.sock (+ daemon.tcp_bus with CURVE): routes by `to`
+- control  ROUTER ipc://HOME/run/control.sock (0600 in a 0700 run dir): the supervisor ops
+- events   PUB    ipc://HOME/run/events.sock: state changes, restarts, actor events
+
+One thread does all socket work and spawns every child (PR_SET_PDEATHSIG fires when the
+spawning *thread* exits). SIGCHLD and friends wake its poll through signal.set_wakeup_fd.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import zmq
+
+from actors import protocol as P
+from actors.supervision.children import (Child, ChildSpec, actor_argv, child_specs, external_argv,
+                                         new_child)
+from actors.supervision.curve import CurveRefused, secure_router
+from actors.supervision.pidfile import AlreadyRunning, PidFile
+from actors.supervision.policy import RestartPolicy
+from actors.supervision.sampler import Sampler
+from ops.config import Config, load_config
+from ops.errors import CogloopError
+from ops.home import Home
+
+log = logging.getLogger("cogloop.supervisor")
+
+NAME = "supervisor"
+CLI = "cli"
+FORWARD_TTL_S = 600.0
+MAX_FORWARDS = 10_000
+TICK_S = 0.05
+CODE_ROOT = Path(__file__).resolve().parent
+
+
+def config_env(cfg: Config) -> dict[str, str]:
+    """The effective configuration as COGLOOP_* variables, so children see the flags too."""
+    env = {}
+    for section, values in cfg.to_dict().items():
+        for key, value in values.items():
+            env[f"COGLOOP_{section}_{key}".upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+class Supervisor:
+    def __init__(self, home: Home, config_file: str | None, overrides: dict[str, Any]):
+        self.home = home
+        self.config_file = config_file
+        self.overrides = overrides
+        self.cfg = load_config(home.root, config_file, overrides=overrides)
+        self.codec = P.Codec(self.cfg.daemon.max_msg_bytes)
+        self.policy = RestartPolicy.from_config(self.cfg.daemon)
+        self.children: dict[str, Child] = {}
+        self.order: list[str] = []  # local children in start order
+        self.notes: list[str] = []
+        self.paused = False
+        self.started = time.monotonic()
+        self.stopping = False
+        self.stop_queue: list[str] = []
+        self.forwards: dict[str, tuple[list[bytes], dict[str, Any], float, str]] = {}
+        self.dropped = 0
+        self._dropped_reported = 0
+        self._next_drop_report = 0.0
+        self._signals: list[int] = []
+        self.sampler = Sampler(interval_s=min(1.0, max(0.2, self.cfg.daemon.heartbeat_s)))
+        self.llm_url = self.cfg.llm.url
+        self.auth = None
+
+    # --- sockets ---------------------------------------------------------------------------
+    def _bind(self) -> None:
+        self.zctx = zmq.Context()
+        d = self.cfg.daemon
+        old_umask = os.umask(0o077)  # the socket files are born 0600
+        try:
+            self.bus = self.zctx.socket(zmq.ROUTER)
+            self.control = self.zctx.socket(zmq.ROUTER)
+            self.events = self.zctx.socket(zmq.PUB)
+            for sock in (self.bus, self.control, self.events):
+                sock.setsockopt(zmq.LINGER, 0)
+                sock.setsockopt(zmq.MAXMSGSIZE, d.max_msg_bytes)
+            for sock in (self.bus, self.control):
+                sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+                sock.setsockopt(zmq.SNDTIMEO, 0)
+            # A restarted actor reconnects under the same identity: let it take over at once.
+            self.bus.setsockopt(zmq.ROUTER_HANDOVER, 1)
+            self.bus.bind(self.home.endpoint("bus"))
+            self.control.bind(self.home.endpoint("control"))
+            self.events.bind(self.home.endpoint("events"))
+        finally:
+            os.umask(old_umask)
+        for name in ("bus", "control", "events"):
+            os.chmod(self.home.run / f"{name}.sock", 0o600)
+        if d.tcp_bus:
+            self.auth = secure_router(self.zctx, self.bus, self.home.keys, d.tcp_bus)
+
+    def _close(self) -> None:
+        if self.auth is not None:
+            self.auth.stop()
+        for sock in (self.bus, self.control, self.events):
+            sock.close(0)
+        self.zctx.term()
+        for name in ("bus", "control", "events"):
+            try:
+                (self.home.run / f"{name}.sock").unlink()
+            except OSError:
+                pass
+
+    # --- events ------------------------------------------------------------------------------
+    def publish(self, topic: str, body: dict[str, Any], sender: str = NAME) -> None:
+        env = P.envelope("event", sender, "*", topic, body)
+        try:
+            self.events.send_multipart([topic.encode(), self.codec.encode(env)], zmq.NOBLOCK)
+        except (zmq.ZMQError, P.ProtocolError):
+            pass
+        log.info("event %s %s", topic, body)
+
+    def _set_state(self, child: Child, state: str, **extra: Any) -> None:
+        if child.state != state:
+            child.state = state
+            self.publish("child.state", {"name": child.name, "state": state, "pid": child.pid,
+                                         "restarts": child.restarts, **extra})
+
+    # --- children ------------------------------------------------------------------------------
+    def _add_specs(self, specs: list[ChildSpec]) -> None:
+        for spec in specs:
+            if spec.name in self.children:
+                self.children[spec.name].spec = spec
+                continue
+            self.children[spec.name] = new_child(spec, self.policy)
+            self.order.append(spec.name)
+            if spec.kind == "llm" and spec.url:
+                self.llm_url = spec.url
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # Children import this very tree, installed or not (cwd is HOME, not the checkout).
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE_ROOT), env.get("PYTHONPATH")]))
+        env.update(config_env(self.cfg))
+        if self.llm_url:
+            env["COGLOOP_LLM_URL"] = self.llm_url
+        return env
+
+    def _log_file(self, name: str):
+        path = self.home.logs / f"{name}.log"
+        d = self.cfg.daemon
+        # Children write plain stderr; rotate their file at each start once it is too big.
+        if path.exists() and path.stat().st_size > d.log_max_bytes:
+            for i in range(d.log_backups - 1, 0, -1):
+                src = path.with_name(f"{name}.log.{i}")
+                if src.exists():
+                    src.replace(path.with_name(f"{name}.log.{i + 1}"))
+            path.replace(path.with_name(f"{name}.log.1"))
+        return open(path, "ab")
+
+    def spawn(self, child: Child) -> None:
+        spec = child.spec
+        if spec.external:
+            argv = external_argv(spec, os.getpid())
+        else:
+            argv = actor_argv(spec, str(self.home.root), self.config_file, os.getpid())
+        env = self._child_env()
+        env.update(spec.env)
+        with self._log_file(spec.name) as logf:
+            try:
+                child.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=logf,
+                                              stderr=subprocess.STDOUT, close_fds=True, cwd=str(self.home.root))
+            except OSError as exc:
+                log.error("cannot start %s: %s", spec.name, exc)
+                child.proc = None
+                self._on_exit(child, -1)
+                return
+        child.pid = child.proc.pid
+        child.started_at = time.monotonic()
+        child.last_hb = None
+        child.routable = False
+        child.stop_reason = ""
+        child.term_at = child.kill_at = None
+        child.next_start_at = None
+        child.ready_flag = False
+        self._set_state(child, "starting")
+        if spec.external and spec.ready is not None:
+            threading.Thread(target=self._wait_ready, args=(child, child.proc), daemon=True).start()
+        elif spec.external:
+            child.ready_flag = True
+        self._update_sampler()
+
+    def _wait_ready(self, child: Child, proc: subprocess.Popen) -> None:
+        while proc.poll() is None and child.proc is proc:
+            try:
+                if child.spec.ready and child.spec.ready():
+                    child.ready_flag = True
+                    return
+            except Exception:
+                pass
+            time.sleep(0.25)
+
+    def _update_sampler(self) -> None:
+        self.sampler.pids = {c.name: c.pid for c in self.children.values()
+                             if c.pid and c.state in ("starting", "running") and not c.remote}
+
+    def _became_ready(self, child: Child) -> None:
+        child.routable = True
+        self._set_state(child, "running")
+        if self.paused and not child.spec.external:
+            self._send_to(child.name, P.envelope("tell", NAME, child.name, "actor.pause", {}))
+        while child.backlog and child.routable:
+            frame, meta = child.backlog.popleft()
+            if not self._deliver(child, frame):
+                child.backlog.appendleft((frame, meta))
+                break
+
+    def _on_exit(self, child: Child, rc: int) -> None:
+        now = time.monotonic()
+        ran_for = now - child.started_at
+        child.proc = None
+        child.routable = False
+        self._fail_forwards(child.name, f"{child.name} exited")
+        reason = child.stop_reason
+        if self.stopping or reason == "stop":
+            self._set_state(child, "stopped", returncode=rc)
+            child.pid = None
+        elif reason == "restart":
+            child.restarts += 1
+            self.spawn(child)
+        else:
+            child.restarts += 1
+            delay = child.tracker.on_crash(now, ran_for)
+            what = reason or f"exit status {rc}"
+            if delay is None:
+                self._set_state(child, "fatal", reason=what)
+                self.publish("child.fatal", {"name": child.name, "restarts": child.restarts, "reason": what,
+                                             "limit": f"more than {self.policy.intensity} restarts in "
+                                                      f"{self.policy.period_s:g}s"})
+                self._fail_backlog(child, P.UNAVAILABLE, f"{child.name} is fatal (restart limit)")
+            else:
+                self.publish("child.restart", {"name": child.name, "restarts": child.restarts,
+                                               "reason": what, "delay_s": delay})
+                if delay <= 0:
+                    self.spawn(child)
+                else:
+                    child.next_start_at = now + delay
+                    self._set_state(child, "backoff", delay_s=delay)
+        self._update_sampler()
+
+    def _reap(self) -> None:
+        for child in list(self.children.values()):
+            if child.proc is not None:
+                rc = child.proc.poll()
+                if rc is not None:
+                    self._on_exit(child, rc)
+
+    def _signal(self, child: Child, sig: int) -> None:
+        if child.proc is not None and child.proc.poll() is None:
+            try:
+                child.proc.send_signal(sig)
+                if sig == signal.SIGTERM:
+                    child.proc.send_signal(signal.SIGCONT)  # a stopped process must run to die
+            except ProcessLookupError:
+                pass
+
+    def _end(self, child: Child, reason: str, graceful: bool) -> None:
+        """Make a live child exit: actor.stop first when graceful, SIGTERM, SIGKILL after grace."""
+        child.stop_reason = reason
+        child.routable = False
+        now = time.monotonic()
+        grace = self.cfg.daemon.stop_grace_s
+        if graceful and not child.spec.external and child.last_hb is not None:
+            self._send_to(child.name, P.envelope("tell", NAME, child.name, "actor.stop", {}))
+            child.term_at = now + grace
+        else:
+            self._signal(child, signal.SIGTERM)
+            child.term_at = now
+        child.kill_at = child.term_at + grace
+
+    def _timers(self) -> None:
+        now = time.monotonic()
+        d = self.cfg.daemon
+        for child in list(self.children.values()):
+            if child.remote:
+                if child.state == "running" and child.last_hb and now - child.last_hb > d.missed_heartbeats * d.heartbeat_s:
+                    child.routable = False
+                    self._set_state(child, "stopped", reason="heartbeats stopped")
+                continue
+            if child.state == "backoff" and child.next_start_at is not None and now >= child.next_start_at \
+                    and not self.stopping:
+                self.spawn(child)
+            if child.proc is None:
+                continue
+            if child.kill_at is not None:
+                if now >= child.kill_at:
+                    self._signal(child, signal.SIGKILL)
+                elif child.term_at is not None and now >= child.term_at:
+                    self._signal(child, signal.SIGTERM)
+                    child.term_at = None
+                continue
+            if child.state == "starting":
+                if child.spec.external and child.ready_flag:
+                    child.last_hb = now
+                    self._became_ready(child)
+                elif now - child.started_at > d.start_timeout_s:
+                    self.publish("child.hung", {"name": child.name, "reason": "start timeout"})
+                    self._end(child, "start timeout", graceful=False)
+            elif child.state == "running" and not child.spec.external and child.last_hb is not None \
+                    and now - child.last_hb > d.missed_heartbeats * d.heartbeat_s:
+                self.publish("child.hung", {"name": child.name, "pid": child.pid,
+                                            "silent_s": round(now - child.last_hb, 3)})
+                self._end(child, "hung (missed heartbeats)", graceful=False)
+        for fid in [f for f, v in self.forwards.items() if v[2] < now]:
+            prefix, req, _, to = self.forwards.pop(fid)
+            self._control_send(prefix, P.error_to(req, NAME, P.TIMEOUT, f"{to} did not answer"))
+        if self.dropped != self._dropped_reported and now >= self._next_drop_report:
+            self.publish("bus.dropped", {"frames": self.dropped})
+            self._dropped_reported = self.dropped
+            self._next_drop_report = now + 1.0
+
+    # --- the bus --------------------------------------------------------------------------------
+    def _send_to(self, name: str, env: dict[str, Any]) -> bool:
+        try:
+            self.bus.send_multipart([name.encode(), self.codec.encode(env)], zmq.NOBLOCK)
+            return True
+        except (zmq.ZMQError, P.ProtocolError):
+            return False
+
+    def _deliver(self, child: Child, frame: bytes) -> bool:
+        try:
+            self.bus.send_multipart([child.name.encode(), frame], zmq.NOBLOCK)
+            return True
+        except zmq.ZMQError:  # EHOSTUNREACH: gone since its last heartbeat; EAGAIN: full
+            child.routable = False
+            return False
+
+    def _answer(self, ident: bytes, request: dict[str, Any], code: str, message: str) -> None:
+        if request.get("kind") == "ask":
+            try:
+                self.bus.send_multipart([ident, self.codec.encode(P.error_to(request, NAME, code, message))],
+                                        zmq.NOBLOCK)
+            except (zmq.ZMQError, P.ProtocolError):
+                pass
+        else:
+            self.dropped += 1
+
+    def _fail_backlog(self, child: Child, code: str, message: str) -> None:
+        while child.backlog:
+            _, meta = child.backlog.popleft()
+            self._answer(meta["from"].encode(), meta, code, message)
+
+    def _route(self, ident: bytes, frame: bytes, env: dict[str, Any]) -> None:
+        to = env["to"]
+        child = self.children.get(to)
+        if child is None or child.state in ("fatal", "stopped") or child.spec.external:
+            self._answer(ident, env, P.UNAVAILABLE, f"no actor {to!r} is running")
+            return
+        if child.routable and self._deliver(child, frame):
+            return
+        if len(child.backlog) >= self.cfg.daemon.backlog:
+            self._answer(ident, env, P.BACKLOG_FULL, f"{to} is restarting and its backlog is full")
+            return
+        meta = {k: env[k] for k in ("id", "kind", "from", "op")}
+        child.backlog.append((frame, meta))
+
+    def _on_heartbeat(self, ident: bytes, name: str, body: dict[str, Any]) -> None:
+        child = self.children.get(name)
+        now = time.monotonic()
+        pid = body.get("pid")
+        if child is None:
+            # A remote actor joining over the (CURVE) tcp bus.
+            child = new_child(ChildSpec(name, str(body.get("kind", "?"))), self.policy, remote=True)
+            self.children[name] = child
+        if child.remote:
+            child.pid = pid if isinstance(pid, int) else None
+            if child.state != "running":
+                child.started_at = now
+        elif child.proc is None or pid != child.pid or child.stop_reason:
+            return  # a stale incarnation, or one we are ending: no ack, no routing
+        child.last_hb = now
+        self._send_to(name, P.envelope("hb", NAME, name, P.HEARTBEAT_OP, {}))
+        if child.state != "running" or not child.routable:
+            self._became_ready(child)
+
+    def _on_bus(self) -> None:
+        for _ in range(1000):
+            try:
+                frames = self.bus.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if len(frames) != 2:
+                self.dropped += 1
+                continue
+            ident, frame = frames
+            try:
+                env = self.codec.decode(frame)
+            except P.ProtocolError as problem:
+                ask = P.ask_of(problem)
+                if ask is not None:
+                    self._answer(ident, ask, problem.code, problem.message)
+                else:
+                    self.dropped += 1
+                continue
+            sender = ident.decode("utf-8", "replace")
+            if env["from"] != sender or sender in P.RESERVED_NAMES:
+                self._answer(ident, env, P.FORBIDDEN, f"`from` must be the sender's own name ({sender!r})")
+                continue
+            kind = env["kind"]
+            if kind == "hb":
+                self._on_heartbeat(ident, sender, env["body"])
+            elif kind == "event":
+                self.publish(env["op"], env["body"], sender=sender)
+            elif env["to"] == CLI:
+                self._forward_answer(env)
+            elif env["to"] == NAME:
+                if kind == "ask":
+                    reply = self._control_op(env)
+                    try:
+                        self.bus.send_multipart([ident, self.codec.encode(reply)], zmq.NOBLOCK)
+                    except (zmq.ZMQError, P.ProtocolError):
+                        pass
+            elif kind in P.REQUEST_KINDS or kind in ("reply", "error"):
+                self._route(ident, frame, env)
+
+    # --- control ------------------------------------------------------------------------------
+    def _control_send(self, prefix: list[bytes], env: dict[str, Any]) -> None:
+        try:
+            self.control.send_multipart([*prefix, self.codec.encode(env)], zmq.NOBLOCK)
+        except (zmq.ZMQError, P.ProtocolError):
+            pass  # the client went away; Lazy Pirate clients retry
+
+    def _on_control(self) -> None:
+        for _ in range(1000):
+            try:
+                frames = self.control.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            # DEALER clients send [payload]; REQ clients add an empty delimiter.
+            if len(frames) not in (2, 3) or (len(frames) == 3 and frames[1] != b""):
+                self.dropped += 1
+                continue
+            prefix, frame = frames[:-1], frames[-1]
+            try:
+                env = self.codec.decode(frame)
+            except P.ProtocolError as problem:
+                ask = P.ask_of(problem)
+                if ask is not None:
+                    self._control_send(prefix, P.error_to(ask, NAME, problem.code, problem.message))
+                else:
+                    self.dropped += 1
+                continue
+            if env["kind"] not in P.REQUEST_KINDS:
+                self.dropped += 1
+                continue
+            if env["to"] != NAME:
+                reply = P.error_to(env, NAME, P.BAD_REQUEST, "the control socket speaks to the supervisor "
+                                                            "only; use op 'forward' to reach an actor")
+            elif env["op"] == "forward":
+                reply = self._forward(prefix, env)
+            else:
+                reply = self._control_op(env)
+            if reply is not None and env["kind"] == "ask":
+                self._control_send(prefix, reply)
+
+    def _forward(self, prefix: list[bytes], env: dict[str, Any]) -> dict[str, Any] | None:
+        body = env["body"]
+        to, op, inner = body["to"], body["op"], body["body"]
+        child = self.children.get(to)
+        if child is None or not child.routable or child.spec.external:
+            state = child.state if child else "unknown"
+            return P.error_to(env, NAME, P.UNAVAILABLE, f"{to} is not running ({state})")
+        problem = P.validate_body(op, inner)
+        if problem:
+            return P.error_to(env, NAME, P.UNKNOWN_OP if op not in P.OPS else P.BAD_REQUEST, problem)
+        if len(self.forwards) >= MAX_FORWARDS:
+            return P.error_to(env, NAME, P.BACKLOG_FULL, "too many forwarded asks in flight")
+        ask = P.envelope("ask", CLI, to, op, inner)
+        try:
+            frame = self.codec.encode(ask)
+        except P.ProtocolError as exc:
+            return P.error_to(env, NAME, exc.code, exc.message)
+        if not self._deliver(child, frame):
+            return P.error_to(env, NAME, P.UNAVAILABLE, f"{to} is not reachable")
+        self.forwards[ask["id"]] = (prefix, env, time.monotonic() + FORWARD_TTL_S, to)
+        return None
+
+    def _forward_answer(self, env: dict[str, Any]) -> None:
+        entry = self.forwards.pop(env.get("re", ""), None)
+        if entry is None:
+            return
+        prefix, request, _, to = entry
+        if env["kind"] == "error":
+            err = env["body"]
+            out = P.error_to(request, NAME, str(err.get("code", P.INTERNAL)), str(err.get("message", "")))
+        else:
+            out = P.reply_to(request, NAME, {"reply": env["body"]})
+        self._control_send(prefix, out)
+
+    def _fail_forwards(self, to: str, message: str) -> None:
+        for fid in [f for f, v in self.forwards.items() if v[3] == to]:
+            prefix, request, _, _ = self.forwards.pop(fid)
+            self._control_send(prefix, P.error_to(request, NAME, P.UNAVAILABLE, message))
+
+    def _control_op(self, env: dict[str, Any]) -> dict[str, Any]:
+        op, body = env["op"], env["body"]
+        try:
+            if op == "ping":
+                out: dict[str, Any] = {"pong": time.time()}
+            elif op == "status":
+                out = {"status": self.status()}
+            elif op in ("pause", "resume"):
+                self.set_paused(op == "pause")
+                out = {"paused": self.paused}
+            elif op == "restart":
+                out = self.restart(body["actor"])
+            elif op == "stop":
+                self.begin_stop("stop requested")
+                out = {"stopping": True}
+            elif op == "reload":
+                self.reload()
+                out = {"reloaded": True}
+            else:
+                return P.error_to(env, NAME, P.UNKNOWN_OP, f"the supervisor does not handle {op!r}")
+        except CogloopError as exc:
+            return P.error_to(env, NAME, P.BAD_REQUEST, str(exc))
+        return P.reply_to(env, NAME, out)
+
+    # --- operations -------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        now = time.monotonic()
+        samples = self.sampler.samples
+        children = []
+        for name in self.order + [n for n, c in self.children.items() if c.remote]:
+            c = self.children[name]
+            rss, cpu = samples.get(c.pid or -1, (None, None))
+            children.append({
+                "name": name, "pid": c.pid, "state": c.state, "restarts": c.restarts,
+                "uptime_s": c.uptime_s(),
+                "last_heartbeat_s": round(now - c.last_hb, 3) if c.last_hb is not None else None,
+                "backlog": len(c.backlog), "rss_mb": rss, "cpu_percent": cpu,
+            })
+        llm = self.children.get("llm")
+        return {
+            "home": str(self.home.root), "pid": os.getpid(), "uptime_s": round(now - self.started, 3),
+            "paused": self.paused,
+            "isolation": self.sampler.isolation or {"network": False, "filesystem": False, "pid": False,
+                                                    "uid": False, "note": "not probed yet"},
+            "llm": {"url": self.llm_url, "model": self.cfg.llm.model,
+                    "state": llm.state if llm and not llm.remote else ("external" if self.llm_url else "none")},
+            "children": children,
+        }
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        op = "actor.pause" if paused else "actor.resume"
+        for c in self.children.values():
+            if c.routable and not c.spec.external:
+                self._send_to(c.name, P.envelope("tell", NAME, c.name, op, {}))
+        self.publish("supervisor.paused" if paused else "supervisor.resumed", {"paused": paused})
+
+    def restart(self, name: str) -> dict[str, Any]:
+        child = self.children.get(name)
+        if child is None or child.remote:
+            raise CogloopError(f"no child named {name!r} (children: {', '.join(self.order)})")
+        if self.stopping:
+            raise CogloopError("the daemon is stopping")
+        child.tracker.reset()
+        if child.proc is None:
+            child.restarts += 1 if child.state != "stopped" else 0
+            self.spawn(child)
+        else:
+            self._end(child, "restart", graceful=True)
+        self.publish("child.restart", {"name": name, "restarts": child.restarts, "reason": "operator"})
+        return {"actor": name, "state": child.state}
+
+    def reload(self) -> None:
+        """Re-read the configuration: timings and limits now, new children started, removed ones stopped."""
+        cfg = load_config(self.home.root, self.config_file, overrides=self.overrides)
+        specs, notes = child_specs(cfg, self.home.root)
+        self.cfg, self.notes = cfg, notes
+        self.policy = RestartPolicy.from_config(cfg.daemon)
+        wanted = {s.name for s in specs}
+        for name in list(self.order):
+            if name not in wanted:
+                child = self.children[name]
+                if child.proc is not None:
+                    self._end(child, "stop", graceful=True)
+                else:
+                    self._set_state(child, "stopped")
+                self.order.remove(name)
+                self.children.pop(name) if child.proc is None else None
+        new = [s for s in specs if s.name not in self.children]
+        self._add_specs(specs)
+        for c in self.children.values():
+            c.tracker.policy = self.policy
+        for spec in new:
+            self.spawn(self.children[spec.name])
+        self.publish("supervisor.reloaded", {"children": self.order, "notes": notes})
+
+    def begin_stop(self, why: str) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        self.publish("supervisor.stopping", {"reason": why})
+        self.stop_queue = list(reversed(self.order))
+        for c in self.children.values():
+            if c.remote:
+                self._send_to(c.name, P.envelope("tell", NAME, c.name, "actor.stop", {}))
+
+    def _stop_step(self) -> bool:
+        """Stop children one at a time, last started first; True when all are gone."""
+        while self.stop_queue:
+            child = self.children.get(self.stop_queue[0])
+            if child is None or child.proc is None:
+                if child is not None and child.state != "stopped":
+                    self._fail_backlog(child, P.UNAVAILABLE, "the daemon is stopping")
+                    self._set_state(child, "stopped")
+                self.stop_queue.pop(0)
+                continue
+            if child.stop_reason != "stop":
+                self._end(child, "stop", graceful=child.routable)
+            return False
+        return all(c.proc is None for c in self.children.values())
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self._signals.append(signum)
+
+    def _handle_signals(self) -> None:
+        while self._signals:
+            sig = self._signals.pop(0)
+            if sig in (signal.SIGTERM, signal.SIGINT):
+                if self.stopping and sig == signal.SIGINT:
+                    for c in self.children.values():  # a second ^C: no more waiting
+                        self._signal(c, signal.SIGKILL)
+                self.begin_stop(signal.Signals(sig).name)
+            elif sig == signal.SIGHUP:
+                try:
+                    self.reload()
+                    log.info("configuration reloaded")
+                except CogloopError as exc:
+                    log.error("reload refused, keeping the old configuration: %s", exc)
+                    self.publish("supervisor.reload_failed", {"error": str(exc)})
+
+    def run(self) -> int:
+        self._bind()
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        os.set_blocking(wake_r, False)
+        signal.set_wakeup_fd(wake_w)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
+            signal.signal(sig, self._on_signal)
+        specs, self.notes = child_specs(self.cfg, self.home.root)
+        for note in self.notes:
+            log.warning(note)
+        self._add_specs(specs)
+        self.sampler.start()
+        self.publish("supervisor.start", {"pid": os.getpid(), "children": self.order, "notes": self.notes})
+        poller = zmq.Poller()
+        poller.register(self.bus, zmq.POLLIN)
+        poller.register(self.control, zmq.POLLIN)
+        poller.register(wake_r, zmq.POLLIN)
+        starting_index = 0
+        try:
+            while True:
+                events = dict(poller.poll(TICK_S * 1000))
+                if wake_r in events:
+                    try:
+                        os.read(wake_r, 4096)
+                    except BlockingIOError:
+                        pass
+                self._signals = [s for s in self._signals if s != signal.SIGCHLD]  # _reap looks anyway
+                self._handle_signals()
+                self._reap()
+                if self.bus in events:
+                    self._on_bus()
+                if self.control in events:
+                    self._on_control()
+                # Ordered start: the next child once the previous one is up (or given up on).
+                while not self.stopping and starting_index < len(self.order):
+                    prev = self.children[self.order[starting_index - 1]] if starting_index else None
+                    if prev is not None and prev.state == "starting":
+                        break
+                    child = self.children[self.order[starting_index]]
+                    if child.state == "stopped" and child.proc is None:
+                        self.spawn(child)
+                    starting_index += 1
+                self._timers()
+                if self.stopping and self._stop_step():
+                    break
+        finally:
+            self.publish("supervisor.stopped", {"pid": os.getpid()})
+            for c in self.children.values():
+                self._signal(c, signal.SIGKILL)
+                if c.proc is not None:
+                    c.proc.wait()
+            self.sampler.stop()
+            signal.set_wakeup_fd(-1)
+            self._close()
+        return 0
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m supervisor", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--home", required=True)
+    p.add_argument("--config")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="a configuration override (what `cogloop up` flags become)")
+    p.add_argument("--log-file", help="log here (rotating) instead of stderr")
+    return p.parse_args(argv)
+
+
+def _setup_logging(log_file: str | None, cfg: Config | None) -> None:
+    fmt = logging.Formatter("%(asctime)s supervisor[%(process)d] %(levelname)s %(message)s")
+    if log_file:
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=cfg.daemon.log_max_bytes if cfg else 5_000_000,
+            backupCount=cfg.daemon.log_backups if cfg else 5)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(fmt)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    home = Home(Path(args.home).expanduser().absolute()).ensure()
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"cogloop: --set expects SECTION.KEY=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        overrides[key] = value
+    pidfile = PidFile(home.pidfile)
+    try:
+        pidfile.acquire()
+    except AlreadyRunning as exc:
+        print(f"cogloop: a daemon is already running at {home.root} (pid {exc.pid}); "
+              "'cogloop down' stops it", file=sys.stderr)
+        return 1
+    try:
+        try:
+            sup = Supervisor(home, args.config, overrides)
+            _setup_logging(args.log_file, sup.cfg)
+            return sup.run()
+        except (CogloopError, CurveRefused, ValueError) as exc:
+            print(f"cogloop: {exc}", file=sys.stderr)
+            log.error("%s", exc)
+            return 2
+    finally:
+        pidfile.release()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Start a real supervisor with small timings, talk to it, and find its processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import psutil
+
+from ops.client import Client
+
+FAST = {
+    "COGLOOP_DAEMON_HEARTBEAT_S": "0.2",
+    "COGLOOP_DAEMON_MISSED_HEARTBEATS": "3",
+    "COGLOOP_DAEMON_STOP_GRACE_S": "1.0",
+    "COGLOOP_DAEMON_BACKOFF_S": "0.3",
+    "COGLOOP_DAEMON_RESTART_INTENSITY": "3",
+    "COGLOOP_DAEMON_RESTART_PERIOD_S": "30",
+    "COGLOOP_DAEMON_START_TIMEOUT_S": "10",
+}
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+class Daemon:
+    """A supervisor in the foreground as a child of the test, stderr kept in a file."""
+
+    def __init__(self, home: Path, children: str, **env: str):
+        self.home = home
+        self.env = dict(os.environ, **FAST, COGLOOP_DAEMON_CHILDREN=children, **env)
+        self.err = home / "supervisor.stderr"
+        self.proc: subprocess.Popen | None = None
+        self.client = Client(home, timeout=3.0, retries=2)
+
+    def start(self, wait_running: bool = True) -> "Daemon":
+        with open(self.err, "ab") as err:
+            self.proc = subprocess.Popen([sys.executable, "-m", "supervisor", "--home", str(self.home)],
+                                         env=self.env, stdout=err, stderr=subprocess.STDOUT)
+        wait_for(lambda: (self.home / "run" / "control.sock").exists() or self.proc.poll() is not None,
+                 what="the control socket")
+        assert self.proc.poll() is None, self.err.read_text()
+        if wait_running:
+            wait_for(lambda: all(c["state"] == "running" for c in self.children()), what="all children running")
+        return self
+
+    def status(self) -> dict[str, Any]:
+        return self.client.call("status")["status"]
+
+    def children(self) -> list[dict[str, Any]]:
+        return self.status()["children"]
+
+    def child(self, name: str) -> dict[str, Any]:
+        return next(c for c in self.children() if c["name"] == name)
+
+    def forward(self, to: str, op: str, body: dict | None = None, **kw: Any) -> dict[str, Any]:
+        return self.client.forward(to, op, body or {}, **kw)
+
+    def descendants(self) -> list[psutil.Process]:
+        try:
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def stop(self) -> None:
+        self.client.close()
+        if self.proc is not None and self.proc.poll() is None:
+            kids = self.descendants()
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            for p in kids:
+                try:
+                    p.kill()
+                except psutil.NoSuchProcess:
+                    pass
+
+
+def running_pid(daemon: Daemon, name: str, old: int | None = None) -> int:
+    """Wait until `name` runs (with a pid other than `old`) and return its pid."""
+    def check():
+        c = daemon.child(name)
+        return c["pid"] if c["state"] == "running" and c["pid"] != old else None
+    return wait_for(check, what=f"{name} running")
