@@ -433,8 +433,21 @@ def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.
             "--port", str(port), "--n_ctx", str(cfg.embedded.n_ctx)]
     if cfg.embedded.threads > 0:
         argv += ["--n_threads", str(cfg.embedded.threads)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COGLOOP_LLM_"))}
+    # llama.cpp's server reads no secrets; keep its threads from oversubscribing small boxes
+    env = {"OMP_NUM_THREADS": str(cfg.embedded.threads)} if cfg.embedded.threads > 0 else {}
     return EmbeddedServer(argv, env, port, str(model))
+
+
+def embedded_server(cfg: Config, home: Any = None) -> dict[str, Any]:
+    """The supervisor's `llm` child (actors/supervision/children.py): argv, extra env, the URL
+    it will serve (the supervisor hands it to every actor as COGLOOP_LLM_URL) and a readiness
+    check (`GET /v1/models` lists a model). Raises CogloopError when no model is installed."""
+    server = embedded_command(cfg)
+    run_dir = getattr(home, "run", None)
+    if run_dir is not None and Path(run_dir).is_dir():
+        write_endpoint(Path(run_dir), server.endpoint_info())
+    return {"argv": server.argv, "env": server.env, "url": server.url,
+            "ready": lambda: probe(server.url, timeout=1.0)[0] == "ok"}
 
 
 def wait_ready(url: str, timeout: float, *, alive: Callable[[], bool] = lambda: True,
@@ -467,7 +480,7 @@ def serve(home: Path, config_file: str | None = None) -> None:
     cfg = load_config(h.root, config_file)
     server = embedded_command(cfg)
     write_endpoint(h.run, server.endpoint_info(os.getpid()))
-    os.execve(server.argv[0], server.argv, server.env)
+    os.execve(server.argv[0], server.argv, {**os.environ, **server.env})
 
 
 def main(argv: list[str] | None = None) -> int:
