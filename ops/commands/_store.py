@@ -1,0 +1,22 @@
+"""Opening HOME/history.db for a command: read-only for reads, read-write for write-through."""
+
+from __future__ import annotations
+
+from store import SchemaTooOld, Store, StoreMissing
+
+from ops.context import Context
+
+
+def open_for_write(ctx: Context) -> Store:
+    """Read-write (creates and migrates); used only when no daemon owns the database."""
+    return Store.open(ctx.home.db, max_attempts=ctx.config.store.max_attempts)
+
+
+def open_for_read(ctx: Context) -> Store:
+    """Read-only, so reads go on beside a running daemon (WAL). A home with no database yet,
+    or one written by an older cogloop, is created or upgraded once instead."""
+    try:
+        return Store.open(ctx.home.db, readonly=True)
+    except (StoreMissing, SchemaTooOld):
+        ctx.home.ensure()
+        return open_for_write(ctx)

@@ -1,0 +1,32 @@
+"""The one seam between write commands and the two write paths (DESIGN.md, "Who reads and
+writes the database"): through the daemon's control socket when one runs at HOME (Memory is
+then the only writer), else straight into the store. Both answer with the op's reply body."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from store.service import handle
+
+from ops.commands._store import open_for_write
+from ops.context import Context
+
+
+def _client() -> Any:
+    """`ops.client` once the runtime part provides it; None until then."""
+    try:
+        return importlib.import_module("ops.client")
+    except ModuleNotFoundError as exc:
+        if exc.name != "ops.client":
+            raise
+        return None
+
+
+def memory_op(ctx: Context, op: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Run a memory op (protocol.py) via the daemon if it runs, else via the store."""
+    client = _client()
+    if client is not None and client.daemon_running(ctx.home):
+        return client.Client(ctx.home).forward("memory", op, body)
+    with open_for_write(ctx) as store:
+        return handle(store, op, body, sender="cli", archive_dir=ctx.home.code_archive)

@@ -1,0 +1,190 @@
+"""`cogloop task` — add, list, show and cancel tasks in the queue.
+
+Usage:
+    cogloop task add --title T --prompt P --skill S --difficulty N --entry-point NAME
+                     --hidden-tests FILE [--visible-tests FILE] [--edge-tests FILE]
+                     [--reference FILE] [--priority N] [--max-attempts N]
+    cogloop task add --file TASKFILE            # JSON or TOML: one task, a list, or a 'tasks' list
+    cogloop task list [--status S] [--source S] [--limit N]
+    cogloop task show ID [--private]
+    cogloop task cancel ID
+    (every subcommand takes --home H --config F --json)
+
+Examples:
+    cogloop task add --title "Reverse words" --prompt "def rev(s): ..." --skill strings \\
+        --difficulty 2 --entry-point rev --hidden-tests hidden.py
+    cogloop task add --file tasks.toml --json
+    cogloop task list --status queued --json
+    cogloop task cancel 3f2a...
+
+Messages: `add` sends memory `task.add` (one task) or `task.add_many` (a file of several),
+`cancel` sends `task.cancel`, through the control socket's `forward` when a daemon runs at
+HOME; with no daemon they write the store directly. `list` and `show` read the database
+read-only and never need the daemon. A bad task exits 2 with every problem on one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from store import TaskInvalid, TaskNotFound, load_task_file
+
+from ops.commands._store import open_for_read
+from ops.commands._write import memory_op
+from ops.context import Context
+from ops.errors import UsageError
+
+FIELD_FLAGS = {"title": "title", "prompt": "prompt", "skill": "skill", "difficulty": "difficulty",
+               "entry_point": "entry_point", "priority": "priority", "max_attempts": "max_attempts"}
+FILE_FLAGS = {"visible_tests": "visible_tests", "hidden_tests": "hidden_tests", "edge_tests": "edge_tests",
+              "reference": "reference"}
+LIST_COLUMNS = ("id", "status", "source", "priority", "skill", "difficulty", "attempts", "title")
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("task", help="add, list, show and cancel tasks", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    tsub = p.add_subparsers(dest="task_command", metavar="SUBCOMMAND", required=True)
+
+    add = tsub.add_parser("add", parents=[common], help="queue a task (flags or --file)")
+    add.add_argument("--file", metavar="TASKFILE", help="a JSON or TOML task file")
+    add.add_argument("--title")
+    add.add_argument("--prompt", help="what the builder sees (signature and docstring)")
+    add.add_argument("--skill")
+    add.add_argument("--difficulty", type=int, help="1..10")
+    add.add_argument("--entry-point", dest="entry_point", help="the function the tests call")
+    for name in FILE_FLAGS:
+        add.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="FILE",
+                         help="Python tests file" if name.endswith("tests") else "Python source file")
+    add.add_argument("--priority", type=int, help="higher first (default 0)")
+    add.add_argument("--max-attempts", dest="max_attempts", type=int)
+    add.set_defaults(handler=run_add)
+
+    ls = tsub.add_parser("list", parents=[common], help="list tasks, newest first")
+    ls.add_argument("--status", choices=("queued", "leased", "passed", "failed", "cancelled"))
+    ls.add_argument("--source", choices=("user", "humaneval", "trainer", "llm"))
+    ls.add_argument("--limit", type=int, default=50)
+    ls.set_defaults(handler=run_list)
+
+    show = tsub.add_parser("show", parents=[common], help="one task with its state")
+    show.add_argument("id")
+    show.add_argument("--private", action="store_true", help="include hidden/edge tests and the reference")
+    show.set_defaults(handler=run_show)
+
+    cancel = tsub.add_parser("cancel", parents=[common], help="cancel a queued or leased task")
+    cancel.add_argument("id")
+    cancel.set_defaults(handler=run_cancel)
+
+
+def _read(flag: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"--{flag.replace('_', '-')} {path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--{flag.replace('_', '-')} {path}: cannot read: {exc}") from None
+
+
+def task_from_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The task the flags describe; unset flags are left out so validation names them."""
+    task: dict[str, Any] = {"source": "user"}
+    for flag, field in FIELD_FLAGS.items():
+        if getattr(args, flag) is not None:
+            task[field] = getattr(args, flag)
+    for flag, field in FILE_FLAGS.items():
+        if getattr(args, flag) is not None:
+            task[field] = _read(flag, getattr(args, flag))
+    return task
+
+
+def run_add(ctx: Context, args: argparse.Namespace) -> int:
+    used = [f for f in (*FIELD_FLAGS, *FILE_FLAGS) if getattr(args, f) is not None]
+    if args.file and used:
+        raise UsageError(f"use either --file or the task flags, not both (got --{used[0].replace('_', '-')})")
+    if not args.file:
+        reply = memory_op(ctx, "task.add", {"task": task_from_flags(args)})
+    else:
+        tasks = load_task_file(args.file)
+        if len(tasks) > 1:
+            return report_many(ctx, memory_op(ctx, "task.add_many", {"tasks": tasks}), str(args.file))
+        try:
+            reply = memory_op(ctx, "task.add", {"task": tasks[0]})
+        except TaskInvalid as exc:
+            raise TaskInvalid(exc.errors, str(args.file)) from None
+    if ctx.json:
+        ctx.emit_json(reply)
+    else:
+        ctx.say(reply["id"])
+    return 0
+
+
+def report_many(ctx: Context, reply: dict[str, Any], where: str) -> int:
+    """Print the ids added and one stderr line per rejected task; exit 1 if any was rejected."""
+    if ctx.json:
+        ctx.emit_json(reply)
+    else:
+        for tid in reply["ids"]:
+            ctx.say(tid)
+    for error in reply["errors"]:
+        print(f"cogloop: {where}: {error}", file=sys.stderr)
+    return 1 if reply["errors"] else 0
+
+
+def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[str]:
+    """Plain fixed-width columns (ids shortened to 12 characters)."""
+    cells = [[("" if r.get(c) is None else str(r[c]))[: 12 if c == "id" else 60] for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return lines
+
+
+def run_list(ctx: Context, args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError(f"--limit: expected a positive number, got {args.limit}")
+    with open_for_read(ctx) as store:
+        tasks = store.list_tasks(args.status, args.source, args.limit)
+    if ctx.json:
+        ctx.emit_json({"tasks": tasks})
+    elif not tasks:
+        ctx.say("no tasks")
+    else:
+        for line in _table(tasks, LIST_COLUMNS):
+            ctx.say(line)
+    return 0
+
+
+def run_show(ctx: Context, args: argparse.Namespace) -> int:
+    with open_for_read(ctx) as store:
+        task = store.get_task(args.id, private=args.private)
+        if task is None:
+            matches = store.rows("SELECT id FROM tasks WHERE id LIKE ? LIMIT 2", [args.id + "%"])
+            if len(matches) == 1:  # a unique prefix, as `task list` shows ids shortened
+                task = store.get_task(matches[0]["id"], private=args.private)
+    if task is None:
+        raise TaskNotFound(f"no task with id {args.id!r}")
+    if ctx.json:
+        ctx.emit_json({"task": task})
+        return 0
+    for key, value in task.items():
+        text = str(value)
+        if "\n" in text.rstrip("\n"):
+            ctx.say(f"{key}:")
+            for line in text.rstrip("\n").splitlines():
+                ctx.say(f"    {line}")
+        else:
+            ctx.say(f"{key}: {text.rstrip()}")
+    return 0
+
+
+def run_cancel(ctx: Context, args: argparse.Namespace) -> int:
+    reply = memory_op(ctx, "task.cancel", {"id": args.id})
+    if ctx.json:
+        ctx.emit_json(reply)
+    else:
+        ctx.say(f"{reply['id']} {reply['status']}")
+    return 0
+

@@ -1,0 +1,46 @@
+"""The code archive: every passing solution as a file by skill, and the nearest example."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from store._base import StoreBase
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def archive_path(archive_dir: str | Path, skill: str, task_id: str) -> Path:
+    """archive_dir/<skill>/<task_id>.py with path separators and the like made safe."""
+    return Path(archive_dir) / _UNSAFE.sub("_", skill) / (_UNSAFE.sub("_", task_id) + ".py")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class ArchiveMixin(StoreBase):
+    def archive_solution(self, task_id: str, skill: str, difficulty: int, code: str,
+                         archive_dir: str | Path) -> str:
+        """Keep a passing solution: a .py file under archive_dir and a `solutions` row."""
+        path = archive_path(archive_dir, skill, task_id)
+        with self.guard():
+            write_atomic(path, code if code.endswith("\n") else code + "\n")
+        with self.tx():
+            self.db["solutions"].upsert({"task_id": task_id, "skill": skill, "difficulty": int(difficulty),
+                                         "path": str(path), "code": code, "created_at": self.now()}, pk="task_id")
+        return str(path)
+
+    def similar_solution(self, skill: str, difficulty: int, exclude_task: str | None = None) -> dict[str, Any] | None:
+        """The archived solution of the same skill nearest in difficulty (newest on ties)."""
+        return self.one(
+            "SELECT s.task_id, s.skill, s.difficulty, s.code, t.title, t.prompt, t.entry_point "
+            "FROM solutions s LEFT JOIN tasks t ON t.id = s.task_id "
+            "WHERE s.skill = ? AND s.task_id IS NOT ? "
+            "ORDER BY abs(s.difficulty - ?), s.created_at DESC LIMIT 1", [skill, exclude_task, int(difficulty)])

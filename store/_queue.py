@@ -1,0 +1,134 @@
+"""The task queue: leases with expiry, idempotent completion, an attempts limit.
+
+Order: user and HumanEval tasks before trainer and LLM tasks, then higher priority, then
+older. A lease is taken inside BEGIN IMMEDIATE, so two processes never lease the same
+task: the second waits for the first's write lock, then sees the task already leased.
+
+Each lease creates its attempt row (status `running`) and counts one attempt, so a task
+whose builder keeps dying still reaches `max_attempts` and is marked failed instead of
+looping forever. A completion names its attempt: the second completion of the same
+attempt changes nothing and returns the task's status (work may run twice, it is never
+recorded twice).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store._base import StoreBase, new_id
+from store._tasks import task_from_row
+from store.errors import StoreError
+from store.taskspec import public_view
+
+OUTCOMES = ("passed", "failed")
+_CLEAR_LEASE = "lease_id = NULL, leased_by = NULL, lease_expires_at = NULL"
+_ORDER = "source_rank, priority DESC, created_at, rowid"
+
+
+class QueueMixin(StoreBase):
+    def _reclaim_expired(self) -> int:
+        """Inside a transaction: expired leases go back to the queue (or fail at the limit)."""
+        now = self.now()
+        expired = "SELECT lease_id FROM tasks WHERE status = 'leased' AND lease_expires_at < ?"
+        self.db.execute(f"UPDATE attempts SET status = 'expired', finished_at = ? "
+                        f"WHERE status = 'running' AND lease_id IN ({expired})", [now, now])
+        cur = self.db.execute(
+            "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
+            f"{_CLEAR_LEASE}, updated_at = ? WHERE status = 'leased' AND lease_expires_at < ?", [now, now])
+        return cur.rowcount
+
+    def sweep_expired(self) -> int:
+        """Return expired leases to the queue; the number of tasks reclaimed."""
+        with self.tx():
+            return self._reclaim_expired()
+
+    def lease(self, builder: str, ttl_s: float) -> dict[str, Any] | None:
+        """The next task for `builder`, held for `ttl_s` seconds, or None when the queue is empty."""
+        if not builder or ttl_s <= 0:
+            raise StoreError("lease: builder must be named and ttl_s positive")
+        with self.tx():
+            self._reclaim_expired()
+            row = self.one(f"SELECT * FROM tasks WHERE status = 'queued' ORDER BY {_ORDER} LIMIT 1")
+            if row is None:
+                return None
+            lease_id, attempt_id, attempt_no = new_id(), new_id(), row["attempts"] + 1
+            now, expires = self.now(), self.at(ttl_s)
+            self.db.execute("UPDATE tasks SET status = 'leased', attempts = ?, lease_id = ?, leased_by = ?, "
+                            "lease_expires_at = ?, updated_at = ? WHERE id = ?",
+                            [attempt_no, lease_id, builder, expires, now, row["id"]])
+            self.db.execute("INSERT INTO attempts (id, task_id, builder, lease_id, attempt_no, status, started_at) "
+                            "VALUES (?, ?, ?, ?, ?, 'running', ?)",
+                            [attempt_id, row["id"], builder, lease_id, attempt_no, now])
+        return {"lease_id": lease_id, "attempt_id": attempt_id, "attempt_no": attempt_no,
+                "expires_at": expires, "task": public_view(task_from_row(row))}
+
+    def renew(self, lease_id: str, ttl_s: float) -> bool:
+        """Extend a lease still held; False when it was reclaimed, completed or cancelled."""
+        with self.tx():
+            cur = self.db.execute("UPDATE tasks SET lease_expires_at = ?, updated_at = ? "
+                                  "WHERE lease_id = ? AND status = 'leased'",
+                                  [self.at(ttl_s), self.now(), lease_id])
+            return cur.rowcount == 1
+
+    def release(self, lease_id: str) -> bool:
+        """Give a task back unattempted (builder stopping or paused): the attempt is not counted."""
+        with self.tx():
+            cur = self.db.execute(f"UPDATE tasks SET status = 'queued', attempts = max(attempts - 1, 0), "
+                                  f"{_CLEAR_LEASE}, updated_at = ? WHERE lease_id = ? AND status = 'leased'",
+                                  [self.now(), lease_id])
+            if cur.rowcount != 1:
+                return False
+            self.db.execute("UPDATE attempts SET status = 'released', finished_at = ? "
+                            "WHERE lease_id = ? AND status = 'running'", [self.now(), lease_id])
+            return True
+
+    def complete(self, lease_id: str, attempt_id: str, outcome: str) -> str:
+        """Record the outcome of an attempt; idempotent by `attempt_id`. Returns the task status.
+
+        A pass marks the task passed even when its lease had expired meanwhile (the work is
+        not lost); a failure requeues it, or fails it at `max_attempts`.
+        """
+        if outcome not in OUTCOMES:
+            raise StoreError(f"complete: outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
+        with self.tx():
+            attempt = self.one("SELECT * FROM attempts WHERE id = ?", [attempt_id])
+            if attempt is None:
+                raise StoreError(f"complete: unknown attempt {attempt_id!r}")
+            task = self.one("SELECT status, attempts, max_attempts, lease_id FROM tasks WHERE id = ?",
+                            [attempt["task_id"]])
+            assert task is not None  # foreign key
+            if attempt["completed_at"]:
+                return task["status"]
+            if attempt["lease_id"] != lease_id:
+                raise StoreError(f"complete: attempt {attempt_id} does not belong to lease {lease_id}")
+            holds = task["lease_id"] == lease_id
+            status = self._next_status(task, outcome, holds)
+            now = self.now()
+            clear = f", {_CLEAR_LEASE}" if holds or status == "passed" else ""
+            self.db.execute(f"UPDATE tasks SET status = ?, updated_at = ?{clear} WHERE id = ?",
+                            [status, now, attempt["task_id"]])
+            self.db.execute("UPDATE attempts SET outcome = ?, completed_at = ?, finished_at = coalesce(finished_at, ?), "
+                            "status = CASE WHEN status IN ('running', 'expired') THEN ? ELSE status END "
+                            "WHERE id = ?", [outcome, now, now, outcome, attempt_id])
+            return status
+
+    @staticmethod
+    def _next_status(task: dict[str, Any], outcome: str, holds: bool) -> str:
+        """Pure queue rule: the task's status after one completed attempt."""
+        current = task["status"]
+        if current in ("cancelled", "passed"):
+            return current
+        if outcome == "passed":
+            return "passed"
+        if current == "leased" and not holds:
+            return "leased"  # someone else holds a newer lease; leave their attempt alone
+        return "failed" if task["attempts"] >= task["max_attempts"] else "queued"
+
+    def queue_stats(self, source: str | None = None) -> dict[str, int]:
+        """Task counts by status (all of queued, leased, passed, failed, cancelled, total)."""
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+        counts = {r["status"]: r["n"] for r in
+                  self.rows(f"SELECT status, count(*) AS n FROM tasks {where} GROUP BY status", params)}
+        stats = {s: counts.get(s, 0) for s in ("queued", "leased", "passed", "failed", "cancelled")}
+        stats["total"] = sum(counts.values())
+        return stats

@@ -1,0 +1,161 @@
+"""Records around attempts: the attempt itself, its score, the reflection, lessons, profile
+snapshots and events. Every record_* is idempotent by id, so a retried message is harmless."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store._base import StoreBase, dumps, loads, new_id
+from store.errors import StoreError, TaskNotFound
+
+ATTEMPT_FIELDS = ("id", "task_id", "builder", "lease_id", "attempt_no", "prompt", "response", "code",
+                  "llm_settings", "status", "error", "visible_passed", "visible_total", "repair_rounds",
+                  "tokens_in", "tokens_out", "llm_latency_s", "started_at", "finished_at")
+ATTEMPT_STATUSES = ("passed", "failed", "error")
+SCORE_FIELDS = ("id", "attempt_id", "task_id", "skill", "difficulty", "correctness", "robustness",
+                "efficiency", "elegance", "total", "passed", "details")
+REFLECTION_FIELDS = ("id", "attempt_id", "task_id", "skill", "passed", "strengths", "weaknesses",
+                     "lesson", "details")
+
+
+def _known(kind: str, record: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise StoreError(f"{kind}: expected a map, got {type(record).__name__}")
+    unknown = sorted(set(record) - set(fields))
+    if unknown:
+        raise StoreError(f"{kind}: unknown field(s) {', '.join(unknown)}")
+    return dict(record)
+
+
+def _text(value: Any) -> Any:
+    """Lists (e.g. strengths) are kept as JSON text; strings and None as they are."""
+    return dumps(value) if isinstance(value, (list, dict)) else value
+
+
+class RecordsMixin(StoreBase):
+    def _task_or_raise(self, task_id: Any) -> dict[str, Any]:
+        row = self.one("SELECT id, skill, difficulty FROM tasks WHERE id = ?", [task_id])
+        if row is None:
+            raise TaskNotFound(f"no task with id {task_id!r}")
+        return row
+
+    def record_attempt(self, attempt: dict[str, Any]) -> str:
+        """Store an attempt's prompt, response, code and LLM settings; idempotent by id.
+
+        Fills the row its lease created; a second record of a finished attempt is ignored."""
+        a = _known("attempt", attempt, ATTEMPT_FIELDS)
+        if a.get("status") not in ATTEMPT_STATUSES:
+            raise StoreError(f"attempt: status must be one of {', '.join(ATTEMPT_STATUSES)}, got {a.get('status')!r}")
+        a["id"] = a.get("id") or new_id()
+        if "llm_settings" in a:
+            a["llm_settings"] = dumps(a["llm_settings"] or {})
+        with self.tx():
+            existing = self.one("SELECT status FROM attempts WHERE id = ?", [a["id"]])
+            if existing is not None and existing["status"] in ATTEMPT_STATUSES:
+                return a["id"]
+            if existing is None:
+                self._task_or_raise(a.get("task_id"))
+                a.setdefault("started_at", self.now())
+            a.setdefault("finished_at", self.now())
+            self.db["attempts"].upsert(a, pk="id")
+        return a["id"]
+
+    def record_score(self, score: dict[str, Any]) -> str:
+        """Store a score; one per attempt (idempotent by id and by attempt_id)."""
+        s = _known("score", score, SCORE_FIELDS)
+        missing = [k for k in ("attempt_id", "task_id", "total", "passed") if s.get(k) is None]
+        if missing:
+            raise StoreError(f"score: missing {', '.join(missing)}")
+        s["id"] = s.get("id") or new_id()
+        s["passed"] = int(bool(s["passed"]))
+        s["details"] = dumps(s.get("details") or {})
+        with self.tx():
+            existing = self.one("SELECT id FROM scores WHERE id = ? OR attempt_id = ?", [s["id"], s["attempt_id"]])
+            if existing is not None:
+                return existing["id"]
+            task = self._task_or_raise(s["task_id"])
+            s.setdefault("skill", task["skill"])
+            s.setdefault("difficulty", task["difficulty"])
+            s["created_at"] = self.now()
+            self.db["scores"].insert(s)
+        return s["id"]
+
+    def recent_scores(self, skill: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Scores newest first, `passed` as a bool and `details` as a map."""
+        where, params = ("WHERE skill = ?", [skill]) if skill else ("", [])
+        rows = self.rows(f"SELECT * FROM scores {where} ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                         [*params, int(limit)])
+        for r in rows:
+            r["passed"] = bool(r["passed"])
+            r["details"] = loads(r["details"], {})
+        return rows
+
+    def record_reflection(self, reflection: dict[str, Any]) -> str:
+        """Store a reflection; its `lesson`, if any, joins the lessons of its skill."""
+        r = _known("reflection", reflection, REFLECTION_FIELDS)
+        r["id"] = r.get("id") or new_id()
+        for key in ("strengths", "weaknesses", "details"):
+            r[key] = _text(r.get(key))
+        if r.get("passed") is not None:
+            r["passed"] = int(bool(r["passed"]))
+        with self.tx():
+            if self.one("SELECT id FROM reflections WHERE id = ?", [r["id"]]) is not None:
+                return r["id"]
+            if r.get("task_id") and not r.get("skill"):
+                r["skill"] = self._task_or_raise(r["task_id"])["skill"]
+            r["created_at"] = self.now()
+            self.db["reflections"].insert(r)
+            if r.get("lesson") and r.get("skill"):
+                self._add_lesson(r["skill"], str(r["lesson"]), "reflection")
+        return r["id"]
+
+    def _add_lesson(self, skill: str, text: str, source: str) -> int:
+        text = " ".join(text.split())
+        self.db.execute("INSERT OR IGNORE INTO lessons (skill, text, source, created_at, uses, passes) "
+                        "VALUES (?, ?, ?, ?, 0, 0)", [skill, text, source, self.now()])
+        row = self.one("SELECT id FROM lessons WHERE skill = ? AND text = ?", [skill, text])
+        assert row is not None
+        return int(row["id"])
+
+    def add_lesson(self, skill: str, text: str, source: str) -> int:
+        """A lesson for a skill (whitespace-normalised, deduplicated); its id."""
+        if not skill or not text or not text.strip():
+            raise StoreError("lesson: skill and text must not be empty")
+        with self.tx():
+            return self._add_lesson(skill, text, source)
+
+    def top_lessons(self, skill: str, limit: int = 5) -> list[dict[str, Any]]:
+        """Lessons ranked by how often they preceded a pass (Laplace-smoothed), newest first on ties."""
+        return self.rows("SELECT id, skill, text, source, uses, passes, created_at FROM lessons WHERE skill = ? "
+                         "ORDER BY (passes + 1.0) / (uses + 2.0) DESC, created_at DESC, id DESC LIMIT ?",
+                         [skill, int(limit)])
+
+    def lesson_outcome(self, lesson_ids: list[int], passed: bool) -> None:
+        """Count one use of each lesson, and one pass if the attempt passed."""
+        if not lesson_ids:
+            return
+        marks = ", ".join("?" for _ in lesson_ids)
+        with self.tx():
+            self.db.execute(f"UPDATE lessons SET uses = uses + 1, passes = passes + ? WHERE id IN ({marks})",
+                            [int(bool(passed)), *[int(i) for i in lesson_ids]])
+
+    def snapshot_profile(self, profile: dict[str, Any]) -> str:
+        """Append a profile snapshot (the trainer's view of the builder at this moment)."""
+        if not isinstance(profile, dict):
+            raise StoreError(f"profile: expected a map, got {type(profile).__name__}")
+        sid = new_id()
+        with self.tx():
+            self.db["profile"].insert({"id": sid, "created_at": self.now(), "profile": dumps(profile)})
+        return sid
+
+    def latest_profile(self) -> dict[str, Any] | None:
+        row = self.one("SELECT profile FROM latest_profile")
+        return loads(row["profile"], {}) if row else None
+
+    def log_event(self, kind: str, actor: str, body: dict[str, Any] | None = None) -> str:
+        """Append an event (state changes, restarts, errors) to the system log."""
+        eid = new_id()
+        with self.tx():
+            self.db["events"].insert({"id": eid, "ts": self.now(), "kind": kind, "actor": actor,
+                                      "body": dumps(body or {})})
+        return eid

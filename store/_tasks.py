@@ -1,0 +1,116 @@
+"""Tasks: add (validated, idempotent by id), read (public or private), list, cancel."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from store._base import StoreBase, dumps, loads
+from store.errors import TaskInvalid, TaskNotFound, TaskStateError
+from store.taskspec import FIELDS, USER_SOURCES, normalize_task, public_view, validate_task
+
+STATE_FIELDS = ("status", "attempts", "max_attempts", "priority", "leased_by", "lease_expires_at",
+                "created_at", "updated_at")
+SUMMARY = "id, title, skill, difficulty, source, priority, status, attempts, max_attempts, created_at"
+TERMINAL = ("passed", "failed", "cancelled")
+STATUSES = ("queued", "leased") + TERMINAL
+
+
+def source_rank(source: str) -> int:
+    """Queue class: user and HumanEval tasks are leased before trainer and LLM tasks."""
+    return 0 if source in USER_SOURCES else 1
+
+
+def task_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    task = dict(row)
+    task["constraints"] = loads(row.get("constraints"), {})
+    task["meta"] = loads(row.get("meta"), {})
+    task.pop("source_rank", None)
+    task.pop("lease_id", None)
+    return task
+
+
+class TasksMixin(StoreBase):
+    def _prepare(self, data: Any) -> dict[str, Any]:
+        problems = validate_task(data)
+        if problems:
+            where = f"task {data['id']}" if isinstance(data, dict) and isinstance(data.get("id"), str) else "task"
+            raise TaskInvalid(problems, where)
+        return normalize_task(data, max_attempts=self.max_attempts)
+
+    def _insert_task(self, task: dict[str, Any]) -> bool:
+        """Insert inside the caller's transaction; False when the same task already exists."""
+        existing = self.one("SELECT * FROM tasks WHERE id = ?", [task["id"]])
+        if existing is not None:
+            stored = {k: v for k, v in task_from_row(existing).items() if k in FIELDS}
+            if stored != task:
+                raise TaskInvalid([f"id: a different task with id {task['id']!r} already exists"],
+                                  f"task {task['id']}")
+            return False
+        now = self.now()
+        row = {**task, "constraints": dumps(task["constraints"]), "meta": dumps(task["meta"]),
+               "source_rank": source_rank(task["source"]), "status": "queued", "attempts": 0,
+               "created_at": now, "updated_at": now}
+        self.db["tasks"].insert(row)
+        self.db["skills"].insert({"name": task["skill"], "description": "", "created_at": now}, ignore=True)
+        return True
+
+    def add_task(self, task: dict[str, Any]) -> str:
+        """Validate and enqueue one task; re-adding the identical task is a no-op."""
+        normal = self._prepare(task)
+        with self.tx():
+            self._insert_task(normal)
+        return normal["id"]
+
+    def add_tasks(self, tasks: Iterable[Any]) -> tuple[list[str], list[str]]:
+        """Enqueue every valid task in one transaction; invalid ones come back as error lines.
+
+        Returns (ids of valid tasks, including ones already present, errors)."""
+        ids, errors, ready = [], [], []
+        for n, data in enumerate(tasks, start=1):
+            try:
+                ready.append(self._prepare(data))
+            except TaskInvalid as exc:
+                errors.append(f"#{n}: {exc}")
+        with self.tx():
+            for task in ready:
+                try:
+                    self._insert_task(task)
+                    ids.append(task["id"])
+                except TaskInvalid as exc:
+                    errors.append(str(exc))
+        return ids, errors
+
+    def get_task(self, task_id: str, *, private: bool = False) -> dict[str, Any] | None:
+        """The task with its state; only `private=True` includes hidden/edge tests and reference."""
+        row = self.one("SELECT * FROM tasks WHERE id = ?", [task_id])
+        if row is None:
+            return None
+        task = task_from_row(row)
+        if private:
+            return task
+        return {**public_view(task), **{k: task[k] for k in STATE_FIELDS}}
+
+    def list_tasks(self, status: str | None = None, source: str | None = None,
+                   limit: int = 100) -> list[dict[str, Any]]:
+        """Task summaries (no test or prompt text), newest first."""
+        where, params = [], []
+        for column, value in (("status", status), ("source", source)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        params.append(int(limit))
+        return self.rows(f"SELECT {SUMMARY} FROM tasks {clause} ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                         params)
+
+    def cancel_task(self, task_id: str) -> str:
+        """Cancel a queued or leased task (a running attempt may still finish and be recorded)."""
+        with self.tx():
+            row = self.one("SELECT status FROM tasks WHERE id = ?", [task_id])
+            if row is None:
+                raise TaskNotFound(f"no task with id {task_id!r}")
+            if row["status"] in ("passed", "failed"):
+                raise TaskStateError(f"task {task_id} is already {row['status']}; nothing to cancel")
+            self.db.execute("UPDATE tasks SET status = 'cancelled', lease_id = NULL, leased_by = NULL, "
+                            "lease_expires_at = NULL, updated_at = ? WHERE id = ?", [self.now(), task_id])
+        return "cancelled"

@@ -1,0 +1,117 @@
+"""The versioned schema: an ordered list of migrations, applied on open.
+
+The version lives in SQLite's `PRAGMA user_version`. Opening a database runs every
+migration above its version, each in its own transaction with the version bump, so a crash
+mid-upgrade leaves the previous version intact. A database newer than `SCHEMA_VERSION` is
+refused: this code does not know what the newer columns mean.
+
+Tables have plain names and JSON columns hold maps, so `sqlite-utils` and Datasette read
+the history directly (docs/store.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
+
+from store.errors import SchemaTooNew, StoreCorrupt
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    """The first schema: the tables of DESIGN.md and the queue / latest_profile views."""
+    db["tasks"].create({
+        "id": str, "title": str, "prompt": str, "skill": str, "difficulty": int, "entry_point": str,
+        "visible_tests": str, "hidden_tests": str, "edge_tests": str, "reference": str,
+        "constraints": str, "source": str, "source_rank": int, "priority": int, "max_attempts": int,
+        "meta": str, "status": str, "attempts": int, "lease_id": str, "leased_by": str,
+        "lease_expires_at": str, "created_at": str, "updated_at": str,
+    }, pk="id", not_null={"title", "prompt", "skill", "difficulty", "entry_point", "status", "source"},
+        defaults={"status": "queued", "attempts": 0, "priority": 0})
+    db["tasks"].create_index(["status", "source_rank", "priority", "created_at"], index_name="tasks_queue_order")
+    db["tasks"].create_index(["lease_id"], index_name="tasks_lease", unique=False)
+    db["attempts"].create({
+        "id": str, "task_id": str, "builder": str, "lease_id": str, "attempt_no": int, "status": str,
+        "prompt": str, "response": str, "code": str, "llm_settings": str, "error": str,
+        "visible_passed": int, "visible_total": int, "repair_rounds": int, "tokens_in": int,
+        "tokens_out": int, "llm_latency_s": float, "started_at": str, "finished_at": str,
+        "outcome": str, "completed_at": str,
+    }, pk="id", foreign_keys=[("task_id", "tasks", "id")], not_null={"task_id"})
+    db["attempts"].create_index(["task_id"])
+    db["scores"].create({
+        "id": str, "attempt_id": str, "task_id": str, "skill": str, "difficulty": int,
+        "correctness": float, "robustness": float, "efficiency": float, "elegance": float,
+        "total": float, "passed": int, "details": str, "created_at": str,
+    }, pk="id")
+    db["scores"].create_index(["attempt_id"], unique=True)
+    db["scores"].create_index(["skill", "created_at"])
+    db["reflections"].create({
+        "id": str, "attempt_id": str, "task_id": str, "skill": str, "passed": int, "strengths": str,
+        "weaknesses": str, "lesson": str, "details": str, "created_at": str,
+    }, pk="id")
+    db["lessons"].create({"id": int, "skill": str, "text": str, "source": str, "created_at": str}, pk="id")
+    db["lessons"].create_index(["skill", "text"], unique=True)
+    db["skills"].create({"name": str, "description": str, "created_at": str}, pk="name")
+    db["profile"].create({"id": str, "created_at": str, "profile": str}, pk="id")
+    db["events"].create({"id": str, "ts": str, "kind": str, "actor": str, "body": str}, pk="id")
+    db["events"].create_index(["ts"])
+    db.create_view("queue", """
+        SELECT id, title, skill, difficulty, source, priority, status, attempts, max_attempts,
+               leased_by, lease_expires_at, created_at
+        FROM tasks WHERE status IN ('queued', 'leased')
+        ORDER BY status = 'leased', source_rank, priority DESC, created_at, rowid""")
+    db.create_view("latest_profile", """
+        SELECT id, created_at, profile FROM profile ORDER BY created_at DESC, rowid DESC LIMIT 1""")
+
+
+def _v2(db: sqlite_utils.Database) -> None:
+    """Lesson ranking, the solution archive, and the progress views."""
+    db["lessons"].add_column("uses", int, not_null_default=0)
+    db["lessons"].add_column("passes", int, not_null_default=0)
+    db["solutions"].create({
+        "task_id": str, "skill": str, "difficulty": int, "path": str, "code": str, "created_at": str,
+    }, pk="task_id")
+    db["solutions"].create_index(["skill", "difficulty"])
+    db.create_view("skill_pass_rate", """
+        SELECT substr(created_at, 1, 10) AS day, skill, count(*) AS attempts, sum(passed) AS passed,
+               round(1.0 * sum(passed) / count(*), 3) AS pass_rate, round(avg(total), 3) AS avg_total,
+               round(avg(difficulty), 2) AS avg_difficulty
+        FROM scores GROUP BY day, skill ORDER BY day, skill""")
+    db.create_view("skill_progress", """
+        SELECT skill, count(*) AS attempts, sum(passed) AS passed,
+               round(1.0 * sum(passed) / count(*), 3) AS pass_rate, round(avg(total), 3) AS avg_total,
+               max(CASE WHEN passed THEN difficulty END) AS max_difficulty_passed,
+               max(created_at) AS last_scored_at
+        FROM scores GROUP BY skill ORDER BY skill""")
+    db.create_view("recent_attempts", """
+        SELECT a.id, a.task_id, t.title, t.skill, t.difficulty, a.builder, a.attempt_no, a.status,
+               s.total AS score, s.passed, a.repair_rounds, a.llm_latency_s, a.started_at, a.finished_at
+        FROM attempts a JOIN tasks t ON t.id = a.task_id LEFT JOIN scores s ON s.attempt_id = a.id
+        ORDER BY a.started_at DESC, a.rowid DESC""")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_version(db: sqlite_utils.Database, path: Path) -> int:
+    """The database's schema version; refuses newer ones and foreign databases."""
+    v = version(db)
+    if v > SCHEMA_VERSION:
+        raise SchemaTooNew(f"{path}: schema version {v} is newer than this cogloop understands "
+                           f"({SCHEMA_VERSION}); upgrade cogloop to open it")
+    if v == 0 and db.table_names():
+        raise StoreCorrupt(f"{path}: a SQLite database, but not a cogloop history "
+                           f"(tables: {', '.join(db.table_names()[:5])})")
+    return v
+
+
+def pending(db: sqlite_utils.Database, path: Path) -> list[tuple[int, Callable[[sqlite_utils.Database], None]]]:
+    """(target version, migration) pairs still to apply."""
+    v = check_version(db, path)
+    return [(n, m) for n, m in enumerate(MIGRATIONS, start=1) if n > v]

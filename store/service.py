@@ -1,0 +1,123 @@
+"""The memory ops of `actors/protocol.py` as plain functions over a Store.
+
+`handle(store, op, body, sender=...)` returns the reply body of the protocol's op table.
+The Memory actor is a thin shell over this table, and the CLI's write-through path (no
+daemon running) calls the same functions, so a task added either way is treated alike.
+
+Rules that are Memory's and not the queue's live here too: only the scorer may read a
+task's private part; a passing score archives the solution (whichever of the score and
+the attempt's code arrives last triggers it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from store._store import Store
+from store.errors import Forbidden, StoreError, TaskNotFound
+
+PRIVATE_READERS = ("scorer",)
+
+
+@dataclass
+class Request:
+    store: Store
+    body: dict[str, Any]
+    sender: str
+    archive_dir: Path | None
+
+    def need(self, key: str, kind: type | tuple[type, ...] = str) -> Any:
+        """A required body field of the right type, else a one-line StoreError."""
+        value = self.body.get(key)
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if value is None or not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise StoreError(f"body.{key}: required, expected {names}")
+        return value
+
+    def opt(self, key: str, default: Any = None) -> Any:
+        value = self.body.get(key)
+        return default if value is None else value
+
+
+def _maybe_archive(req: Request, attempt_id: str) -> None:
+    """Archive the attempt's code once it has both its code and a passing score."""
+    if req.archive_dir is None:
+        return
+    row = req.store.one(
+        "SELECT a.task_id, a.code, s.skill, s.difficulty FROM attempts a JOIN scores s ON s.attempt_id = a.id "
+        "WHERE a.id = ? AND s.passed = 1 AND a.code IS NOT NULL AND a.code != ''", [attempt_id])
+    if row:
+        req.store.archive_solution(row["task_id"], row["skill"], row["difficulty"], row["code"], req.archive_dir)
+
+
+def _show(req: Request) -> dict[str, Any]:
+    task = req.store.get_task(req.need("id"))
+    if task is None:
+        raise TaskNotFound(f"no task with id {req.body['id']!r}")
+    return {"task": task}
+
+
+def _private(req: Request) -> dict[str, Any]:
+    if req.sender not in PRIVATE_READERS:
+        raise Forbidden(f"task.private: refused to {req.sender!r}; only the scorer may read hidden tests")
+    task = req.store.get_task(req.need("id"), private=True)
+    if task is None:
+        raise TaskNotFound(f"no task with id {req.body['id']!r}")
+    return {"task": task}
+
+
+def _add_many(req: Request) -> dict[str, Any]:
+    ids, errors = req.store.add_tasks(req.need("tasks", list))
+    return {"ids": ids, "errors": errors}
+
+
+def _attempt(req: Request) -> dict[str, Any]:
+    aid = req.store.record_attempt(req.need("attempt", dict))
+    _maybe_archive(req, aid)
+    return {"id": aid}
+
+
+def _score(req: Request) -> dict[str, Any]:
+    score = req.need("score", dict)
+    sid = req.store.record_score(score)
+    _maybe_archive(req, score["attempt_id"])
+    return {"id": sid}
+
+
+HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
+    "task.add": lambda r: {"id": r.store.add_task(r.need("task", dict))},
+    "task.add_many": _add_many,
+    "task.list": lambda r: {"tasks": r.store.list_tasks(r.opt("status"), r.opt("source"), r.opt("limit", 100))},
+    "task.show": _show,
+    "task.cancel": lambda r: {"id": r.need("id"), "status": r.store.cancel_task(r.need("id"))},
+    "task.lease": lambda r: {"lease": r.store.lease(r.need("builder"), float(r.need("ttl_s", (int, float))))},
+    "task.renew": lambda r: {"ok": r.store.renew(r.need("lease_id"), float(r.need("ttl_s", (int, float))))},
+    "task.release": lambda r: {"ok": r.store.release(r.need("lease_id"))},
+    "task.complete": lambda r: {"task_status": r.store.complete(r.need("lease_id"), r.need("attempt_id"),
+                                                                 r.need("outcome"))},
+    "task.private": _private,
+    "queue.stats": lambda r: {"stats": r.store.queue_stats(r.opt("source"))},
+    "attempt.record": _attempt,
+    "score.record": _score,
+    "reflection.record": lambda r: {"id": r.store.record_reflection(r.need("reflection", dict))},
+    "lesson.top": lambda r: {"lessons": r.store.top_lessons(r.need("skill"), r.opt("limit", 5))},
+    "archive.similar": lambda r: {"example": r.store.similar_solution(r.need("skill"), r.need("difficulty", int),
+                                                                      r.opt("exclude_task"))},
+    "profile.snapshot": lambda r: {"id": r.store.snapshot_profile(r.need("profile", dict))},
+    "profile.latest": lambda r: {"profile": r.store.latest_profile()},
+    "scores.recent": lambda r: {"scores": r.store.recent_scores(r.opt("skill"), r.opt("limit", 100))},
+    "event.log": lambda r: {"id": r.store.log_event(r.need("kind"), r.sender, r.opt("body", {}))},
+}
+
+
+def handle(store: Store, op: str, body: dict[str, Any] | None, *, sender: str = "cli",
+           archive_dir: str | Path | None = None) -> dict[str, Any]:
+    """Run one memory op; raises StoreError (one line) for anything wrong."""
+    if op not in HANDLERS:
+        raise StoreError(f"unknown memory op {op!r}")
+    if body is not None and not isinstance(body, dict):
+        raise StoreError(f"{op}: body must be a map")
+    return HANDLERS[op](Request(store, body or {}, sender, Path(archive_dir) if archive_dir else None))
