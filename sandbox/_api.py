@@ -1,0 +1,57 @@
+"""The public functions: build a request, hand it to the fork server, wrap the reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox import _testsfile
+from sandbox._client import ForkServer, Pool, default_server
+from sandbox._limits import Limits
+from sandbox._policy import check_command
+from sandbox._result import ISOLATION_KEYS, RunResult, TestReport
+
+_REPLY_GRACE_S = 15.0  # beyond the wall clock: the supervisor's own teardown
+
+
+def _send(req: dict[str, Any], limits: Limits, server: ForkServer | Pool | None) -> dict[str, Any]:
+    req["limits"] = limits.to_dict()
+    return (server or default_server()).request(req, timeout=limits.wall_s + _REPLY_GRACE_S)
+
+
+def run_code(code: str, *, stdin: str = "", limits: Limits = Limits(), server: ForkServer | Pool | None = None) -> RunResult:
+    """Run Python source as a program (`__name__ == "__main__"`) in the sandbox."""
+    reply = _send({"kind": "code", "code": code, "stdin": stdin}, limits, server)
+    return RunResult.from_dict(reply["run"])
+
+
+def run_tests(code: str, tests: str, *, entry_point: str, limits: Limits = Limits(),
+              server: ForkServer | Pool | None = None) -> TestReport:
+    """Run a candidate and then its tests file; verdicts come from the harness's private pipe.
+
+    Raises TestsFileError (a ValueError) when the tests file does not parse or holds no test.
+    """
+    _testsfile.plan(tests)  # the caller's mistake is reported here, not as a failed run
+    reply = _send({"kind": "tests", "code": code, "tests": tests, "entry_point": entry_point},
+                  limits, server)
+    return TestReport.from_dict({"tests": reply["tests"], "run": reply["run"]})
+
+
+def run_cmd(cmd: str, *, timeout: float, cwd: str | None = None, limits: Limits = Limits(),
+            server: ForkServer | Pool | None = None) -> RunResult:
+    """Run a shell command under the same jail and limits; raises CommandRefused first.
+
+    `cwd` is shown read-only at its own path (the Builder runs tools over its files); without
+    it the command starts in a fresh empty work directory.
+    """
+    argv = check_command(cmd)
+    limits = limits.replace(wall_s=timeout)
+    reply = _send({"kind": "cmd", "argv": argv, "cwd": cwd}, limits, server)
+    return RunResult.from_dict(reply["run"])
+
+
+def isolation_level(server: ForkServer | Pool | None = None) -> dict[str, bool]:
+    """Which isolation a run gets on this host: network, filesystem, pid, uid (all or none today)."""
+    s = server or default_server()
+    s.ensure()
+    full = s.info.get("mode") == "full"
+    return {k: full for k in ISOLATION_KEYS}

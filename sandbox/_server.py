@@ -1,0 +1,139 @@
+"""The fork server: a fresh, single-threaded, pre-imported interpreter that forks one
+supervisor per run, so a run costs a fork instead of an interpreter start.
+
+Started by sandbox._client with a fresh exec (never forked from the caller, which may be
+threaded) and an almost empty environment, so no secret is in its memory or its
+/proc/PID/environ for a run to inherit. Protocol on a unix socket in a 0700 directory: one
+connection per run, a length-prefixed JSON request, a length-prefixed JSON reply; runs are
+served one at a time (each owns the server's cgroup slot while it lasts). It dies with its
+parent (PR_SET_PDEATHSIG) and never outlives it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import traceback
+
+# Pre-imported for candidates: what generated code usually imports costs nothing per run.
+import bisect, collections, copy, dataclasses, datetime, decimal, fractions, functools  # noqa: E401,F401
+import hashlib, heapq, itertools, math, operator, random, re, statistics, string  # noqa: E401,F401
+import textwrap, typing, unicodedata  # noqa: E401,F401
+
+from sandbox import _jail
+from sandbox import _libc as L
+from sandbox._cgroup import Slot, sweep_stale
+from sandbox._supervise import NS_FLAGS, ServerContext, supervise
+
+HEADER = struct.Struct("!I")
+MAX_REQUEST = 64 * 2**20
+
+
+def recv_msg(sock: socket.socket) -> dict | None:
+    head = _recv_exact(sock, HEADER.size)
+    if head is None:
+        return None
+    (size,) = HEADER.unpack(head)
+    if size > MAX_REQUEST:
+        return None
+    body = _recv_exact(sock, size)
+    return None if body is None else json.loads(body)
+
+
+def send_msg(sock: socket.socket, msg: dict) -> None:
+    body = json.dumps(msg).encode()
+    sock.sendall(HEADER.pack(len(body)) + body)
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def probe_namespaces() -> bool:
+    """Can a child make every namespace a run needs? (Tried in a throwaway child.)"""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            L.unshare(NS_FLAGS)
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def _handle(conn: socket.socket, ctx: ServerContext) -> None:
+    """The per-run supervisor (forked): read the request, run it, answer, exit."""
+    try:
+        L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)  # the fork server's death ends the run
+        req = recv_msg(conn)
+        if req is None:
+            os._exit(1)
+        try:
+            reply = supervise(req, ctx)
+        except BaseException as exc:  # noqa: BLE001 - the caller gets one line, not a hang
+            reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+        send_msg(conn, reply)
+    finally:
+        os._exit(0)
+
+
+def main(argv: list[str]) -> None:
+    rundir, want_mode, parent = argv[0], argv[1], int(argv[2])
+    hide = json.loads(argv[3]) if len(argv) > 3 else []
+    L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        sys.exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sweep_stale()
+    slot = Slot(f"cogloop-sandbox-{os.getpid()}")
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("-1000")  # inherited by supervisors and inits; candidates reset it to 0
+    except OSError:
+        pass
+    mode = "full" if want_mode == "full" and os.geteuid() == 0 and probe_namespaces() else "none"
+    jail_root = os.path.join(rundir, "root")
+    work_parent = os.path.join(rundir, "work")
+    os.makedirs(jail_root, exist_ok=True)
+    os.makedirs(work_parent, exist_ok=True)
+    ctx = ServerContext(mode=mode, jail_root=jail_root, work_parent=work_parent, slot=slot,
+                        extra_ro=_jail.interpreter_dirs(), hide=hide)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(os.path.join(rundir, "sock"))
+    sock.listen(64)
+    ready = {"ready": True, "pid": os.getpid(), "mode": mode, "cgroups": sorted(slot.available)}
+    sys.stdout.write(json.dumps(ready) + "\n")
+    sys.stdout.flush()
+    try:
+        while True:
+            readable, _, _ = select.select([sock], [], [], 0.5)
+            if readable:
+                conn, _ = sock.accept()
+                pid = os.fork()
+                if pid == 0:
+                    sock.close()
+                    _handle(conn, ctx)
+                conn.close()
+                # One run at a time: it owns the slot's cgroup limits until it is done.
+                # Parallel runs use several fork servers (sandbox._client.Pool).
+                os.waitpid(pid, 0)
+            if os.getppid() != parent:
+                break
+    finally:
+        slot.remove()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,314 @@
+"""One run, seen from its supervisor (a child of the fork server, one per run).
+
+Starts the run's processes (sandbox._child), feeds stdin from a memfd, reads stdout and
+stderr up to their caps, enforces the wall clock, kills the whole tree at the end every
+time, and turns what it saw into a RunResult plus the verdicts from the private pipe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import selectors
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox import _child, _testsfile
+from sandbox import _libc as L
+from sandbox._cgroup import Slot
+from sandbox._limits import Limits
+from sandbox._result import RunResult, TestResult
+from sandbox._status import classify
+
+NS_FLAGS = L.CLONE_NEWNS | L.CLONE_NEWNET | L.CLONE_NEWPID | L.CLONE_NEWIPC | L.CLONE_NEWUTS
+CHUNK = 65536
+
+
+@dataclass
+class ServerContext:
+    """What the fork server knows once and every run uses."""
+
+    mode: str  # "full" (namespaces + uid drop) or "none" (forced or probed degraded)
+    jail_root: str
+    work_parent: str  # host dir for degraded runs' work dirs
+    slot: Slot
+    extra_ro: list[str] = field(default_factory=list)
+    hide: list[str] = field(default_factory=list)
+
+
+class _Capture:
+    """One output stream, kept up to `cap` bytes; `over` once more arrived."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.buf, self.over = cap, bytearray(), False
+
+    def feed(self, data: bytes) -> None:
+        room = self.cap - len(self.buf)
+        self.buf += data[:max(room, 0)]
+        if len(data) > room:
+            self.over = True
+
+    def text(self) -> str:
+        return self.buf.decode("utf-8", errors="replace")
+
+
+def _memfd(data: bytes) -> int:
+    fd = os.memfd_create("sandbox-stdin", 0)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _kill_descendants(me: int) -> None:
+    """Degraded mode: SIGKILL every process whose parent chain leads to `me` (we are subreaper)."""
+    for _ in range(50):
+        parents: dict[int, int] = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat", "rb") as f:
+                        stat = f.read()
+                    parents[int(name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+                except (OSError, ValueError, IndexError):
+                    pass
+        mine = [pid for pid in parents if _descends(pid, me, parents)]
+        if not mine:
+            return
+        for pid in mine:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap_all()
+        time.sleep(0.005)
+
+
+def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
+    seen = 0
+    while pid in parents and seen < 4096:
+        pid = parents[pid]
+        if pid == ancestor:
+            return True
+        seen += 1
+    return False
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
+    """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}."""
+    limits = Limits(**req["limits"])
+    steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
+    nonce = secrets.token_hex(16)
+    me = os.getpid()
+    uid = _child.sandbox_uid(me)
+    start = time.monotonic()
+    # server + this supervisor + init share the slot's pids count with the run
+    mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
+    full = ctx.mode == "full"
+    isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
+    if full:
+        try:
+            L.unshare(NS_FLAGS)
+        except OSError:
+            full = False
+            isolation = {k: False for k in isolation}
+    work_dir = None
+    if not full:
+        L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)
+        if not req.get("cwd"):
+            work_dir = os.path.join(ctx.work_parent, f"run-{me}")
+            os.mkdir(work_dir, 0o700)
+    stdin_fd = _memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    res_r, res_w = os.pipe()
+    st_r, st_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
+            if full:
+                _child.init(req, steps, nonce, limits, uid=uid, jail_root=ctx.jail_root,
+                            extra_ro=ctx.extra_ro, hide=ctx.hide)
+            os.close(_child.FD_STATUS)
+            if req.get("cwd"):
+                os.chdir(req["cwd"])
+            else:
+                os.chdir(work_dir or "/")
+            _child.candidate(req, steps, nonce, limits, uid=None,
+                             nproc_rlimit="pids" not in ctx.slot.paths)
+        finally:
+            os._exit(126)
+    for fd in (stdin_fd, out_w, err_w, res_w, st_w):
+        os.close(fd)
+    pidfd = None if full else os.pidfd_open(pid)
+
+    out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
+    results, status_raw = bytearray(), bytearray()
+    sel = selectors.DefaultSelector()
+    for fd in (out_r, err_r, res_r, st_r):
+        os.set_blocking(fd, False)
+    sel.register(out_r, selectors.EVENT_READ, out)
+    sel.register(err_r, selectors.EVENT_READ, err)
+    sel.register(res_r, selectors.EVENT_READ, results)
+    sel.register(st_r, selectors.EVENT_READ, status_raw)
+    if pidfd is not None:
+        sel.register(pidfd, selectors.EVENT_READ, "exit")
+    deadline = start + limits.wall_s
+    killed_for: str | None = None
+    done = False  # the candidate process has exited
+    report: dict[str, Any] = {}
+
+    def kill_tree() -> None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if not full:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    while sel.get_map():
+        now = time.monotonic()
+        if now >= deadline and killed_for is None and not done:
+            killed_for = "timeout"
+            kill_tree()
+        if done and now >= deadline:
+            break  # leftovers hold the pipes open; they die below
+        timeout = max(0.0, deadline - now) if not done else max(0.0, min(deadline - now, 0.2))
+        events = sel.select(timeout if killed_for is None else 0.5)
+        if not events and killed_for is not None:
+            break
+        for key, _ in events:
+            sink = key.data
+            if sink == "exit":
+                sel.unregister(key.fd)
+                _, status, ru = os.wait4(pid, 0)
+                report = {"returncode": os.waitstatus_to_exitcode(status),
+                          "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}
+                done = True
+                kill_tree()
+                _kill_descendants(me)
+                continue
+            try:
+                data = os.read(key.fd, CHUNK)
+            except BlockingIOError:
+                continue
+            if not data:
+                sel.unregister(key.fd)
+                os.close(key.fd)
+                if key.fd == st_r:
+                    done = True
+                continue
+            if isinstance(sink, _Capture):
+                sink.feed(data)
+                if sink.over and killed_for is None and not done:
+                    killed_for = "output_limit"
+                    kill_tree()
+            else:
+                sink += data
+                if len(sink) > 64 * 2**20:  # verdicts never get this big: a flood
+                    killed_for = killed_for or "output_limit"
+                    kill_tree()
+    sel.close()
+    # The end, every time: init's death takes its pid namespace with it; the cgroup and the
+    # subreaper walk catch anything that got out some other way.
+    kill_tree()
+    if full:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        if status_raw:
+            try:
+                report = json.loads(status_raw)
+            except ValueError:
+                report = {}
+    else:
+        _kill_descendants(me)
+        if not report:
+            try:
+                _, status, ru = os.wait4(pid, 0)
+                report = {"returncode": os.waitstatus_to_exitcode(status),
+                          "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}
+            except ChildProcessError:
+                pass
+        if pidfd is not None:
+            os.close(pidfd)
+    oom, peak = ctx.slot.end(mark)
+    ctx.slot.kill_others({os.getppid(), me})
+    if work_dir:
+        _rmtree(work_dir)
+    wall = time.monotonic() - start
+    returncode = report.get("returncode")
+    cpu_s = float(report.get("cpu_s", 0.0))
+    verdicts, memory_error = _verdicts(results, nonce)
+    stderr_text = err.text()
+    if report.get("error"):
+        stderr_text += "\n" + report["error"]
+    run = RunResult(
+        status=classify(returncode=returncode, killed_for=killed_for, memory_hit=oom or memory_error,
+                        cpu_s=cpu_s, cpu_limit_s=limits.cpu_s),
+        returncode=returncode,
+        stdout=out.text(), stderr=stderr_text,
+        stdout_truncated=out.over, stderr_truncated=err.over,
+        wall_s=round(wall, 4), cpu_s=round(cpu_s, 4),
+        peak_rss_mb=peak if peak is not None else round(report.get("maxrss_kb", 0) / 1024, 2),
+        isolation=isolation,
+    )
+    tests = None
+    if steps is not None:
+        tests = _tests(steps, verdicts, run)
+    return {"run": run.to_dict(), "tests": tests}
+
+
+def _verdicts(raw: bytes, nonce: str) -> tuple[dict[str, dict[str, Any]], bool]:
+    """The harness's lines that carry this run's nonce; anything else is ignored."""
+    verdicts: dict[str, dict[str, Any]] = {}
+    memory_error = False
+    for line in bytes(raw).splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(rec, dict) or rec.get("n") != nonce:
+            continue
+        if rec.get("done"):
+            memory_error = bool(rec.get("memory_error"))
+        elif isinstance(rec.get("name"), str) and rec["name"] not in verdicts:
+            verdicts[rec["name"]] = rec
+    return verdicts, memory_error
+
+
+def _tests(steps: list[_testsfile.Step], verdicts: dict[str, dict[str, Any]], run: RunResult) -> list[dict[str, Any]]:
+    """One entry per expected test; a test without a verdict failed with the run's status."""
+    out = []
+    for step in steps:
+        if step.kind == "setup":
+            continue
+        rec = verdicts.get(step.name)
+        if rec is None:
+            out.append(TestResult(step.name, False, f"no result: the run ended ({run.status}) before this test reported").__dict__)
+        else:
+            out.append(TestResult(step.name, bool(rec.get("passed")), str(rec.get("error", ""))[:2000]).__dict__)
+    return out
+
+
+def _rmtree(path: str) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
