@@ -75,7 +75,7 @@ class FakeMemory:
             ok = self.hidden_pass and bool(body["code"])
             return {"score": {"attempt_id": body["attempt_id"], "passed": ok, "total": 1.0 if ok else 0.0}}
         if op == "reflection.record":
-            self.reflections.append(body["reflection"])
+            self.reflections.append(dict(body["reflection"], lesson_ids=body.get("lesson_ids")))
             return {"id": body["reflection"]["id"]}
         if op == "task.complete":
             self.completed.append(body)

@@ -42,6 +42,8 @@ def test_failure_categories() -> None:
     assert failure_category(error="syntax error: invalid syntax (line 2)") == "syntax_error"
     assert failure_category(error="no code found in the answer") == "no_code"
     assert failure_category(report={"run": {"status": "timeout"}, "tests": []}) == "timeout"
+    assert failure_category(report={"run": {"status": "cpu_limit"}, "tests": []}) == "timeout"
+    assert failure_category(report={"run": {"status": "memory_limit"}, "tests": []}) == "memory"
     fail = {"passed": 0, "total": 1, "all_passed": False, "run": {"status": "ok", "stderr": ""},
             "tests": [{"name": "t", "passed": False, "error": "AssertionError"}]}
     assert failure_category(report=fail) == "wrong_answer"

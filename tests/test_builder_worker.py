@@ -44,7 +44,7 @@ def test_full_cycle_records_attempt_score_reflection_and_completes() -> None:
     assert a["llm_settings"]["model"] == "fake-model" and a["llm_settings"]["lesson_ids"] == [4, 9]
     assert a["llm_latency_s"] > 0 and a["started_at"].endswith("Z") and a["visible_total"] == 1
     r = mem.reflections[0]
-    assert r["source"] == "llm" and r["lesson"] == "Return early on trivial input." and r["passed"]
+    assert r["details"]["source"] == "llm" and r["lesson"] == "Return early on trivial input." and r["passed"]
     assert r["lesson_ids"] == [4, 9] and r["attempt_id"] == a["id"] and r["skill"] == "math"
     assert mem.completed == [{"lease_id": a["lease_id"], "attempt_id": a["id"], "outcome": "passed"}]
     assert w.step() == 1.0  # queue empty: idle poll
@@ -57,7 +57,7 @@ def test_garbage_reflection_falls_back_to_the_rule_for_the_failure() -> None:
     with FakeLLM([wrong, wrong, wrong, "lol idk \x00 {{{"]) as fake:
         worker(fake.url, mem).step()
     r = mem.reflections[0]
-    assert r["source"] == "rule" and r["category"] == "wrong_answer" and not r["passed"]
+    assert r["details"]["source"] == "rule" and r["details"]["category"] == "wrong_answer" and not r["passed"]
     assert "visible tests" in r["lesson"].lower() or "edge cases" in r["lesson"].lower()
     assert mem.attempts[0]["repair_rounds"] == 2 and mem.completed[0]["outcome"] == "failed"
 

@@ -67,7 +67,7 @@ def failure_category(*, error: str = "", report: Mapping[str, Any] | None = None
     report = report or {}
     run = report.get("run") or {}
     status = str(run.get("status") or "").lower()
-    if "timeout" in status or "time" in status:
+    if status in ("timeout", "cpu_limit"):  # the sandbox's names for wall and CPU limits
         return "timeout"
     if "memory" in status or "oom" in status:
         return "memory"

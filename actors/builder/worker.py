@@ -164,7 +164,10 @@ class BuilderWorker:
             except LLMError as exc:  # reflection is best effort; the rule-based lesson stands in
                 log.info("reflection call failed: %s", exc)
         r = make_reflection(answer, category)
-        self.ask("memory", "reflection.record", {"reflection": dict(
-            r.to_dict(), id=uuid.uuid4().hex, attempt_id=attempt_id, task_id=task["id"],
-            skill=str(task.get("skill") or ""), builder=self.name, passed=passed,
-            lesson_ids=outcome.lesson_ids)})
+        self.ask("memory", "reflection.record", {"reflection": {
+            "id": uuid.uuid4().hex, "attempt_id": attempt_id, "task_id": task["id"],
+            "skill": str(task.get("skill") or ""), "passed": passed, "strengths": r.strengths,
+            "weaknesses": r.weaknesses, "lesson": r.lesson,
+            "details": {"source": r.source, "category": r.category, "builder": self.name,
+                        "lesson_ids": outcome.lesson_ids, "raw": r.raw[:2000]}},
+            "lesson_ids": [i for i in outcome.lesson_ids if isinstance(i, int)]})
