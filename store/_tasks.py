@@ -33,7 +33,8 @@ class TasksMixin(StoreBase):
     def _prepare(self, data: Any) -> dict[str, Any]:
         problems = validate_task(data)
         if problems:
-            where = f"task {data['id']}" if isinstance(data, dict) and isinstance(data.get("id"), str) else "task"
+            title = data.get("title") if isinstance(data, dict) else None
+            where = f"task {title!r}" if isinstance(title, str) and title.strip() else "task"
             raise TaskInvalid(problems, where)
         return normalize_task(data, max_attempts=self.max_attempts)
 

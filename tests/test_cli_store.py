@@ -72,7 +72,7 @@ def test_task_add_from_flags_then_list_show_cancel(capsys, home, files):
 def test_task_add_invalid_is_exit_2_one_line_and_writes_nothing(capsys, home, files):
     rc, out, err = run(capsys, *add_flags(files, difficulty=12), "--entry-point", "not valid", "--home", home)
     assert rc == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("cogloop: task: invalid: ")
+    assert err.count("\n") == 1 and err.startswith("cogloop: task 'Reverse': invalid: ")
     assert "difficulty: expected 1..10, got 12" in err and "entry_point: not a valid Python identifier" in err
     rc, out, err = run(capsys, "task", "add", "--title", "x", "--home", home)
     assert rc == 2 and "prompt: missing (required)" in err and "hidden_tests: missing" in err
@@ -128,7 +128,7 @@ def test_task_add_from_files(capsys, home, tmp_path):
     many.write_text(json.dumps({"tasks": [task(1, id="a1"), task(2, difficulty=0), task(3, id="a3")]}))
     rc, out, err = run(capsys, "task", "add", "--file", many, "--home", home)
     assert rc == 1 and out.split() == ["a1", "a3"]
-    assert err == f"cogloop: {many}: #2: task: invalid: difficulty: expected 1..10, got 0\n"
+    assert err == f"cogloop: {many}: #2: task 'Add #2': invalid: difficulty: expected 1..10, got 0\n"
 
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(task(1, colour="red")))
@@ -237,9 +237,14 @@ def test_import_reports_conflicts_and_bad_files(capsys, home, tmp_path):
     assert rc == 2 and "task file not found" in err
 
 
-def test_corrupt_database_is_one_line_exit_1_in_a_real_process(home):
+def test_corrupt_database_is_one_line_exit_1(capsys, home, tmp_path):
     (home / "history.db").write_bytes(b"garbage" * 1000)
-    for argv in (["task", "list"], ["history"], ["export"], ["task", "cancel", "x"]):
+    (tmp_path / "t.json").write_text(json.dumps(task(1)))
+    for argv in (["history"], ["export"], ["import", "tasks", tmp_path / "t.json"]):
+        rc, out, err = run(capsys, *argv, "--home", home)
+        assert (rc, out) == (1, "") and err.count("\n") == 1 and "not a valid SQLite database" in err, argv
+    # and from a real process: no traceback, one line, for a read and for a write
+    for argv in (["task", "list"], ["task", "cancel", "x"]):
         proc = subprocess.run(cogloop_cmd(*argv, "--home", str(home)), capture_output=True, text=True, timeout=60)
         assert proc.returncode == 1, proc.stderr
         assert proc.stderr.count("\n") == 1 and "not a valid SQLite database" in proc.stderr

@@ -11,22 +11,32 @@ from store.service import handle
 
 from ops.commands._store import open_for_write
 from ops.context import Context
+from ops.errors import UsageError
 
 
 def _client() -> Any:
-    """`ops.client` once the runtime part provides it; None until then."""
+    """`ops.client` (the runtime part's control client), or None in a tree without it."""
     try:
         return importlib.import_module("ops.client")
     except ModuleNotFoundError as exc:
-        if exc.name != "ops.client":
+        if exc.name not in ("ops.client", "zmq"):
             raise
         return None
 
 
 def memory_op(ctx: Context, op: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Run a memory op (protocol.py) via the daemon if it runs, else via the store."""
+    """Run a memory op (protocol.py) via the daemon if it runs, else via the store.
+
+    Callers make their ops idempotent (task ids are chosen before sending), because the
+    control client's Lazy Pirate retries may deliver a request twice."""
     client = _client()
-    if client is not None and client.daemon_running(ctx.home):
-        return client.Client(ctx.home).forward("memory", op, body)
+    if client is not None and client.daemon_running(ctx.home.root):
+        with client.Client(ctx.home.root) as c:
+            try:
+                return c.forward("memory", op, body)
+            except client.RemoteFailure as exc:
+                if exc.code == "bad_request":  # the same exit status as the direct path
+                    raise UsageError(exc.message) from None
+                raise
     with open_for_write(ctx) as store:
         return handle(store, op, body, sender="cli", archive_dir=ctx.home.code_archive)

@@ -24,7 +24,7 @@ import argparse
 from store._history import HISTORY_QUERIES
 
 from ops.commands._store import open_for_read
-from ops.commands.task_cmd import _table
+from ops.commands._table import table
 from ops.context import Context
 from ops.errors import UsageError
 
@@ -54,6 +54,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     elif not rows:
         ctx.say(f"no rows ({HISTORY_QUERIES[args.query][1]})")
     else:
-        for line in _table(rows, COLUMNS[args.query]):
+        for line in table(rows, COLUMNS[args.query]):
             ctx.say(line)
     return 0

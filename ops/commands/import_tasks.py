@@ -19,7 +19,7 @@ import argparse
 from store.export import tasks_from_queue_file
 
 from ops.commands._write import memory_op
-from ops.commands.task_cmd import report_many
+from ops.commands.task_cmd import report_many, with_ids
 from ops.context import Context
 
 NAME = "tasks"
@@ -33,5 +33,5 @@ def register(isub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    tasks = tasks_from_queue_file(args.file)
+    tasks = with_ids(tasks_from_queue_file(args.file))
     return report_many(ctx, memory_op(ctx, "task.add_many", {"tasks": tasks}), args.file)

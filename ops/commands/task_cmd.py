@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
 from store import TaskInvalid, TaskNotFound, load_task_file
 
 from ops.commands._store import open_for_read
+from ops.commands._table import table
 from ops.commands._write import memory_op
 from ops.context import Context
 from ops.errors import UsageError
@@ -90,7 +92,7 @@ def _read(flag: str, path: str) -> str:
 
 def task_from_flags(args: argparse.Namespace) -> dict[str, Any]:
     """The task the flags describe; unset flags are left out so validation names them."""
-    task: dict[str, Any] = {"source": "user"}
+    task: dict[str, Any] = {"source": "user", "id": uuid.uuid4().hex}
     for flag, field in FIELD_FLAGS.items():
         if getattr(args, flag) is not None:
             task[field] = getattr(args, flag)
@@ -107,7 +109,7 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     if not args.file:
         reply = memory_op(ctx, "task.add", {"task": task_from_flags(args)})
     else:
-        tasks = load_task_file(args.file)
+        tasks = with_ids(load_task_file(args.file))
         if len(tasks) > 1:
             return report_many(ctx, memory_op(ctx, "task.add_many", {"tasks": tasks}), str(args.file))
         try:
@@ -119,6 +121,11 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     else:
         ctx.say(reply["id"])
     return 0
+
+
+def with_ids(tasks: list[Any]) -> list[Any]:
+    """Give id-less tasks their id here, so a retried request adds each task once."""
+    return [{"id": uuid.uuid4().hex, **t} if isinstance(t, dict) and "id" not in t else t for t in tasks]
 
 
 def report_many(ctx: Context, reply: dict[str, Any], where: str) -> int:
@@ -133,15 +140,6 @@ def report_many(ctx: Context, reply: dict[str, Any], where: str) -> int:
     return 1 if reply["errors"] else 0
 
 
-def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[str]:
-    """Plain fixed-width columns (ids shortened to 12 characters)."""
-    cells = [[("" if r.get(c) is None else str(r[c]))[: 12 if c == "id" else 60] for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    return lines
-
-
 def run_list(ctx: Context, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError(f"--limit: expected a positive number, got {args.limit}")
@@ -152,7 +150,7 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
     elif not tasks:
         ctx.say("no tasks")
     else:
-        for line in _table(tasks, LIST_COLUMNS):
+        for line in table(tasks, LIST_COLUMNS):
             ctx.say(line)
     return 0
 
