@@ -8,6 +8,7 @@ events, and `builder.status` answers the same dict for `cogloop status`.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from actors.runtime import BusActor, handles
 class BuilderActor(BusActor):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
+        for name in ("httpx", "httpx2"):  # one INFO line per HTTP request drowns the builder's log
+            logging.getLogger(name).setLevel(logging.WARNING)
         cfg = ctx.config
         home = getattr(ctx.home, "root", ctx.home)
         llm = LLMClient(cfg.llm, run_dir=Path(home) / "run")
