@@ -64,6 +64,8 @@ class FakeMemory:
             self.released.append(body["lease_id"])
             self.queue.insert(0, self.leases.pop(body["lease_id"])["task"])
             return {"ok": True}
+        if op == "task.renew":
+            return {"ok": body["lease_id"] in self.leases}
         if op == "lesson.top":
             return {"lessons": self.lessons[: body.get("limit", 3)]}
         if op == "archive.similar":

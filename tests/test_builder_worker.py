@@ -85,3 +85,17 @@ def test_endpoint_dies_mid_task_releases_the_lease() -> None:
     assert delay > 0 and len(mem.released) == 1 and mem.queue == [TASK]
     assert not mem.attempts and not mem.completed and w.status()["released"] == 1
     assert w.status()["llm"]["state"].startswith("down: HTTP 502")
+
+
+def test_slow_attempt_renews_its_lease() -> None:
+    mem = FakeMemory([TASK])
+    now = [0.0]
+
+    def slow(body: dict) -> str:
+        now[0] += 400  # each call "takes" 400 s of a 900 s lease
+        return "```python\ndef add(a, b):\n    return a - b\n```"
+    with FakeLLM(default=slow) as fake:
+        worker(fake.url, mem, model="m", clock=lambda: now[0]).step()
+    renews = [b for _, op, b in mem.asks if op == "task.renew"]
+    assert len(renews) == 3 and renews[0]["ttl_s"] == 900.0  # before repair 1, repair 2, reflection
+    assert mem.completed

@@ -127,7 +127,8 @@ class BuilderWorker:
                                                          "exclude_task": task["id"]}).get("example")
         bcfg = self.cfg.builder
         prompt = build_prompt(task, lessons, example, budget=bcfg.prompt_token_budget)
-        outcome = run_attempt(task, prompt, llm=self.llm.chat, run_tests=self.run_tests,
+        chat = self._renewing(lease)
+        outcome = run_attempt(task, prompt, llm=chat, run_tests=self.run_tests,
                               repair_rounds=bcfg.repair_rounds, budget=bcfg.prompt_token_budget, clock=self.clock)
         attempt_id = lease.get("attempt_id") or uuid.uuid4().hex
         settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, example_task=prompt.example_task,
@@ -145,21 +146,34 @@ class BuilderWorker:
                          timeout=max(60.0, 4 * self.cfg.sandbox.wall_s)).get("score") or {}
         passed = bool(score.get("passed"))
         if self.cfg.builder.reflect:
-            self._reflect(task, outcome, score, attempt_id, passed)
+            self._reflect(chat, task, outcome, score, attempt_id, passed)
         self.ask("memory", "task.complete", {"lease_id": lease["lease_id"], "attempt_id": attempt_id,
                                              "outcome": "passed" if passed else "failed"})
         self.done += 1
         self.passed += passed
         return 0.0
 
-    def _reflect(self, task: Mapping[str, Any], outcome: AttemptOutcome, score: Mapping[str, Any],
-                 attempt_id: str, passed: bool) -> None:
+    def _renewing(self, lease: Mapping[str, Any]) -> Callable[..., Any]:
+        """llm.chat that first renews the lease when a third of its TTL has passed, so a slow
+        model does not lose the task to the expiry sweep mid-attempt."""
+        ttl = self.cfg.builder.lease_ttl_s
+        last = [self.clock()]
+
+        def call(messages: list[dict[str, str]], **kw: Any) -> Any:
+            if self.clock() - last[0] > ttl / 3:
+                self.ask("memory", "task.renew", {"lease_id": lease["lease_id"], "ttl_s": ttl})
+                last[0] = self.clock()
+            return self.llm.chat(messages, **kw)
+        return call
+
+    def _reflect(self, chat: Callable[..., Any], task: Mapping[str, Any], outcome: AttemptOutcome,
+                 score: Mapping[str, Any], attempt_id: str, passed: bool) -> None:
         # visible tests passed but the scorer's did not: the lesson is about unseen edge cases
         category = "passed" if passed else ("wrong_hidden" if outcome.status == "passed" else outcome.category)
         answer = None
         if outcome.code:
             try:
-                answer = self.llm.chat(reflection_messages(task, outcome.code, _summary(outcome, score)),
+                answer = chat(reflection_messages(task, outcome.code, _summary(outcome, score)),
                                        max_tokens=200).text
             except LLMError as exc:  # reflection is best effort; the rule-based lesson stands in
                 log.info("reflection call failed: %s", exc)
