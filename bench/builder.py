@@ -65,13 +65,23 @@ def _builder_proc(url: str, tasks: list[dict], name: str, out: "mp.Queue") -> No
     cfg = Config()
     cfg.llm.url, cfg.llm.model = url, "fake-model"
     run, _ = sandbox_runner()
+    sandbox_s = [0.0]
+
+    def timed_run(*a):
+        t = time.perf_counter()
+        try:
+            return run(*a)
+        finally:
+            sandbox_s[0] += time.perf_counter() - t
+    run(make_tasks(1)[0]["visible_tests"] and "def add_0(x):\n    return x\n", "assert candidate(1) == 1", "add_0")  # warm up
     mem = FakeMemory(tasks)
-    w = BuilderWorker(name, cfg, mem.ask, LLMClient(cfg.llm), run)
+    client = LLMClient(cfg.llm)
+    w = BuilderWorker(name, cfg, mem.ask, client, timed_run)
     t0 = time.perf_counter()
     while mem.queue:
         w.step()
     out.put({"done": len(mem.completed), "passed": sum(c["outcome"] == "passed" for c in mem.completed),
-             "wall": time.perf_counter() - t0})
+             "wall": time.perf_counter() - t0, "llm_s": client.stats.latency_s, "sandbox_s": sandbox_s[0]})
 
 
 def scripted(n_tasks: int, builders: list[int]) -> None:
@@ -104,7 +114,8 @@ def scripted(n_tasks: int, builders: list[int]) -> None:
             inner = done / max(r["wall"] for r in results)
             print(f"builders={n}: {done} tasks ({sum(r['passed'] for r in results)} passed) in {wall:.2f}s "
                   f"= {done / wall:.1f} tasks/s incl. start-up, {inner:.1f} tasks/s steady; "
-                  f"ratio steady tasks/s / baseline calls/s = {inner / base:.2f}")
+                  f"ratio steady tasks/s / baseline calls/s = {inner / base:.2f}; per builder: "
+                  + ", ".join(f"llm {r['llm_s']:.1f}s sandbox {r['sandbox_s']:.1f}s of {r['wall']:.1f}s" for r in results))
 
 
 def embedded(n_tasks: int) -> None:
