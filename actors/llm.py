@@ -144,7 +144,7 @@ def _is_retryable_status(status: int) -> bool:
 
 
 class LLMClient:
-    """Chat completions against one OpenAI-compatible endpoint, shared safely by threads.
+    """Chat completions against one OpenAI-compatible endpoint (one client per builder process).
 
     `url` overrides the configuration; with neither, the URL is read from `run_dir/llm.json`
     (the embedded model). `sleep`, `clock` and `rng` are injectable for tests.
@@ -284,10 +284,12 @@ class LLMClient:
         settings = self.settings(temperature=temperature, max_tokens=max_tokens)
         settings["model"] = model
 
+        extra = {"stop": stop} if stop else {}  # an explicit null upsets some servers
+
         def call(c: Any) -> Any:
             return c.chat.completions.create(
                 model=model, messages=messages, temperature=settings["temperature"],
-                max_tokens=settings["max_tokens"], seed=settings["seed"], stop=stop)
+                max_tokens=settings["max_tokens"], seed=settings["seed"], **extra)
 
         resp, tries = self._with_retries(call)
         if not resp.choices:
