@@ -8,7 +8,8 @@ from typing import Any, Iterable
 from store import Store
 
 START = 1_800_000_000.0  # 2027-01-15T08:00:00Z
-SETTINGS = {"model": "scripted-coder", "temperature": 0.0, "max_tokens": 256, "seed": 7}
+SETTINGS = {"model": "scripted-coder", "temperature": 0.0, "max_tokens": 256, "seed": 7,
+            "url": "http://127.0.0.1:9/v1", "prompt_tokens_est": 321}  # the last two vary per attempt
 
 
 class Clock:
@@ -34,7 +35,8 @@ def attempt_and_score(store: Store, clock: Clock, *, passed: bool, total: float,
     clock.t += step_s
     store.record_attempt({"id": lease["attempt_id"], "task_id": task["id"], "builder": "builder-1",
                           "lease_id": lease["lease_id"], "attempt_no": lease["attempt_no"],
-                          "code": "def f(x):\n    return x\n", "llm_settings": settings or SETTINGS,
+                          "code": "def f(x):\n    return x\n",
+                          "llm_settings": dict(settings or SETTINGS, prompt_tokens_est=int(clock.t) % 97),
                           "status": "passed" if passed else "failed"})
     store.record_score({"attempt_id": lease["attempt_id"], "task_id": task["id"], "total": total,
                         "passed": passed, "correctness": 1.0 if passed else 0.0})

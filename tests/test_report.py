@@ -120,7 +120,8 @@ def test_benchmark_counts_first_candidate_only(home):
         bench = data.benchmark(conn, "humaneval", "config-model", {"temperature": 0.9})
     assert set(bench) == BENCH_KEYS
     assert (bench["tasks"], bench["attempted"], bench["passed"], bench["pass_at_1"]) == (5, 4, 2, 0.4)
-    assert bench["model"] == SETTINGS["model"] and bench["settings"]["temperature"] == 0.0
+    assert bench["model"] == SETTINGS["model"]
+    assert bench["settings"] == {"temperature": 0.0, "max_tokens": 256, "seed": 7}  # no per-attempt noise
     proc = run("report", "--home", str(home), "--benchmark", "humaneval", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == bench

@@ -18,6 +18,9 @@ from typing import Any
 
 from ops.readdb import has_table
 
+# The sampling settings a benchmark figure depends on; attempts record more (url, lesson ids,
+# prompt sizes) that differ per attempt and say nothing about comparability.
+SAMPLING_KEYS = ("model", "temperature", "max_tokens", "seed", "top_p", "context_size")
 ROLLING = 10  # scores per point of a trend line: smooths single attempts without hiding change
 BINS = 10  # score distribution: [0, .1), [.1, .2), ... [.9, 1.0]
 
@@ -200,13 +203,14 @@ def benchmark(conn: sqlite3.Connection, name: str, fallback_model: str = "",
 
     `pass_at_1` is passed / tasks, so problems not yet attempted count as failures (as in
     published HumanEval figures, where every problem is attempted); `None` with no tasks. The
-    model and settings are those most first candidates were made with (from the attempts'
-    `llm_settings`), else the configuration's.
+    model and settings (SAMPLING_KEYS) are those most first candidates were made with (from the
+    attempts' `llm_settings`), else the configuration's.
     """
     tasks = first_candidates(conn, name)
     attempted = [t for t in tasks if t["passed"] is not None]
     passed = sum(1 for t in attempted if t["passed"])
-    settings_seen = Counter(json.dumps(t["llm_settings"], sort_keys=True) for t in attempted if t["llm_settings"])
+    settings_seen = Counter(json.dumps({k: v for k, v in t["llm_settings"].items() if k in SAMPLING_KEYS}, sort_keys=True)
+                            for t in attempted if isinstance(t["llm_settings"], dict) and t["llm_settings"])
     if settings_seen:
         settings = json.loads(settings_seen.most_common(1)[0][0])
     else:
