@@ -32,7 +32,8 @@ def history(home):
         s.log_event("child.restart", "scorer", {"reason": "missed heartbeats"})
         s.log_event("actor.error", "builder-1", {"error": "LLM timed out"})
         s.log_event("task.added", "memory", {"id": "x"})
-        s.snapshot_profile({"skills": {"strings": {"ability": 0.72}, "parsing": {"ability": 0.1}}})
+        s.snapshot_profile({"skills": {"strings": {"mu": 0.72, "attempts": 30}, "parsing": {"ability": 0.1},
+                                       "graphs": {"mu": 0.5, "attempts": 0}}})  # graphs: untried, left out
     return home
 
 
@@ -49,6 +50,7 @@ def test_skill_table_pass_rate_trend_and_ability(history):
     assert lists["trend"] is None  # fewer than two windows of 10
     assert strings["ability"] == 0.72 and lists["ability"] is None
     assert table["parsing"]["attempts"] == 0 and table["parsing"]["ability"] == 0.1
+    assert "graphs" not in table
     assert strings["max_difficulty_passed"] == 5 and lists["max_difficulty_passed"] == 3
 
 

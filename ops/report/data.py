@@ -38,9 +38,11 @@ def _loads(text: str | None) -> Any:
 
 
 def latest_abilities(conn: sqlite3.Connection) -> dict[str, float]:
-    """Per-skill ability from the trainer's latest profile snapshot, where it has one.
+    """Per-skill ability from the trainer's latest profile snapshot.
 
-    Read leniently: `{"skills": {skill: {"ability": x}}}` or `{"skills": {skill: x}}`.
+    The trainer's profile (actors/trainer/policy.py) keeps `{"skills": {skill: {"mu": ability,
+    "attempts": n, ...}}}`; `"ability"` or a bare number are read too. Skills the trainer has
+    not tried yet (attempts 0, still at the prior) are left out.
     """
     if not has_table(conn, "profile"):
         return {}
@@ -48,11 +50,13 @@ def latest_abilities(conn: sqlite3.Connection) -> dict[str, float]:
     profile = _loads(row[0]) if row else None
     skills = profile.get("skills") if isinstance(profile, dict) else None
     out: dict[str, float] = {}
-    for skill, value in (skills or {}).items() if isinstance(skills, dict) else []:
+    for skill, value in skills.items() if isinstance(skills, dict) else []:
         if isinstance(value, dict):
-            value = value.get("ability")
+            if value.get("attempts") == 0:
+                continue
+            value = value.get("mu", value.get("ability"))
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[skill] = float(value)
+            out[skill] = round(float(value), 3)
     return out
 
 
