@@ -83,8 +83,8 @@ def check_sandbox(isolation_level: Callable[[], dict[str, bool]] | None = None) 
     if not missing:
         return Check("sandbox", OK, "full isolation (network, filesystem, pid, uid)")
     return Check("sandbox", WARN, f"degraded isolation: no {', '.join(missing)} isolation (rlimits still apply)",
-                 "allow user namespaces (sysctl kernel.unprivileged_userns_clone=1); in Docker use the "
-                 "cap_add/security_opt of docker-compose.yml")
+                 "the jail needs root with CAP_SYS_ADMIN, SYS_CHROOT, SETUID, SETGID, CHOWN, DAC_OVERRIDE: "
+                 "see docker-compose.yml and docs/operations.md")
 
 
 def check_database(db: Path) -> Check:
