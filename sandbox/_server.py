@@ -11,6 +11,7 @@ caller (EOF on its stdin pipe) and never outlives it.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -18,7 +19,6 @@ import signal
 import socket
 import struct
 import sys
-import time
 import traceback
 
 # Pre-imported for candidates: what generated code usually imports costs nothing per run.
@@ -29,7 +29,8 @@ import textwrap, typing, unicodedata  # noqa: E401,F401
 from sandbox import _jail
 from sandbox import _libc as L
 from sandbox._cgroup import Slot, sweep_stale
-from sandbox._supervise import NS_FLAGS, ServerContext, supervise
+from sandbox._supervise import ServerContext, supervise
+from sandbox._zygote import Zygote
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 64 * 2**20
@@ -66,7 +67,7 @@ def probe_namespaces() -> bool:
     pid = os.fork()
     if pid == 0:
         try:
-            L.unshare(NS_FLAGS)
+            L.unshare(L.CLONE_NEWPID | L.CLONE_NEWNS | L.CLONE_NEWNET | L.CLONE_NEWIPC | L.CLONE_NEWUTS)
             os._exit(0)
         except BaseException:  # noqa: BLE001
             os._exit(1)
@@ -74,30 +75,23 @@ def probe_namespaces() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def _handle(conn: socket.socket, ctx: ServerContext) -> None:
-    """The per-run supervisor (forked): read the request, run it, answer, exit."""
+def _serve_one(conn: socket.socket, ctx: ServerContext) -> None:
+    """Read one request, run it to the end (we are its supervisor), answer. Never raises."""
     try:
-        L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)  # the fork server's death ends the run
+        conn.settimeout(10.0)  # a caller that connects and says nothing must not stall us
         req = recv_msg(conn)
         if req is None:
-            os._exit(1)
+            return
         try:
             reply = supervise(req, ctx)
-        except BaseException as exc:  # noqa: BLE001 - the caller gets one line, not a hang
+        except Exception as exc:  # noqa: BLE001 - the caller gets one line, not a hang
             reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+        conn.settimeout(30.0)
         send_msg(conn, reply)
+    except (OSError, ValueError):
+        pass  # the caller went away; the run is over either way
     finally:
-        os._exit(0)
-
-
-def _fork_retrying() -> int:
-    """fork, retried briefly: the last run's processes may still be leaving the pids cgroup."""
-    for delay in (0.001, 0.01, 0.05, 0.2, 0.5):
-        try:
-            return os.fork()
-        except BlockingIOError:
-            time.sleep(delay)
-    return os.fork()
+        conn.close()
 
 
 def main(argv: list[str]) -> None:
@@ -121,8 +115,20 @@ def main(argv: list[str]) -> None:
     work_parent = os.path.join(rundir, "work")
     os.makedirs(jail_root, exist_ok=True)
     os.makedirs(work_parent, exist_ok=True)
-    ctx = ServerContext(mode=mode, jail_root=jail_root, work_parent=work_parent, slot=slot,
+    zygote = None
+    if mode == "full":
+        zygote = Zygote(jail_root, _jail.interpreter_dirs(), hide)
+        try:
+            zygote.start()
+        except OSError as exc:
+            print(f"sandbox: no jail, running degraded: {exc}", file=sys.stderr)
+            mode, zygote = "none", None
+    if mode == "none":
+        L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)  # degraded runs' escaped grandchildren come back to us
+    ctx = ServerContext(mode=mode, zygote=zygote, own_pidns_fd=os.open("/proc/self/ns/pid", os.O_RDONLY),
+                        work_parent=work_parent, slot=slot,
                         extra_ro=_jail.interpreter_dirs(), hide=hide)
+    gc.freeze()  # runs are forks: keep the collector from touching (copying) inherited pages
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(os.path.join(rundir, "sock"))
     sock.listen(64)
@@ -136,22 +142,21 @@ def main(argv: list[str]) -> None:
                 break
             if sock in readable:
                 conn, _ = sock.accept()
-                try:
-                    pid = _fork_retrying()
-                except OSError:
-                    conn.close()  # the caller sees a lost run, the server lives on
-                    continue
-                if pid == 0:
-                    sock.close()
-                    _handle(conn, ctx)
-                conn.close()
-                # One run at a time: it owns the slot's cgroup limits until it is done.
-                # Parallel runs use several fork servers (sandbox._client.Pool).
-                os.waitpid(pid, 0)
+                if zygote is not None:
+                    try:
+                        zygote.ensure()
+                    except OSError:
+                        ctx.mode, zygote = "none", None  # reported in every RunResult from now on
+                # One run at a time, supervised right here (no extra fork): it owns the
+                # slot's cgroup limits until it is done. Parallel runs use several fork
+                # servers (sandbox._client.Pool).
+                _serve_one(conn, ctx)
                 slot.relax()
             if os.getppid() != parent:
                 break
     finally:
+        if zygote is not None:
+            zygote.stop()
         slot.remove()
 
 

@@ -29,12 +29,23 @@ def _code(src: str) -> str:
     return textwrap.dedent(src).strip() + "\n"
 
 
-def leftovers() -> list[psutil.Process]:
-    """Processes running as a sandbox uid: any is a run that was not killed."""
+def leftovers(server_pids: list[int]) -> list[psutil.Process]:
+    """Processes of a sandbox uid inside our fork servers' cgroups: any is a run not killed.
+
+    (Scoped to our servers: other users of the sandbox may be running on this host.)
+    """
+    slots = {f"cogloop-sandbox-{pid}" for pid in server_pids}
     out = []
     for p in psutil.process_iter(["uids"]):
         uids = p.info["uids"]
-        if uids and (uids.real in SANDBOX_UIDS or uids.effective in SANDBOX_UIDS):
+        if not uids or not (uids.real in SANDBOX_UIDS or uids.effective in SANDBOX_UIDS):
+            continue
+        try:
+            with open(f"/proc/{p.pid}/cgroup") as f:
+                groups = f.read()
+        except OSError:
+            continue
+        if any(slot in groups for slot in slots):
             out.append(p)
     return out
 
@@ -271,7 +282,7 @@ def results(host: dict) -> dict:
             accepted = False
         alive = [psutil.pid_exists(p) for p in server_pids]
         after = run_code("print('still here')", server=pool)
-        yield {"runs": out, "leftovers": leftovers(), "accepted": accepted, "servers_alive": alive,
+        yield {"runs": out, "leftovers": leftovers(pool.pids()), "accepted": accepted, "servers_alive": alive,
                "after": after, "server_pids": server_pids, "pool_pids_after": pool.pids()}
     finally:
         pool.close()
@@ -411,4 +422,50 @@ def test_run_tests_verdicts_cannot_be_forged() -> None:
             assert report.all_passed, report.to_dict()
             continue
         assert report.passed == 0 and report.total == 3, (name, report.to_dict())
-    assert leftovers() == []
+    from sandbox._client import default_server
+
+    assert leftovers(default_server().pids()) == []
+
+
+def test_leftover_check_sees_a_live_run() -> None:
+    """The cleanliness check above can fail: it finds a run's processes while they live."""
+    pool = Pool(size=1)
+    try:
+        pool.ensure()
+        seen: list[list[psutil.Process]] = []
+        t = threading.Thread(target=lambda: run_code(
+            "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\ntime.sleep(60)",
+            limits=Limits(wall_s=2), server=pool))
+        t.start()
+        for _ in range(100):
+            found = leftovers(pool.pids())
+            if len(found) >= 2:
+                seen.append(found)
+                break
+            threading.Event().wait(0.02)
+        t.join()
+        assert seen, "a live run's two processes were never seen"
+        assert leftovers(pool.pids()) == []
+    finally:
+        pool.close()
+
+
+def test_secret_inside_a_visible_tree_is_hidden() -> None:
+    """A home placed where the jail must show files (here under /etc) is masked by `hide`."""
+    secret_dir = Path("/etc") / f"cogloop-test-{os.getpid()}"
+    secret_dir.mkdir()
+    try:
+        (secret_dir / "history.db").write_text(SECRET)
+        pool = Pool(size=1, hide=[str(secret_dir)])
+        try:
+            r = run_code(f"import os\nprint(os.listdir({str(secret_dir)!r}))\nprint(open({str(secret_dir / 'history.db')!r}).read())",
+                         server=pool)
+        finally:
+            pool.close()
+        assert r.status == "error" and SECRET not in r.stdout + r.stderr
+        assert "PermissionError" in r.stderr or "FileNotFoundError" in r.stderr
+        r = run_code(f"print(open({str(secret_dir / 'history.db')!r}).read())")  # default: COGLOOP_HOME, ~/.cogloop
+        assert SECRET in r.stdout  # without `hide` it would be readable: the test above means something
+    finally:
+        (secret_dir / "history.db").unlink()
+        secret_dir.rmdir()
