@@ -60,7 +60,10 @@ def _forwarder(front: str) -> None:
         sender, dest, payload = r.recv_multipart()
         if payload == b"quit":
             return
-        r.send_multipart([dest, sender, payload])
+        try:
+            r.send_multipart([dest, sender, payload])
+        except zmq.ZMQError:  # not connected (yet): dropped, like the bus answers an error
+            pass
 
 
 def _peer(front: str, name: bytes, mode: str) -> None:
@@ -110,13 +113,14 @@ def raw_forwarder(tmp: Path, n_ask: int, n_flood: int) -> tuple[list[float], flo
     fwd = mp.Process(target=_forwarder, args=(front,), daemon=True)
     fwd.start()
     time.sleep(0.2)
-    echo = mp.Process(target=_peer, args=(front, b"b", "echo"), daemon=True)
-    sink = mp.Process(target=_peer, args=(front, b"c", "sink"), daemon=True)
-    echo.start(), sink.start()
     ctx = zmq.Context()
     d = ctx.socket(zmq.DEALER)
     d.setsockopt(zmq.IDENTITY, b"a")
     d.connect(front)
+    time.sleep(0.2)
+    echo = mp.Process(target=_peer, args=(front, b"b", "echo"), daemon=True)
+    sink = mp.Process(target=_peer, args=(front, b"c", "sink"), daemon=True)
+    echo.start(), sink.start()
     for _ in range(2):  # the announcements of b and c
         d.recv_multipart()
     times = []

@@ -91,20 +91,31 @@ def test_cli_up_detach_second_up_refuses_status_down(home):
 
 
 def test_watch_prints_restart_events(home):
+    import queue
+    import threading
     d = Daemon(home, "echo-1:echo").start()
+    watcher = subprocess.Popen(cogloop_cmd("watch", "--json", "--timeout", "30", "--home", str(home)),
+                               stdout=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in watcher.stdout], daemon=True).start()
     try:
-        watcher = subprocess.Popen(cogloop_cmd("watch", "--json", "--topic", "child.", "--count", "3",
-                                               "--timeout", "15", "--home", str(home)),
-                                   stdout=subprocess.PIPE, text=True)
-        time.sleep(0.5)  # a SUB socket misses what is published before it connects
+        # A SUB socket misses what is published before it connects: poke until it hears.
+        wait_for(lambda: d.client.call("resume") and not lines.empty(), timeout=20, what="the watcher")
         old = d.child("echo-1")["pid"]
         os.kill(old, signal.SIGKILL)
         running_pid(d, "echo-1", old)
-        out, _ = watcher.communicate(timeout=20)
-        events = [json.loads(line) for line in out.splitlines()]
+        events = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+                e["op"] == "child.state" and e["body"]["state"] == "running" for e in events):
+            try:
+                events.append(json.loads(lines.get(timeout=1)))
+            except queue.Empty:
+                pass
         assert any(e["op"] == "child.restart" and e["body"]["name"] == "echo-1" for e in events), events
         assert any(e["op"] == "child.state" and e["body"]["state"] == "running" for e in events)
     finally:
+        watcher.kill()
         d.stop()
 
 
@@ -157,3 +168,25 @@ def test_remote_actor_joins_over_curve_tcp_and_plain_tcp_gets_nothing(home, tmp_
     finally:
         d.stop()
         assert remote.wait(10) in (0, 1)  # actor.stop from the supervisor, or the bus went away
+
+
+def test_sighup_reloads_children_and_a_bad_file_changes_nothing(home):
+    conf = home / "cogloop.toml"
+    conf.write_text('[daemon]\nchildren = "echo-1:echo"\n')
+    d = Daemon(home, None).start()
+    try:
+        pid1 = d.child("echo-1")["pid"]
+        conf.write_text('[daemon]\nchildren = "echo-1:echo,echo-2:echo"\n')
+        d.proc.send_signal(signal.SIGHUP)
+        running_pid(d, "echo-2")
+        conf.write_text('[daemon]\nchildren = "echo-1:echo,echo-2:echo,echo-3:ech')  # broken TOML
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reload refused" in d.err.read_text(), what="the refusal in the log")
+        assert [c["name"] for c in d.children()] == ["echo-1", "echo-2"]
+        conf.write_text('[daemon]\nchildren = "echo-2:echo"\n')
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: [c["name"] for c in d.children()] == ["echo-2"], what="echo-1 removed")
+        wait_for(lambda: gone([pid1]), what="echo-1's process gone")
+        assert d.forward("echo-2", "echo", {})["name"] == "echo-2"
+    finally:
+        d.stop()
