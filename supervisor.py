@@ -28,8 +28,9 @@ from typing import Any
 import zmq
 
 from actors import protocol as P
+from actors.runtime import ACTOR_CLASSES
 from actors.supervision.children import (Child, ChildSpec, actor_argv, child_specs, external_argv,
-                                         new_child)
+                                         new_child, spare_argv)
 from actors.supervision.curve import CurveRefused, secure_router
 from actors.supervision.pidfile import AlreadyRunning, PidFile
 from actors.supervision.policy import RestartPolicy
@@ -44,7 +45,10 @@ NAME = "supervisor"
 CLI = "cli"
 FORWARD_TTL_S = 600.0
 MAX_FORWARDS = 10_000
+MAX_REMOTE = 64  # remote actors known at once; stopped ones are forgotten after a minute
 TICK_S = 0.05
+HOUSEKEEPING_S = 0.01
+SLICE_S = 0.05  # the longest the loop spends on one socket before looking at the rest
 CODE_ROOT = Path(__file__).resolve().parent
 
 
@@ -80,6 +84,10 @@ class Supervisor:
         self.sampler = Sampler(interval_s=min(1.0, max(0.2, self.cfg.daemon.heartbeat_s)))
         self.llm_url = self.cfg.llm.url
         self.auth = None
+        self.bus_drained = True
+        self.spares: dict[str, subprocess.Popen] = {}  # kind -> a warm spare process
+        self.started_all = False
+        self._old_spares: list[subprocess.Popen] = []  # dismissed, not yet exited
 
     # --- sockets ---------------------------------------------------------------------------
     def _bind(self) -> None:
@@ -167,6 +175,48 @@ class Supervisor:
             path.replace(path.with_name(f"{name}.log.1"))
         return open(path, "ab")
 
+    def _take_spare(self, spec: ChildSpec) -> subprocess.Popen | None:
+        """Hand a warm spare its name: a restart without interpreter start and imports."""
+        spare = self.spares.pop(spec.kind, None)
+        if spare is None or spare.poll() is not None or spare.stdin is None:
+            return None
+        self._log_file(spec.name).close()  # rotate before the spare opens it
+        try:
+            spare.stdin.write(f"{spec.name}\n".encode())
+            spare.stdin.close()
+        except OSError:
+            spare.kill()
+            return None
+        return spare
+
+    def _ensure_spares(self) -> None:
+        """One warm spare per actor kind, made while nothing else is starting."""
+        if not self.cfg.daemon.warm_spares or self.stopping or not self.started_all:
+            return
+        if any(c.state == "starting" for c in self.children.values()):
+            return
+        for kind in dict.fromkeys(c.spec.kind for c in self.children.values()
+                                  if not c.remote and not c.spec.external and c.state != "fatal"):
+            spare = self.spares.get(kind)
+            if spare is not None and spare.poll() is None:
+                continue
+            argv = spare_argv(kind, str(self.home.root), self.config_file, os.getpid())
+            with open(self.home.logs / "spares.log", "ab") as logf:
+                self.spares[kind] = subprocess.Popen(argv, env=self._child_env(), stdin=subprocess.PIPE,
+                                                     stdout=logf, stderr=subprocess.STDOUT, close_fds=True,
+                                                     cwd=str(self.home.root))
+            return  # one per tick
+
+    def _dismiss_spares(self) -> None:
+        for spare in self.spares.values():
+            try:
+                if spare.stdin is not None:
+                    spare.stdin.close()  # EOF: the spare exits
+            except OSError:
+                pass
+        self._old_spares += list(self.spares.values())
+        self.spares = {}
+
     def spawn(self, child: Child) -> None:
         spec = child.spec
         if spec.external:
@@ -175,15 +225,20 @@ class Supervisor:
             argv = actor_argv(spec, str(self.home.root), self.config_file, os.getpid())
         env = self._child_env()
         env.update(spec.env)
-        with self._log_file(spec.name) as logf:
-            try:
-                child.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=logf,
-                                              stderr=subprocess.STDOUT, close_fds=True, cwd=str(self.home.root))
-            except OSError as exc:
-                log.error("cannot start %s: %s", spec.name, exc)
-                child.proc = None
-                self._on_exit(child, -1)
-                return
+        spare = None if spec.external else self._take_spare(spec)
+        if spare is not None:
+            child.proc = spare
+        else:
+            with self._log_file(spec.name) as logf:
+                try:
+                    child.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=logf,
+                                                  stderr=subprocess.STDOUT, close_fds=True,
+                                                  cwd=str(self.home.root))
+                except OSError as exc:
+                    log.error("cannot start %s: %s", spec.name, exc)
+                    child.proc = None
+                    self._on_exit(child, -1)
+                    return
         child.pid = child.proc.pid
         child.started_at = time.monotonic()
         child.last_hb = None
@@ -292,9 +347,13 @@ class Supervisor:
         d = self.cfg.daemon
         for child in list(self.children.values()):
             if child.remote:
-                if child.state == "running" and child.last_hb and now - child.last_hb > d.missed_heartbeats * d.heartbeat_s:
+                silent = now - (child.last_hb or now)
+                if child.state == "running" and silent > d.missed_heartbeats * d.heartbeat_s:
                     child.routable = False
                     self._set_state(child, "stopped", reason="heartbeats stopped")
+                elif child.state == "stopped" and silent > 60:
+                    self._fail_backlog(child, P.UNAVAILABLE, f"{child.name} left")
+                    del self.children[child.name]
                 continue
             if child.state == "backoff" and child.next_start_at is not None and now >= child.next_start_at \
                     and not self.stopping:
@@ -316,7 +375,8 @@ class Supervisor:
                     self.publish("child.hung", {"name": child.name, "reason": "start timeout"})
                     self._end(child, "start timeout", graceful=False)
             elif child.state == "running" and not child.spec.external and child.last_hb is not None \
-                    and now - child.last_hb > d.missed_heartbeats * d.heartbeat_s:
+                    and now - child.last_hb > d.missed_heartbeats * d.heartbeat_s and self.bus_drained:
+                # Judged only with the bus read to the end: an unread heartbeat is no silence.
                 self.publish("child.hung", {"name": child.name, "pid": child.pid,
                                             "silent_s": round(now - child.last_hb, 3)})
                 self._end(child, "hung (missed heartbeats)", graceful=False)
@@ -378,8 +438,13 @@ class Supervisor:
         now = time.monotonic()
         pid = body.get("pid")
         if child is None:
-            # A remote actor joining over the (CURVE) tcp bus.
-            child = new_child(ChildSpec(name, str(body.get("kind", "?"))), self.policy, remote=True)
+            # A remote actor joining over the (CURVE) tcp bus; bounded, and only known kinds.
+            kind = body.get("kind")
+            remote = [c for c in self.children.values() if c.remote]
+            if kind not in ACTOR_CLASSES or len(remote) >= MAX_REMOTE:
+                self.dropped += 1
+                return
+            child = new_child(ChildSpec(name, kind), self.policy, remote=True)
             self.children[name] = child
         if child.remote:
             child.pid = pid if isinstance(pid, int) else None
@@ -393,10 +458,14 @@ class Supervisor:
             self._became_ready(child)
 
     def _on_bus(self) -> None:
-        for _ in range(1000):
+        # A time slice, so a flood on the bus cannot starve the control socket and timers.
+        self.bus_drained = False
+        until = time.monotonic() + SLICE_S
+        while time.monotonic() < until:
             try:
                 frames = self.bus.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
+                self.bus_drained = True
                 return
             if len(frames) != 2:
                 self.dropped += 1
@@ -440,7 +509,8 @@ class Supervisor:
             pass  # the client went away; Lazy Pirate clients retry
 
     def _on_control(self) -> None:
-        for _ in range(1000):
+        until = time.monotonic() + SLICE_S
+        while time.monotonic() < until:
             try:
                 frames = self.control.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
@@ -588,6 +658,7 @@ class Supervisor:
         cfg = load_config(self.home.root, self.config_file, overrides=self.overrides)
         specs, notes = child_specs(cfg, self.home.root)
         self.cfg, self.notes = cfg, notes
+        self._dismiss_spares()  # they hold the old configuration
         self.policy = RestartPolicy.from_config(cfg.daemon)
         wanted = {s.name for s in specs}
         for name in list(self.order):
@@ -613,6 +684,7 @@ class Supervisor:
         self.stopping = True
         self.publish("supervisor.stopping", {"reason": why})
         self.stop_queue = list(reversed(self.order))
+        self._dismiss_spares()
         for c in self.children.values():
             if c.remote:
                 self._send_to(c.name, P.envelope("tell", NAME, c.name, "actor.stop", {}))
@@ -652,7 +724,29 @@ class Supervisor:
                     log.error("reload refused, keeping the old configuration: %s", exc)
                     self.publish("supervisor.reload_failed", {"error": str(exc)})
 
+    def _housekeeping(self) -> bool:
+        """Reaping, ordered start, timers, spares, the stop sequence; True when all is stopped."""
+        self._reap()
+        # Ordered start: the next child once the previous one is up (or given up on).
+        while not self.stopping and self._starting_index < len(self.order):
+            i = self._starting_index
+            prev = self.children[self.order[i - 1]] if i else None
+            if prev is not None and prev.state == "starting":
+                break
+            child = self.children[self.order[i]]
+            if child.state == "stopped" and child.proc is None:
+                self.spawn(child)
+            self._starting_index += 1
+        if self._starting_index >= len(self.order):
+            self.started_all = True
+        self._timers()
+        self._ensure_spares()
+        self._old_spares = [p for p in self._old_spares if p.poll() is None]
+        return self.stopping and self._stop_step()
+
     def run(self) -> int:
+        # The sampler thread must not hold the GIL for long while a request waits.
+        sys.setswitchinterval(0.0005)
         self._bind()
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_w, False)
@@ -670,40 +764,39 @@ class Supervisor:
         poller.register(self.bus, zmq.POLLIN)
         poller.register(self.control, zmq.POLLIN)
         poller.register(wake_r, zmq.POLLIN)
-        starting_index = 0
+        self._starting_index = 0
+        next_housekeeping = 0.0
         try:
             while True:
                 events = dict(poller.poll(TICK_S * 1000))
-                if wake_r in events:
+                if wake_r in events:  # a signal: SIGCHLD (reaped below), TERM, INT, HUP
                     try:
                         os.read(wake_r, 4096)
                     except BlockingIOError:
                         pass
-                self._signals = [s for s in self._signals if s != signal.SIGCHLD]  # _reap looks anyway
-                self._handle_signals()
-                self._reap()
-                if self.bus in events:
-                    self._on_bus()
+                    self._signals = [s for s in self._signals if s != signal.SIGCHLD]
+                    self._handle_signals()
+                    self._reap()
                 if self.control in events:
                     self._on_control()
-                # Ordered start: the next child once the previous one is up (or given up on).
-                while not self.stopping and starting_index < len(self.order):
-                    prev = self.children[self.order[starting_index - 1]] if starting_index else None
-                    if prev is not None and prev.state == "starting":
+                if self.bus in events or not self.bus_drained:
+                    self._on_bus()
+                # Timers need not run after every message: keep the request path short.
+                now = time.monotonic()
+                if now >= next_housekeeping or not events:
+                    next_housekeeping = now + HOUSEKEEPING_S
+                    if self._housekeeping():
                         break
-                    child = self.children[self.order[starting_index]]
-                    if child.state == "stopped" and child.proc is None:
-                        self.spawn(child)
-                    starting_index += 1
-                self._timers()
-                if self.stopping and self._stop_step():
-                    break
         finally:
             self.publish("supervisor.stopped", {"pid": os.getpid()})
             for c in self.children.values():
                 self._signal(c, signal.SIGKILL)
                 if c.proc is not None:
                     c.proc.wait()
+            self._dismiss_spares()
+            for spare in self._old_spares:
+                spare.kill()
+                spare.wait()
             self.sampler.stop()
             signal.set_wakeup_fd(-1)
             self._close()

@@ -114,6 +114,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("echo.stats", "echo", "*", {}, {"work_calls": "int", "paused": "bool", "handled": "int"}),
     _op("echo.freeze", "echo", "*", {}, {}, "", "SIGSTOP the whole process: a hang for tests"),
     _op("echo.boom", "echo", "*", {}, {}, "", "raise inside the handler: an internal error reply"),
+    _op("echo.flood", "echo", "*", {"to": "str", "count": "int"}, {"sent": "int"},
+        "", "tell `to` echo.tick `count` times as fast as possible (bench/runtime.py)"),
+    _op("echo.tick", "echo", "*", {}, {}, "", "counted in echo.stats `handled`; a tell"),
 ]}
 
 # --- error codes ----------------------------------------------------------------------

@@ -194,14 +194,20 @@ class BusActor(pykka.ThreadingActor):
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m actors.runtime", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--name", required=True)
+    p.add_argument("--name", help="actor name (required unless --spare)")
     p.add_argument("--kind", required=True)
     p.add_argument("--home", required=True)
     p.add_argument("--config")
     p.add_argument("--connect", help="bus endpoint (default: ipc://HOME/run/bus.sock)")
     p.add_argument("--parent-pid", type=int, help="die with this process (set by the supervisor)")
     p.add_argument("--keys", help="CURVE key folder for a tcp bus (client.key_secret, server.key)")
-    return p.parse_args(argv)
+    p.add_argument("--spare", action="store_true",
+                   help="warm spare: import everything, then read the name from stdin and log to "
+                        "HOME/logs/NAME.log (the supervisor's fast restart)")
+    args = p.parse_args(argv)
+    if not args.name and not args.spare:
+        p.error("--name is required")
+    return args
 
 
 def load_curve_client(keys_dir: Path) -> CurveKeys:
@@ -227,8 +233,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if args.parent_pid:
         set_pdeathsig(signal.SIGKILL, args.parent_pid)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format=f"%(asctime)s {args.name}[%(process)d] %(levelname)s %(message)s")
     from ops.config import load_config
     from ops.errors import CogloopError
     home = Path(args.home).expanduser().absolute()
@@ -236,6 +240,21 @@ def main(argv: list[str] | None = None) -> int:
         cfg = load_config(home, args.config)
     except CogloopError as exc:
         return _fail(str(exc), 2)
+    if args.spare:
+        # Everything slow (interpreter, imports, config) is done: wait to be given a name.
+        try:
+            load_actor_class(args.kind)
+        except Exception:
+            pass  # reported below, under the actor's name
+        args.name = sys.stdin.readline().strip()
+        if not args.name:
+            return 0  # dismissed
+        log_fd = os.open(home / "logs" / f"{args.name}.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format=f"%(asctime)s {args.name}[%(process)d] %(levelname)s %(message)s")
     if args.name in P.RESERVED_NAMES or not args.name or len(args.name) > P.MAX_NAME_LEN:
         return _fail(f"actor name {args.name!r} is reserved or too long", 2)
     endpoint = args.connect or f"ipc://{home / 'run' / 'bus.sock'}"

@@ -41,6 +41,16 @@ class EchoActor(BusActor):
                 errors.append(f"{exc.code}: {exc.message}")
         return {"replies": replies, "errors": errors}
 
+    @handles("echo.flood")
+    def flood(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+        for _ in range(body["count"]):
+            self.bus.tell(body["to"], "echo.tick", {})
+        return {"sent": body["count"]}
+
+    @handles("echo.tick")
+    def tick(self, body: dict[str, Any], env: dict[str, Any]) -> None:
+        self.handled += 1
+
     @handles("echo.stats")
     def stats(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
         return {"work_calls": self.work_calls, "paused": self.paused, "handled": self.handled}

@@ -61,6 +61,7 @@ class DaemonConfig:
     tcp_bus: str = ""  # e.g. tcp://0.0.0.0:5555 for remote builders; needs CURVE keys
     backoff_s: float = 0.5  # the second restart in a row waits this long, then doubling
     start_timeout_s: float = 30.0  # a child not ready (first heartbeat) by then is killed
+    warm_spares: bool = True  # keep one pre-started process per actor kind: restarts in ms, not s
     # Advanced/testing: the children as "name:kind,..." instead of memory, scorer, trainer,
     # builder-1..N (+ llm). Kinds are those of actors.runtime.ACTOR_CLASSES.
     children: str = ""

@@ -41,7 +41,7 @@ class Daemon:
 
     def __init__(self, home: Path, children: str, **env: str):
         self.home = home
-        self.env = dict(os.environ, **FAST, COGLOOP_DAEMON_CHILDREN=children, **env)
+        self.env = {**os.environ, **FAST, "COGLOOP_DAEMON_CHILDREN": children, **env}
         self.err = home / "supervisor.stderr"
         self.proc: subprocess.Popen | None = None
         self.client = Client(home, timeout=3.0, retries=2)

@@ -140,6 +140,15 @@ def actor_argv(spec: ChildSpec, home: str, config_file: str | None, parent_pid: 
     return argv
 
 
+def spare_argv(kind: str, home: str, config_file: str | None, parent_pid: int) -> list[str]:
+    """A warm spare: imports done, waits on stdin for the name it will take."""
+    argv = [sys.executable, "-m", "actors.runtime", "--spare", "--kind", kind, "--home", home,
+            "--parent-pid", str(parent_pid)]
+    if config_file:
+        argv += ["--config", config_file]
+    return argv
+
+
 def external_argv(spec: ChildSpec, parent_pid: int) -> list[str]:
     # Through the launcher, which sets PR_SET_PDEATHSIG and then execs the program.
     return [sys.executable, "-m", "actors._pdeath", "--parent", str(parent_pid), "--", *(spec.argv or [])]

@@ -15,6 +15,9 @@ import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 
 
+ZAP_DOMAIN = "cogloop"
+
+
 class CurveRefused(Exception):
     pass
 
@@ -59,10 +62,10 @@ def secure_router(zctx: zmq.Context, sock: zmq.Socket, keys_dir: Path, endpoint:
     public, secret = server_keys(keys_dir)
     auth = ThreadAuthenticator(zctx)
     auth.start()
-    auth.configure_curve(domain="*", location=str(auth_dir))
+    auth.configure_curve(domain=ZAP_DOMAIN, location=str(auth_dir))
     sock.curve_server = True
     sock.curve_publickey = public
     sock.curve_secretkey = secret
-    sock.zap_domain = b"cogloop"
+    sock.zap_domain = ZAP_DOMAIN.encode()
     sock.bind(endpoint)
     return auth

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import time
 
+import psutil
+
 from ops.client import daemon_running
 from ops.commands._daemon import add_parser, call
 from ops.context import Context
@@ -25,11 +27,19 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=run)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
     pid = call(ctx, "status")["status"]["pid"]
     call(ctx, "stop", retries=1)
     deadline = time.monotonic() + args.timeout
-    while daemon_running(ctx.home.root):
+    # The supervisor reaps its children before it lets go of the pidfile; then it exits.
+    while daemon_running(ctx.home.root) or _alive(pid):
         if time.monotonic() > deadline:
             raise CogloopError(f"the daemon (pid {pid}) is still running after {args.timeout:g}s")
         time.sleep(0.05)

@@ -1,0 +1,223 @@
+"""Runtime benchmark: each cogloop figure beside a raw pyzmq baseline measured in this run.
+
+    python bench/runtime.py [--quick]
+
+1. `status` round trip (Client -> supervisor -> Client) vs raw REQ/REP over ipc.
+2. actor-to-actor ask through the bus (echo-1 -> supervisor -> echo-2 and back) vs a raw
+   DEALER -> ROUTER forwarder -> DEALER ping-pong over ipc.
+3. bus throughput (tells echo-1 -> echo-2 through the supervisor) vs the same raw forwarder.
+4. restart latency: kill -9 of an actor until it answers again (no raw baseline:
+   supervisord and circus poll once a second).
+Goals (issue 4): status <= 2x raw, ask <= 3x raw, throughput >= 25% raw, restart p50 <= 250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import zmq
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
+from tests.daemon_helpers import Daemon, running_pid  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+# --- raw baselines (child processes) ---------------------------------------------------
+def _rep_server(endpoint: str) -> None:
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.REP)
+    s.bind(endpoint)
+    while True:
+        msg = s.recv()
+        if msg == b"quit":
+            s.send(b"bye")
+            return
+        s.send(msg)
+
+
+def _forwarder(front: str) -> None:
+    """A ROUTER that forwards [dest, payload] from a DEALER to the DEALER named dest."""
+    ctx = zmq.Context()
+    r = ctx.socket(zmq.ROUTER)
+    r.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    r.bind(front)
+    while True:
+        sender, dest, payload = r.recv_multipart()
+        if payload == b"quit":
+            return
+        try:
+            r.send_multipart([dest, sender, payload])
+        except zmq.ZMQError:  # not connected (yet): dropped, like the bus answers an error
+            pass
+
+
+def _peer(front: str, name: bytes, mode: str) -> None:
+    ctx = zmq.Context()
+    d = ctx.socket(zmq.DEALER)
+    d.setsockopt(zmq.IDENTITY, name)
+    d.connect(front)
+    d.send_multipart([b"a", b"hello"])  # announce
+    n = 0
+    while True:
+        sender, payload = d.recv_multipart()
+        if payload == b"quit":
+            return
+        if mode == "echo":
+            d.send_multipart([sender, payload])
+        else:
+            n += 1
+            if payload == b"last":
+                d.send_multipart([sender, str(n).encode()])
+                n = 0
+
+
+def raw_reqrep(tmp: Path, n: int) -> list[float]:
+    ep = f"ipc://{tmp / 'raw-rep.sock'}"
+    proc = mp.Process(target=_rep_server, args=(ep,), daemon=True)
+    proc.start()
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.REQ)
+    s.connect(ep)
+    for _ in range(50):
+        s.send(b"w"), s.recv()
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        s.send(b"status?")
+        s.recv()
+        times.append(time.perf_counter() - t)
+    s.send(b"quit"), s.recv()
+    s.close(0)
+    ctx.term()
+    proc.join(5)
+    return times
+
+
+def raw_forwarder(tmp: Path, n_ask: int, n_flood: int) -> tuple[list[float], float]:
+    front = f"ipc://{tmp / 'raw-fwd.sock'}"
+    fwd = mp.Process(target=_forwarder, args=(front,), daemon=True)
+    fwd.start()
+    time.sleep(0.2)
+    ctx = zmq.Context()
+    d = ctx.socket(zmq.DEALER)
+    d.setsockopt(zmq.IDENTITY, b"a")
+    d.connect(front)
+    time.sleep(0.2)
+    echo = mp.Process(target=_peer, args=(front, b"b", "echo"), daemon=True)
+    sink = mp.Process(target=_peer, args=(front, b"c", "sink"), daemon=True)
+    echo.start(), sink.start()
+    for _ in range(2):  # the announcements of b and c
+        d.recv_multipart()
+    times = []
+    for _ in range(n_ask):
+        t = time.perf_counter()
+        d.send_multipart([b"b", b"ping"])
+        d.recv_multipart()
+        times.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    for i in range(n_flood):
+        d.send_multipart([b"c", b"last" if i == n_flood - 1 else b"x"])
+    _, count = d.recv_multipart()
+    rate = int(count) / (time.perf_counter() - t)
+    for dest in (b"b", b"c"):
+        d.send_multipart([dest, b"quit"])
+    d.send_multipart([b"a", b"quit"])
+    time.sleep(0.1)
+    d.close(0)
+    ctx.term()
+    for p in (fwd, echo, sink):
+        p.join(2)
+        p.kill()
+    return times, rate
+
+
+# --- cogloop ---------------------------------------------------------------------------------
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    n = 500 if args.quick else 2000
+    n_flood = 5000 if args.quick else 20000
+    kills = 8 if args.quick else 15
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        home = tmp / "home"
+        home.mkdir()
+        d = Daemon(home, "echo-1:echo,echo-2:echo", COGLOOP_DAEMON_HEARTBEAT_S="1.0",
+                   COGLOOP_DAEMON_BACKOFF_MAX_S="0.3", COGLOOP_DAEMON_RESTART_INTENSITY="1000",
+                   COGLOOP_DAEMON_BACKLOG=str(n_flood + 10)).start()
+        try:
+            c = d.client
+            for _ in range(50):
+                c.call("status")
+            st = []
+            for _ in range(n):
+                t = time.perf_counter()
+                c.call("status")
+                st.append(time.perf_counter() - t)
+            raw_st = raw_reqrep(tmp, n)
+
+            # actor-to-actor: echo-1 asks echo-2 `n` times inside one forwarded ask
+            d.forward("echo-1", "echo.relay", {"to": "echo-2", "count": 50})
+            t = time.perf_counter()
+            out = d.forward("echo-1", "echo.relay", {"to": "echo-2", "count": n}, timeout=120)
+            ask_mean = (time.perf_counter() - t) / n
+            assert not out["errors"], out["errors"][:3]
+            raw_ask, raw_rate = raw_forwarder(tmp, n, n_flood)
+
+            before = d.forward("echo-2", "echo.stats")["handled"]
+            t = time.perf_counter()
+            d.forward("echo-1", "echo.flood", {"to": "echo-2", "count": n_flood}, timeout=120)
+            while d.forward("echo-2", "echo.stats")["handled"] - before < n_flood:
+                time.sleep(0.002)
+            rate = n_flood / (time.perf_counter() - t)
+
+            restart = []
+            for _ in range(kills):
+                old = d.child("echo-2")["pid"]
+                time.sleep(0.4)  # longer than backoff_max: each kill counts as a first crash
+                t = time.perf_counter()
+                os.kill(old, signal.SIGKILL)
+                while True:
+                    try:
+                        if d.forward("echo-2", "echo", {}, timeout=2, retries=1)["pid"] != old:
+                            break
+                    except Exception:
+                        time.sleep(0.002)
+                restart.append(time.perf_counter() - t)
+                running_pid(d, "echo-2", old)
+        finally:
+            d.stop()
+
+    us = 1e6
+    rows = [
+        ("status round trip p50", pct(st, 50) * us, pct(raw_st, 50) * us, "us", "<= 2x"),
+        ("status round trip p99", pct(st, 99) * us, pct(raw_st, 99) * us, "us", ""),
+        ("actor->actor ask (mean)", ask_mean * us, statistics.mean(raw_ask) * us, "us", "<= 3x"),
+        ("bus throughput", rate, raw_rate, "msg/s", ">= 25%"),
+    ]
+    print(f"{'figure':<26}{'cogloop':>12}{'raw':>12}  {'unit':<6}{'ratio':>8}  goal")
+    for name, ours, raw, unit, goal in rows:
+        print(f"{name:<26}{ours:>12.0f}{raw:>12.0f}  {unit:<6}{ours / raw:>8.2f}  {goal}")
+    print(f"{'restart kill -9 -> serving':<26} p50 {pct(restart, 50) * 1000:.0f} ms, "
+          f"p90 {pct(restart, 90) * 1000:.0f} ms over {len(restart)} kills (goal p50 <= 250 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
