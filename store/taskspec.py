@@ -49,26 +49,26 @@ def _is(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
 
 
-def count_tests(source: str) -> int:
+def count_tests(source: str | ast.Module) -> int:
     """Tests in a sandbox tests file: top-level asserts plus top-level `def test_*()`."""
-    tree = ast.parse(source)
+    tree = ast.parse(source) if isinstance(source, str) else source
     return sum(1 for node in tree.body
                if isinstance(node, ast.Assert)
                or (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")))
 
 
-def _parse_problem(field: str, source: str) -> str | None:
+def _parse(field: str, source: str) -> ast.Module | str:
+    """The syntax tree, or the one-line problem when the source does not parse."""
     try:
-        ast.parse(source)
+        return ast.parse(source)
     except SyntaxError as exc:
         return f"{field}: does not parse: line {exc.lineno}: {exc.msg}"
     except ValueError as exc:  # e.g. NUL bytes
         return f"{field}: does not parse: {exc}"
-    return None
 
 
-def _defines(source: str, name: str) -> bool:
-    for node in ast.parse(source).body:
+def _defines(tree: ast.Module, name: str) -> bool:
+    for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
             return True
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
@@ -84,10 +84,10 @@ def _check_tests(task: dict[str, Any]) -> list[str]:
             if field == "hidden_tests" and isinstance(source, str):
                 problems.append("hidden_tests: must contain at least one test")
             continue
-        problem = _parse_problem(field, source)
-        if problem:
-            problems.append(problem)
-        elif count_tests(source) == 0:
+        tree = _parse(field, source)
+        if isinstance(tree, str):
+            problems.append(tree)
+        elif count_tests(tree) == 0:
             problems.append(f"{field}: contains no tests (a top-level assert or def test_*())")
     return problems
 
@@ -147,10 +147,10 @@ def _check_values(task: dict[str, Any]) -> list[str]:
         problems.append(f"priority: expected -1000000..1000000, got {pr}")
     ref = task.get("reference")
     if isinstance(ref, str) and ref.strip():
-        problem = _parse_problem("reference", ref)
-        if problem:
-            problems.append(problem)
-        elif isinstance(ep, str) and ep.isidentifier() and not _defines(ref, ep):
+        tree = _parse("reference", ref)
+        if isinstance(tree, str):
+            problems.append(tree)
+        elif isinstance(ep, str) and ep.isidentifier() and not _defines(tree, ep):
             problems.append(f"reference: does not define the entry point {ep!r}")
     return problems
 
