@@ -40,8 +40,8 @@ def run_cmd(cmd: str, *, timeout: float, cwd: str | None = None, limits: Limits 
             server: ForkServer | Pool | None = None) -> RunResult:
     """Run a shell command under the same jail and limits; raises CommandRefused first.
 
-    `cwd` is shown read-only at its own path (the Builder runs tools over its files); without
-    it the command starts in a fresh empty work directory.
+    `cwd`: its contents are copied into the run's fresh work directory (the Builder runs
+    tools over its files; whatever the command writes stays in the jail and vanishes).
     """
     argv = check_command(cmd)
     limits = limits.replace(wall_s=timeout)

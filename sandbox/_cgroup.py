@@ -103,6 +103,14 @@ class Slot:
         peak = int(_read(mem + "/memory.max_usage_in_bytes") or 0) - mark["usage"]
         return self._oom_kills() > mark["oom"], round(max(peak, 0) / 2**20, 2)
 
+    def relax(self) -> None:
+        """Between runs: no pids cap, so the server can always fork the next supervisor."""
+        if "pids" in self.paths:
+            try:
+                _write(self.paths["pids"] + "/pids.max", "max")
+            except OSError:
+                pass
+
     def pids(self) -> list[int]:
         path = next(iter(self.paths.values()), None)
         return [int(p) for p in _read(path + "/cgroup.procs").split()] if path else []

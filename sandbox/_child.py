@@ -24,7 +24,7 @@ from sandbox import _libc as L
 from sandbox._limits import Limits
 
 # Fixed fd numbers inside the run (everything else is closed).
-FD_RESULT, FD_STATUS = 3, 4
+FD_RESULT, FD_STATUS, FD_SRC = 3, 4, 5
 AS_SLACK_MB = 96  # address space the interpreter maps beyond its heap (libc, stacks, arenas)
 SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": _jail.WORK_DIR, "TMPDIR": "/tmp",
                "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
@@ -35,9 +35,9 @@ def sandbox_uid(supervisor_pid: int) -> int:
     return 200_000 + supervisor_pid % 100_000
 
 
-def place_fds(stdin_fd: int, out_fd: int, err_fd: int, result_fd: int, status_fd: int) -> None:
-    """Move the run's fds to 0..4 and close every other fd inherited from the fork server."""
-    fds = [stdin_fd, out_fd, err_fd, result_fd, status_fd]
+def place_fds(*fds: int) -> None:
+    """Move the run's fds to 0, 1, 2... (stdin, stdout, stderr, result, status, source dir)
+    and close every other fd inherited from the fork server."""
     moved = [os.dup(fd) for fd in fds]  # dup first so dup2 never clobbers a source
     for target, fd in enumerate(moved):
         os.dup2(fd, target, inheritable=True)
@@ -87,7 +87,9 @@ def candidate(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, ui
     try:
         os.setsid()
         with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("0")  # the OOM killer's choice: the fork server and init are at -1000
+            # The OOM killer's first choice, always: the fork server, its supervisor and init
+            # share the memory cgroup (raising needs no privilege; lowering theirs may be refused).
+            f.write("1000")
         set_limits(limits, nproc_rlimit=nproc_rlimit)
         if uid is not None:
             drop_privileges(uid)
@@ -101,13 +103,16 @@ def candidate(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, ui
             os._exit(126)
 
 
-def init(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, uid: int, jail_root: str,
-         extra_ro: list[str], hide: list[str]) -> NoReturn:
-    """pid 1 of the run: build the jail, fork the candidate, report its exit and rusage on FD_STATUS."""
+def init(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, uid: int, extra_ro: list[str],
+         src_fd: int | None) -> NoReturn:
+    """pid 1 of the run, already inside the static jail: mount its own /proc and /tmp, fork
+    the candidate, report its exit and rusage on FD_STATUS."""
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
         tmp_mb = max(8, int(limits.fsize_mb * 4))
-        _jail.build(jail_root, uid=uid, tmp_mb=tmp_mb, extra_ro=extra_ro, hide=hide, cwd=req.get("cwd"))
+        _jail.enter_run(uid=uid, tmp_mb=tmp_mb, extra_ro=extra_ro, src_fd=src_fd)
+        if src_fd is not None:
+            os.close(src_fd)
         pid = os.fork()
         if pid == 0:
             os.close(FD_STATUS)

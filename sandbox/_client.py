@@ -67,7 +67,7 @@ class ForkServer:
             self._proc = subprocess.Popen(
                 [sys.executable, "-I", "-c", _BOOT, PACKAGE_ROOT, self._rundir, self.want_mode,
                  str(os.getpid()), json.dumps(self.hide)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=_SERVER_ENV, close_fds=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_SERVER_ENV, close_fds=True,
                 cwd="/",
             )
             assert self._proc.stdout is not None
@@ -111,8 +111,9 @@ class ForkServer:
             if self._proc.poll() is None:
                 self._proc.kill()
             self._proc.wait()
-            if self._proc.stdout:
-                self._proc.stdout.close()
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                if pipe:
+                    pipe.close()
             self._proc = None
         if self._rundir:
             shutil.rmtree(self._rundir, ignore_errors=True)

@@ -71,6 +71,7 @@ def run(kind: str, code: str, steps: list[Step] | None, entry_point: str, result
     _write, _exit, _dumps, _describe_, _isinstance = os.write, os._exit, json.dumps, _describe, isinstance
     _display, _compile, _exec, _len, _getattr = sys.__excepthook__, compile, exec, len, getattr
     _MemoryError, _SystemExit, _BaseException, _callable = MemoryError, SystemExit, BaseException, callable
+    _with_tb = BaseException.with_traceback
     _sys, _print = sys, print
 
     def record(**fields: Any) -> None:
@@ -106,7 +107,8 @@ def run(kind: str, code: str, steps: list[Step] | None, entry_point: str, result
         load_error: str | None = "candidate exited while loading: " + _describe_(exc)
     except _BaseException as exc:
         memory_error = _isinstance(exc, _MemoryError)
-        _display(type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None)  # hide the harness frame
+        tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # hide the harness frame
+        _display(type(exc), _with_tb(exc, tb), tb)
         load_error = "candidate failed to load: " + _describe_(exc)
     else:
         load_error = None

@@ -55,12 +55,19 @@ def split_commands(cmd: str) -> list[list[str]]:
 
 
 def _strip_wrappers(words: list[str]) -> list[str]:
+    """The command a line really runs: without VAR=value prefixes and wrappers (env, nice...)."""
+    valued = {"-n", "-c", "-s", "-k", "-u", "-i", "-o", "-e", "--signal", "--kill-after"}
     while words:
         head = os.path.basename(words[0])
-        if "=" in words[0] and not words[0].startswith("="):  # VAR=value prefix
+        if "=" in words[0] and not words[0].startswith(("=", "-")):  # VAR=value prefix
             words = words[1:]
         elif head in WRAPPERS:
-            words = [w for w in words[1:] if not w.startswith("-")] if head != "timeout" else words[2:]
+            rest = words[1:]
+            while rest and rest[0].startswith("-"):
+                rest = rest[2:] if rest[0] in valued else rest[1:]
+            if head == "timeout" and rest:
+                rest = rest[1:]  # the duration
+            words = rest
         else:
             break
     return words
@@ -107,17 +114,19 @@ def _check_simple(words: list[str]) -> None:
 
 
 def _fork_bomb(tokens: list[str]) -> bool:
-    """A shell function that calls itself in a pipeline: `f(){ f|f& };f`."""
-    for i in range(len(tokens) - 2):
-        name = tokens[i]
-        if tokens[i + 1] == "(" and tokens[i + 2] == ")":
-            body = tokens[i + 3:]
-            for j in range(len(body) - 2):
-                if body[j].strip("{}") == name and body[j + 1] in ("|", "|&") and body[j + 2].strip("{}") == name:
-                    return True
-        if name.endswith("(){") or name.endswith("()"):
-            fname = name.split("(")[0]
-            if fname and any(tokens[k] == "|" and tokens[k - 1].strip("{}") == fname for k in range(i + 1, len(tokens))):
+    """A shell function that pipes into itself: `:(){ :|:& };:`, `bomb() { bomb | bomb & }; bomb`."""
+    for i, tok in enumerate(tokens):
+        if tok.endswith("()") and len(tok) > 2:
+            name, body = tok[:-2], tokens[i + 1:]
+        elif i + 1 < len(tokens) and tokens[i + 1] == "()":
+            name, body = tok, tokens[i + 2:]
+        elif i + 2 < len(tokens) and tokens[i + 1] == "(" and tokens[i + 2] == ")":
+            name, body = tok, tokens[i + 3:]
+        else:
+            continue
+        words = [w.strip("{}") for w in body]
+        for j in range(len(words) - 2):
+            if words[j] == name and words[j + 1] in ("|", "|&") and words[j + 2] == name:
                 return True
     return False
 

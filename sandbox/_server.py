@@ -6,11 +6,12 @@ threaded) and an almost empty environment, so no secret is in its memory or its
 /proc/PID/environ for a run to inherit. Protocol on a unix socket in a 0700 directory: one
 connection per run, a length-prefixed JSON request, a length-prefixed JSON reply; runs are
 served one at a time (each owns the server's cgroup slot while it lasts). It dies with its
-parent (PR_SET_PDEATHSIG) and never outlives it.
+caller (EOF on its stdin pipe) and never outlives it.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -18,6 +19,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 import traceback
 
 # Pre-imported for candidates: what generated code usually imports costs nothing per run.
@@ -28,7 +30,8 @@ import textwrap, typing, unicodedata  # noqa: E401,F401
 from sandbox import _jail
 from sandbox import _libc as L
 from sandbox._cgroup import Slot, sweep_stale
-from sandbox._supervise import NS_FLAGS, ServerContext, supervise
+from sandbox._supervise import ServerContext, supervise
+from sandbox._zygote import Zygote
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 64 * 2**20
@@ -65,7 +68,7 @@ def probe_namespaces() -> bool:
     pid = os.fork()
     if pid == 0:
         try:
-            L.unshare(NS_FLAGS)
+            L.unshare(L.CLONE_NEWPID | L.CLONE_NEWNS | L.CLONE_NEWNET | L.CLONE_NEWIPC | L.CLONE_NEWUTS)
             os._exit(0)
         except BaseException:  # noqa: BLE001
             os._exit(1)
@@ -89,10 +92,22 @@ def _handle(conn: socket.socket, ctx: ServerContext) -> None:
         os._exit(0)
 
 
+def _fork_retrying() -> int:
+    """fork, retried briefly: the last run's processes may still be leaving the pids cgroup."""
+    for delay in (0.001, 0.01, 0.05, 0.2, 0.5):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            time.sleep(delay)
+    return os.fork()
+
+
 def main(argv: list[str]) -> None:
     rundir, want_mode, parent = argv[0], argv[1], int(argv[2])
     hide = json.loads(argv[3]) if len(argv) > 3 else []
-    L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Not PR_SET_PDEATHSIG: it fires when the parent *thread* that started us exits, and
+    # callers start servers from worker threads. Our stdin is a pipe only the caller holds:
+    # EOF on it means the caller is gone.
     if os.getppid() != parent:
         sys.exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -100,7 +115,7 @@ def main(argv: list[str]) -> None:
     slot = Slot(f"cogloop-sandbox-{os.getpid()}")
     try:
         with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("-1000")  # inherited by supervisors and inits; candidates reset it to 0
+            f.write("-1000")  # where allowed (CAP_SYS_RESOURCE); candidates raise theirs to 1000
     except OSError:
         pass
     mode = "full" if want_mode == "full" and os.geteuid() == 0 and probe_namespaces() else "none"
@@ -108,8 +123,17 @@ def main(argv: list[str]) -> None:
     work_parent = os.path.join(rundir, "work")
     os.makedirs(jail_root, exist_ok=True)
     os.makedirs(work_parent, exist_ok=True)
-    ctx = ServerContext(mode=mode, jail_root=jail_root, work_parent=work_parent, slot=slot,
+    zygote = None
+    if mode == "full":
+        zygote = Zygote(jail_root, _jail.interpreter_dirs(), hide)
+        try:
+            zygote.start()
+        except OSError as exc:
+            print(f"sandbox: no jail, running degraded: {exc}", file=sys.stderr)
+            mode, zygote = "none", None
+    ctx = ServerContext(mode=mode, zygote=zygote, work_parent=work_parent, slot=slot,
                         extra_ro=_jail.interpreter_dirs(), hide=hide)
+    gc.freeze()  # runs are forks: keep the collector from touching (copying) inherited pages
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(os.path.join(rundir, "sock"))
     sock.listen(64)
@@ -118,10 +142,21 @@ def main(argv: list[str]) -> None:
     sys.stdout.flush()
     try:
         while True:
-            readable, _, _ = select.select([sock], [], [], 0.5)
-            if readable:
+            readable, _, _ = select.select([sock, 0], [], [], 0.5)
+            if 0 in readable and not os.read(0, 1):
+                break
+            if sock in readable:
                 conn, _ = sock.accept()
-                pid = os.fork()
+                if zygote is not None:
+                    try:
+                        zygote.ensure()
+                    except OSError:
+                        ctx.mode, zygote = "none", None  # reported in every RunResult from now on
+                try:
+                    pid = _fork_retrying()
+                except OSError:
+                    conn.close()  # the caller sees a lost run, the server lives on
+                    continue
                 if pid == 0:
                     sock.close()
                     _handle(conn, ctx)
@@ -129,9 +164,12 @@ def main(argv: list[str]) -> None:
                 # One run at a time: it owns the slot's cgroup limits until it is done.
                 # Parallel runs use several fork servers (sandbox._client.Pool).
                 os.waitpid(pid, 0)
+                slot.relax()
             if os.getppid() != parent:
                 break
     finally:
+        if zygote is not None:
+            zygote.stop()
         slot.remove()
 
 

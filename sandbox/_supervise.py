@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import selectors
+import shutil
 import signal
 import time
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ from sandbox import _child, _testsfile
 from sandbox import _libc as L
 from sandbox._cgroup import Slot
 from sandbox._limits import Limits
+from sandbox._zygote import Zygote
 from sandbox._result import RunResult, TestResult
 from sandbox._status import classify
 
-NS_FLAGS = L.CLONE_NEWNS | L.CLONE_NEWNET | L.CLONE_NEWPID | L.CLONE_NEWIPC | L.CLONE_NEWUTS
 CHUNK = 65536
 
 
@@ -32,7 +33,7 @@ class ServerContext:
     """What the fork server knows once and every run uses."""
 
     mode: str  # "full" (namespaces + uid drop) or "none" (forced or probed degraded)
-    jail_root: str
+    zygote: Zygote | None
     work_parent: str  # host dir for degraded runs' work dirs
     slot: Slot
     extra_ro: list[str] = field(default_factory=list)
@@ -120,15 +121,17 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
     if full:
         try:
-            L.unshare(NS_FLAGS)
+            L.unshare(L.CLONE_NEWPID)  # our next child is pid 1 of a new pid namespace
         except OSError:
             full = False
             isolation = {k: False for k in isolation}
     work_dir = None
     if not full:
         L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)
-        if not req.get("cwd"):
-            work_dir = os.path.join(ctx.work_parent, f"run-{me}")
+        work_dir = os.path.join(ctx.work_parent, f"run-{me}")
+        if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes
+            shutil.copytree(req["cwd"], work_dir, symlinks=True)
+        else:
             os.mkdir(work_dir, 0o700)
     stdin_fd = _memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
     out_r, out_w = os.pipe()
@@ -138,15 +141,17 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     pid = os.fork()
     if pid == 0:
         try:
-            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
             if full:
-                _child.init(req, steps, nonce, limits, uid=uid, jail_root=ctx.jail_root,
-                            extra_ro=ctx.extra_ro, hide=ctx.hide)
+                assert ctx.zygote is not None
+                src = os.open(req["cwd"], os.O_RDONLY | os.O_DIRECTORY) if req.get("cwd") else None
+                L.setns(ctx.zygote.net_fd, L.CLONE_NEWNET)
+                L.setns(ctx.zygote.mnt_fd, L.CLONE_NEWNS)  # root and cwd are now the jail's
+                _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w, *([src] if src is not None else []))
+                _child.init(req, steps, nonce, limits, uid=uid, extra_ro=ctx.extra_ro,
+                            src_fd=_child.FD_SRC if src is not None else None)
+            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
             os.close(_child.FD_STATUS)
-            if req.get("cwd"):
-                os.chdir(req["cwd"])
-            else:
-                os.chdir(work_dir or "/")
+            os.chdir(work_dir or "/")
             _child.candidate(req, steps, nonce, limits, uid=None,
                              nproc_rlimit="pids" not in ctx.slot.paths)
         finally:
@@ -163,8 +168,10 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     sel.register(out_r, selectors.EVENT_READ, out)
     sel.register(err_r, selectors.EVENT_READ, err)
     sel.register(res_r, selectors.EVENT_READ, results)
-    sel.register(st_r, selectors.EVENT_READ, status_raw)
-    if pidfd is not None:
+    if full:
+        sel.register(st_r, selectors.EVENT_READ, status_raw)  # init's report, EOF when it exits
+    else:
+        os.close(st_r)
         sel.register(pidfd, selectors.EVENT_READ, "exit")
     deadline = start + limits.wall_s
     killed_for: str | None = None
@@ -251,6 +258,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
             os.close(pidfd)
     oom, peak = ctx.slot.end(mark)
     ctx.slot.kill_others({os.getppid(), me})
+    ctx.slot.relax()
     if work_dir:
         _rmtree(work_dir)
     wall = time.monotonic() - start
@@ -309,6 +317,4 @@ def _tests(steps: list[_testsfile.Step], verdicts: dict[str, dict[str, Any]], ru
 
 
 def _rmtree(path: str) -> None:
-    import shutil
-
     shutil.rmtree(path, ignore_errors=True)
