@@ -48,12 +48,13 @@ class PolicyParams:
     target_high: float = 0.8
     prior_mu: float = 1.5  # a new builder: expected to manage difficulty 1 most of the time
     prior_var: float = 9.0  # wide: the first few outcomes move the estimate a lot
-    drift: float = 0.05  # process noise added to var before each update
+    drift: float = 0.03  # process noise added to var before each update
     min_var: float = 0.05
     explore: float = 1.5  # optimism while unsettled, in standard deviations of the ability
     max_step: int = 2  # largest change of a skill's difficulty between two tasks
     regression_drop: float = 2.0  # the ability drop the regression test looks for ...
-    regression_evidence: float = 3.0  # ... declared when its log-likelihood ratio passes this
+    regression_evidence: float = 5.0  # ... declared when its log-likelihood ratio passes this
+    suspicion: float = 2.0  # weight per unit of regression evidence: suspects are tested sooner
     slow_rate: float = 0.15  # of the slow ability average the regression test compares against
     settle_var: float = 0.6  # the peak is only tracked once var is below this
     review_tasks: int = 3  # review tasks scheduled after a regression
@@ -210,6 +211,11 @@ def adjust_difficulty(profile: Mapping[str, Any], skill: str, params: PolicyPara
 
 # --- strategy -----------------------------------------------------------------------------
 
+def _bank_states(profile: Mapping[str, Any]) -> list[tuple[str, dict]]:
+    """Skills the task bank can generate for (a profile also tracks e.g. "humaneval")."""
+    return [(s, st) for s, st in profile["skills"].items() if s in SKILL_MAP]
+
+
 def _unlocked(profile: Mapping[str, Any], skill: str, params: PolicyParams) -> bool:
     states = profile["skills"]
     return all(states[p]["mu"] >= params.unlock_mu for p in SKILL_MAP.get(skill, ()) if p in states)
@@ -222,7 +228,7 @@ def skill_weights(profile: Mapping[str, Any], params: PolicyParams = PolicyParam
     top, bottom = max(mus), min(mus)
     recent = profile["recent_picks"][-params.window:]
     weights = {}
-    for skill, st in states.items():
+    for skill, st in _bank_states(profile):
         w = 1.0
         if not st["attempts"]:
             w += 2.0  # gap: never tried
@@ -230,7 +236,7 @@ def skill_weights(profile: Mapping[str, Any], params: PolicyParams = PolicyParam
             w += (top - st["mu"]) / max(1.0, top - bottom)  # gap: weak relative to the others
         w += 2.0 * max(0.0, st["trend"])  # learning progress: a rising ability pays off
         w += 0.5 * min(1.0, math.sqrt(st["var"]))  # uncertainty: a task there tells us most
-        w += st["cusum"]  # a suspected regression: test it soon
+        w += params.suspicion * st["cusum"]  # a suspected regression: test it soon
         if not _unlocked(profile, skill, params):
             w *= 0.3  # prerequisites not learnt yet: possible, not favoured
         if recent and recent.count(skill) / len(recent) > params.max_share:
@@ -243,8 +249,8 @@ def next_skill(profile: dict[str, Any], rng: random.Random, params: PolicyParams
     """strategy_manager: the next skill focus; records the pick in the profile."""
     states = profile["skills"]
     picks = profile["picks"]
-    reviews = [s for s, st in states.items() if st["review"] > 0]
-    starving = [s for s, st in states.items() if picks - st["last_pick"] > params.starve_after]
+    reviews = [s for s, st in _bank_states(profile) if st["review"] > 0]
+    starving = [s for s, st in _bank_states(profile) if picks - st["last_pick"] > params.starve_after]
     if reviews:
         skill = min(reviews, key=lambda s: states[s]["last_pick"])  # oldest first: reviews take turns
         states[skill]["review"] -= 1

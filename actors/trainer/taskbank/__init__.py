@@ -57,7 +57,7 @@ class UnknownSkill(ValueError):
 def make_draft(skill: str, difficulty: int, seed: int) -> Draft:
     if skill not in _MODULES:
         raise UnknownSkill(f"unknown skill {skill!r} (known: {', '.join(SKILLS)})")
-    if not isinstance(difficulty, int) or not MIN_DIFFICULTY <= difficulty <= MAX_DIFFICULTY:
+    if not isinstance(difficulty, int) or isinstance(difficulty, bool) or not MIN_DIFFICULTY <= difficulty <= MAX_DIFFICULTY:
         raise ValueError(f"difficulty must be an int from {MIN_DIFFICULTY} to {MAX_DIFFICULTY}, got {difficulty!r}")
     # A string seed is hashed with SHA-512 by `random`, so it is stable across processes.
     rng = random.Random(f"{skill}:{difficulty}:{seed}")

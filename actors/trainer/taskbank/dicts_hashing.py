@@ -14,7 +14,8 @@ def _d1(rng: random.Random) -> Draft:
                  signature="lookup(d: dict, key: str)",
                  description=f"Return d[key] if key is in the dictionary d, otherwise return {default!r}.",
                  reference=f"def lookup(d, key):\n    return d.get(key, {default!r})\n",
-                 sample=lambda r: ({w: r.randint(1, 9) for w in words(r, r.randint(1, 3))}, r.choice(["apple", "river", "stone"])),
+                 sample=lambda r: (lambda d: (d, r.choice(sorted(d)) if r.random() < 0.6 else "missing"))(
+                     {w: r.randint(1, 9) for w in words(r, r.randint(1, 3))}),
                  edge=[({}, "a"), ({"a": 0}, "a")])
 
 
@@ -32,7 +33,7 @@ def _d3(rng: random.Random) -> Draft:
                  description="Return a dictionary mapping each character of s to how many times it appears.",
                  reference="def letter_counts(s):\n    out = {}\n    for c in s:\n        out[c] = out.get(c, 0) + 1\n    return out\n",
                  sample=lambda r: (word(r, 1, 10, "abcd"),), edge=[("",), ("aaa",)],
-                 efficiency="args = ('abcdefghij' * 50000,)")
+                 efficiency="args = ('abcdefghij' * 20000,)")
 
 
 def _d4(rng: random.Random) -> Draft:
@@ -42,7 +43,7 @@ def _d4(rng: random.Random) -> Draft:
                  reference=("def invert(d):\n    out = {}\n    for k, v in d.items():\n        out.setdefault(v, []).append(k)\n"
                             "    return {v: sorted(ks) for v, ks in out.items()}\n"),
                  sample=lambda r: ({w: r.randint(1, 3) for w in words(r, r.randint(1, 6))},), edge=[({},), ({"a": 1, "b": 1},)],
-                 efficiency="args = ({str(i): i % 100 for i in range(100000)},)")
+                 efficiency="args = ({str(i): i % 100 for i in range(40000)},)")
 
 
 def _d5(rng: random.Random) -> Draft:
@@ -55,7 +56,7 @@ def _d5(rng: random.Random) -> Draft:
                             "        first.setdefault(x, j)\n    return []\n"),
                  sample=lambda r: (ints(r, r.randint(2, 7), 0, 9), r.randint(0, 18)),
                  edge=[([], 3), ([3], 6), ([3, 3], 6)],
-                 efficiency="args = (list(range(200000)), 399997)")
+                 efficiency="args = (list(range(100000)), 199997)")
 
 
 def _d6(rng: random.Random) -> Draft:
@@ -78,7 +79,7 @@ def _d7(rng: random.Random) -> Draft:
                  reference=("def first_unique(s):\n    counts = {}\n    for c in s:\n        counts[c] = counts.get(c, 0) + 1\n"
                             "    for i, c in enumerate(s):\n        if counts[c] == 1:\n            return i\n    return -1\n"),
                  sample=lambda r: (word(r, 1, 10, "abcde"),), edge=[("",), ("aa",), ("z",)],
-                 efficiency="args = ('ab' * 200000 + 'c',)")
+                 efficiency="args = ('ab' * 50000 + 'c',)")
 
 
 def _d8(rng: random.Random) -> Draft:
@@ -90,7 +91,7 @@ def _d8(rng: random.Random) -> Draft:
                             "    return total\n"),
                  sample=lambda r: (ints(r, r.randint(1, 8), -3, 5), r.randint(-2, 8)),
                  edge=[([], 0), ([0, 0], 0), ([5], 5)],
-                 efficiency="args = ([(i % 7) - 3 for i in range(200000)], 3)")
+                 efficiency="args = ([(i % 7) - 3 for i in range(100000)], 3)")
 
 
 def _d9(rng: random.Random) -> Draft:
@@ -101,7 +102,7 @@ def _d9(rng: random.Random) -> Draft:
                             "        if x - 1 not in values:\n            y = x\n            while y + 1 in values:\n"
                             "                y += 1\n            best = max(best, y - x + 1)\n    return best\n"),
                  sample=lambda r: (ints(r, r.randint(1, 10), 0, 15),), edge=[([],), ([7],), ([1, 1, 2],)],
-                 efficiency="args = (list(range(300000, 0, -1)),)")
+                 efficiency="args = (list(range(100000, 0, -1)),)")
 
 
 def _d10(rng: random.Random) -> Draft:
@@ -121,7 +122,7 @@ def _d10(rng: random.Random) -> Draft:
                  sample=lambda r: ([["put", r.choice("abcd"), r.randint(1, 9)] if r.random() < 0.5 else ["get", r.choice("abcd")]
                                     for _ in range(r.randint(2, 9))],),
                  edge=[([],), ([["get", "a"]],), ([["put", "a", 1], ["put", "a", 2], ["get", "a"]],)],
-                 efficiency="args = ([['put', i % 100, i] if i % 2 else ['get', i % 97] for i in range(200000)],)")
+                 efficiency="args = ([['put', i % 100, i] if i % 2 else ['get', i % 97] for i in range(100000)],)")
 
 
 LEVELS = [_d1, _d2, _d3, _d4, _d5, _d6, _d7, _d8, _d9, _d10]

@@ -1,4 +1,4 @@
-"""Dynamic programming: from running totals to edit distance and knapsack."""
+"""Dynamic programming: from the next term of a sequence to edit distance and knapsack."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from ._rand import ints, word
 
 
 def _d1(rng: random.Random) -> Draft:
-    return draft(rng, title="Running totals", entry_point="running_totals",
-                 signature="running_totals(xs: list[int]) -> list[int]",
-                 description="Return a list whose i-th item is xs[0] + xs[1] + ... + xs[i].",
-                 reference="def running_totals(xs):\n    out, total = [], 0\n    for x in xs:\n        total += x\n        out.append(total)\n    return out\n",
-                 sample=lambda r: (ints(r, r.randint(1, 5), 0, 9),), edge=[([],), ([3],)],
-                 efficiency="args = (list(range(300000)),)")
+    op, sym = rng.choice([("sum", "+"), ("product", "*")])
+    return draft(rng, title="The next term of a sequence", entry_point="next_term",
+                 signature="next_term(a: int, b: int) -> int",
+                 description=f"In a sequence each number is the {op} of the two numbers before it. "
+                             f"Given the last two numbers a and b, return the next one (a {sym} b).",
+                 reference=f"def next_term(a, b):\n    return a {sym} b\n",
+                 sample=lambda r: (r.randint(0, 20), r.randint(0, 20)), edge=[(0, 0), (1, 0)])
 
 
 def _d2(rng: random.Random) -> Draft:
@@ -44,7 +45,7 @@ def _d4(rng: random.Random) -> Draft:
                  description="xs are non-negative amounts in houses in a row. Return the largest total you can take without taking two neighbouring houses.",
                  reference="def rob(xs):\n    take = skip = 0\n    for x in xs:\n        take, skip = skip + x, max(take, skip)\n    return max(take, skip)\n",
                  sample=lambda r: (ints(r, r.randint(1, 8), 0, 20),), edge=[([],), ([5],), ([2, 1, 1, 2],)],
-                 efficiency="args = ([(i * 7919) % 100 for i in range(300000)],)")
+                 efficiency="args = ([(i * 7919) % 100 for i in range(100000)],)")
 
 
 def _d5(rng: random.Random) -> Draft:
@@ -88,7 +89,7 @@ def _d8(rng: random.Random) -> Draft:
                             "        for j, cb in enumerate(b):\n            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))\n"
                             "        prev = cur\n    return prev[-1]\n"),
                  sample=lambda r: (word(r, 0, 8, "abcd"), word(r, 0, 8, "abcd")), edge=[("", ""), ("abc", ""), ("abc", "abc")],
-                 efficiency="args = ('abcde' * 200, 'edcba' * 200)")
+                 efficiency="args = ('abcde' * 100, 'edcba' * 100)")
 
 
 def _d9(rng: random.Random) -> Draft:
@@ -100,7 +101,7 @@ def _d9(rng: random.Random) -> Draft:
                             "            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))\n"
                             "        prev = cur\n    return prev[-1]\n"),
                  sample=lambda r: (word(r, 0, 8, "abc"), word(r, 0, 8, "abc")), edge=[("", ""), ("", "abc"), ("kitten", "sitting")],
-                 efficiency="args = ('abcde' * 200, 'edcba' * 200)")
+                 efficiency="args = ('abcde' * 100, 'edcba' * 100)")
 
 
 def _d10(rng: random.Random) -> Draft:

@@ -69,7 +69,7 @@ def _d4(rng: random.Random) -> Draft:
                             "                stack.append(v)\n    return False\n"),
                  sample=lambda r: (lambda g: (g, r.choice(sorted(g)), r.choice(sorted(g))))(_adj(r, r.randint(3, 6), 0.3, True)),
                  edge=[({"a": []}, "a", "a"), ({"a": ["b"], "b": []}, "b", "a")],
-                 efficiency="args = ({str(i): [str(i + 1)] for i in range(100000)}, '0', '100000')")
+                 efficiency="args = ({str(i): [str(i + 1)] for i in range(50000)}, '0', '50000')")
 
 
 def _d5(rng: random.Random) -> Draft:
@@ -81,7 +81,7 @@ def _d5(rng: random.Random) -> Draft:
                             "            for v in graph[stack.pop()]:\n                if v not in seen:\n"
                             "                    seen.add(v)\n                    stack.append(v)\n    return count\n"),
                  sample=lambda r: (_adj(r, r.randint(2, 8), 0.25),), edge=[({},), ({"a": []},), ({"a": ["b"], "b": ["a"]},)],
-                 efficiency="args = ({str(i): [str(i ^ 1)] for i in range(200000)},)")
+                 efficiency="args = ({str(i): [str(i ^ 1)] for i in range(100000)},)")
 
 
 def _d6(rng: random.Random) -> Draft:
@@ -95,7 +95,7 @@ def _d6(rng: random.Random) -> Draft:
                             "    return -1\n"),
                  sample=lambda r: (lambda g: (g, r.choice(sorted(g)), r.choice(sorted(g))))(_adj(r, r.randint(3, 7), 0.3, True)),
                  edge=[({"a": []}, "a", "a"), ({"a": ["b"], "b": []}, "b", "a")],
-                 efficiency="args = ({str(i): [str(i + 1), str(i + 2)] for i in range(100000)}, '0', '99999')")
+                 efficiency="args = ({str(i): [str(i + 1), str(i + 2)] for i in range(30000)}, '0', '29999')")
 
 
 def _d7(rng: random.Random) -> Draft:
@@ -110,7 +110,7 @@ def _d7(rng: random.Random) -> Draft:
                             "            else:\n                state[u] = 2\n                stack.pop()\n    return False\n"),
                  sample=lambda r: (_adj(r, r.randint(2, 6), 0.2, True) if r.random() < 0.5 else _dag(r, r.randint(2, 6)),),
                  edge=[({},), ({"a": ["a"]},), ({"a": ["b"], "b": []},)],
-                 efficiency="args = ({str(i): [str(i + 1)] for i in range(40000)} | {'40000': []},)")
+                 efficiency="args = ({str(i): [str(i + 1)] for i in range(20000)} | {'20000': []},)")
 
 
 def _d8(rng: random.Random) -> Draft:
@@ -125,7 +125,7 @@ def _d8(rng: random.Random) -> Draft:
                             "        out.append(u)\n        for v in graph[u]:\n            indeg[v] -= 1\n"
                             "            if indeg[v] == 0:\n                heapq.heappush(ready, v)\n    return out\n"),
                  sample=lambda r: (_dag(r, r.randint(2, 7)),), edge=[({},), ({"b": [], "a": []},)],
-                 efficiency="args = ({f'{i:06d}': [f'{i + 1:06d}'] for i in range(50000)} | {'050000': []},)")
+                 efficiency="args = ({f'{i:06d}': [f'{i + 1:06d}'] for i in range(20000)} | {'020000': []},)")
 
 
 def _d9(rng: random.Random) -> Draft:
@@ -141,7 +141,7 @@ def _d9(rng: random.Random) -> Draft:
                  sample=lambda r: ([[r.choice(NODES[:5]), r.choice(NODES[:5]), r.randint(0, 9)] for _ in range(r.randint(2, 9))],
                                    r.choice(NODES[:5]), r.choice(NODES[:5])),
                  edge=[([], "a", "a"), ([], "a", "b"), ([["a", "b", 5], ["a", "c", 1], ["c", "b", 1]], "a", "b")],
-                 efficiency="args = ([[str(i), str(i + 1), 1] for i in range(30000)] + [[str(i), str(i + 2), 3] for i in range(30000)], '0', '29999')")
+                 efficiency="args = ([[str(i), str(i + 1), 1] for i in range(15000)] + [[str(i), str(i + 2), 3] for i in range(15000)], '0', '14999')")
 
 
 def _d10(rng: random.Random) -> Draft:
@@ -157,7 +157,7 @@ def _d10(rng: random.Random) -> Draft:
                             "                        seen.add((ny, nx))\n                        stack.append((ny, nx))\n    return count\n"),
                  sample=lambda r: (lambda w: (["".join(r.choice("#..") for _ in range(w)) for _ in range(r.randint(1, 5))],))(r.randint(1, 6)),
                  edge=[([],), (["."],), (["#"],), (["#.#", ".#.", "#.#"],)],
-                 efficiency="args = (['#.' * 250 if i % 2 else '##' * 250 for i in range(500)],)")
+                 efficiency="args = (['#.' * 100 if i % 2 else '##' * 100 for i in range(200)],)")
 
 
 LEVELS = [_d1, _d2, _d3, _d4, _d5, _d6, _d7, _d8, _d9, _d10]

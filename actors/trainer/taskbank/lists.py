@@ -27,7 +27,7 @@ def _d2(rng: random.Random) -> Draft:
                  description=f"Return {text} the list xs." + (" The list is never empty." if op == "largest" else ""),
                  reference=f"def list_{op}(xs):\n    return {body}\n",
                  sample=lambda r: (ints(r, r.randint(1, 6), -9, 9),), edge=edge,
-                 efficiency=f"args = (list(range(300000)),)")
+                 efficiency=f"args = (list(range(100000)),)")
 
 
 def _d3(rng: random.Random) -> Draft:
@@ -39,7 +39,7 @@ def _d3(rng: random.Random) -> Draft:
                  description=f"Return a new list with every {keep} number of xs multiplied by {k}, in the original order.",
                  reference=f"def keep_and_scale(xs):\n    return [x * {k} for x in xs if {test}]\n",
                  sample=lambda r: (ints(r, r.randint(1, 8)),), edge=[([],), ([0],), ([-1, -2],)],
-                 efficiency="args = (list(range(-200000, 200000)),)")
+                 efficiency="args = (list(range(-50000, 50000)),)")
 
 
 def _d4(rng: random.Random) -> Draft:
@@ -48,7 +48,7 @@ def _d4(rng: random.Random) -> Draft:
                  description="Return xs without repeated values, keeping the first occurrence of each value in order.",
                  reference="def dedupe(xs):\n    return list(dict.fromkeys(xs))\n",
                  sample=lambda r: (ints(r, r.randint(1, 10), 0, 5),), edge=[([],), ([1, 1, 1],), ([3, 2, 1],)],
-                 efficiency="args = ([i % 5000 for i in range(200000)],)")
+                 efficiency="args = ([i % 5000 for i in range(100000)],)")
 
 
 def _d5(rng: random.Random) -> Draft:
@@ -60,7 +60,7 @@ def _d5(rng: random.Random) -> Draft:
                             "    return xs[-k:] + xs[:-k] if k else list(xs)\n"),
                  sample=lambda r: (ints(r, r.randint(1, 6), 0, 9), r.randint(-3, 9)),
                  edge=[([], 3), ([1], 5), ([1, 2, 3], 0), ([1, 2, 3], -1)],
-                 efficiency="args = (list(range(300000)), 123457)")
+                 efficiency="args = (list(range(100000)), 123457)")
 
 
 def _d6(rng: random.Random) -> Draft:
@@ -70,7 +70,7 @@ def _d6(rng: random.Random) -> Draft:
                  description=f"Split xs into consecutive groups of {size} items; the last group may be shorter.",
                  reference=f"def chunk(xs):\n    return [xs[i:i + {size}] for i in range(0, len(xs), {size})]\n",
                  sample=lambda r: (ints(r, r.randint(1, 9), 0, 9),), edge=[([],), ([1],), (list(range(size)),)],
-                 efficiency="args = (list(range(300000)),)")
+                 efficiency="args = (list(range(100000)),)")
 
 
 def _d7(rng: random.Random) -> Draft:
@@ -83,7 +83,7 @@ def _d7(rng: random.Random) -> Draft:
                             "            out.append(b[j])\n            j += 1\n    return out + a[i:] + b[j:]\n"),
                  sample=lambda r: (sorted(ints(r, r.randint(0, 5))), sorted(ints(r, r.randint(0, 5)))),
                  edge=[([], []), ([1], []), ([], [2]), ([1, 1], [1])],
-                 efficiency="args = (list(range(0, 400000, 2)), list(range(1, 400000, 2)))")
+                 efficiency="args = (list(range(0, 200000, 2)), list(range(1, 200000, 2)))")
 
 
 def _d8(rng: random.Random) -> Draft:
@@ -109,7 +109,7 @@ def _d9(rng: random.Random) -> Draft:
                  reference=("def max_subarray(xs):\n    best = cur = xs[0]\n    for x in xs[1:]:\n"
                             "        cur = max(x, cur + x)\n        best = max(best, cur)\n    return best\n"),
                  sample=lambda r: (ints(r, r.randint(1, 9)),), edge=[([5],), ([-3, -1, -2],), ([0, 0],)],
-                 efficiency="args = ([(i * 7919) % 201 - 100 for i in range(300000)],)")
+                 efficiency="args = ([(i * 7919) % 201 - 100 for i in range(100000)],)")
 
 
 def _d10(rng: random.Random) -> Draft:
@@ -124,7 +124,7 @@ def _d10(rng: random.Random) -> Draft:
                             "        if q[0] <= i - k:\n            q.popleft()\n"
                             "        if i >= k - 1:\n            out.append(xs[q[0]])\n    return out\n"),
                  sample=lambda r: (ints(r, r.randint(k, 10)),), edge=[([],), ([1] * (k - 1),), ([2] * k,)],
-                 efficiency="args = ([(i * 7919) % 1000 for i in range(300000)],)")
+                 efficiency="args = ([(i * 7919) % 1000 for i in range(100000)],)")
 
 
 LEVELS = [_d1, _d2, _d3, _d4, _d5, _d6, _d7, _d8, _d9, _d10]

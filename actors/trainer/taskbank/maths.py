@@ -80,7 +80,7 @@ def _d7(rng: random.Random) -> Draft:
                             "        if sieve[i]:\n            sieve[i * i::i] = bytearray(len(range(i * i, n + 1, i)))\n"
                             "    return [i for i, v in enumerate(sieve) if v]\n"),
                  sample=lambda r: (r.randint(0, 120),), edge=[(0,), (1,), (2,), (-5,)],
-                 efficiency="args = (300000,)")
+                 efficiency="args = (100000,)")
 
 
 def _d8(rng: random.Random) -> Draft:

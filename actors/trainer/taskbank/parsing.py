@@ -34,7 +34,7 @@ def _d3(rng: random.Random) -> Draft:
                  reference=f"def sum_numbers(s):\n    return sum(int(p) for p in s.split({sep!r}) if p.strip())\n",
                  sample=lambda r: (sep.join(str(r.randint(0, 50)) for _ in range(r.randint(1, 5))),),
                  edge=[("",), ("7",)],
-                 efficiency=f"args = ({sep!r}.join(str(i) for i in range(200000)),)")
+                 efficiency=f"args = ({sep!r}.join(str(i) for i in range(100000)),)")
 
 
 def _d4(rng: random.Random) -> Draft:
@@ -46,7 +46,7 @@ def _d4(rng: random.Random) -> Draft:
                             "            k, v = part.split('=', 1)\n            out[k.strip()] = v.strip()\n    return out\n"),
                  sample=lambda r: (";".join(f"{w}={r.randint(0, 9)}" for w in words(r, r.randint(1, 4))),),
                  edge=[("",), ("a=1;;a=2",), (" x = y ",)],
-                 efficiency="args = (';'.join(f'k{i}={i}' for i in range(100000)),)")
+                 efficiency="args = (';'.join(f'k{i}={i}' for i in range(40000)),)")
 
 
 def _d5(rng: random.Random) -> Draft:
@@ -69,7 +69,7 @@ def _d6(rng: random.Random) -> Draft:
                             "    return [dict(zip(head, ln.split(','))) for ln in lines[1:]]\n"),
                  sample=lambda r: ("\n".join(["name,age"] + [f"{w},{r.randint(1, 90)}" for w in words(r, r.randint(0, 3))]),),
                  edge=[("",), ("a,b",), ("a\n\n1\n",)],
-                 efficiency="args = ('a,b\\n' + '\\n'.join(f'{i},{i}' for i in range(100000)),)")
+                 efficiency="args = ('a,b\\n' + '\\n'.join(f'{i},{i}' for i in range(40000)),)")
 
 
 def _d7(rng: random.Random) -> Draft:
@@ -102,7 +102,7 @@ def _d8(rng: random.Random) -> Draft:
                             "            stack.append(a + b if tok == '+' else a - b if tok == '-' else a * b)\n"
                             "        else:\n            stack.append(int(tok))\n    return stack[-1]\n"),
                  sample=lambda r: (_rpn(r, r.randint(1, 3)),), edge=[("5",), ("-3 4 *",), ("0 0 -",)],
-                 efficiency="args = ('1 ' + '1 + ' * 100000,)")
+                 efficiency="args = ('1 ' + '1 + ' * 30000,)")
 
 
 def _rpn(r: random.Random, depth: int) -> str:

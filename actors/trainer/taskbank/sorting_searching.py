@@ -24,7 +24,7 @@ def _d2(rng: random.Random) -> Draft:
                  description=f"Return a new list with the numbers of xs sorted {'from largest to smallest' if desc else 'from smallest to largest'}.",
                  reference=f"def sort_list(xs):\n    return sorted(xs, reverse={desc})\n",
                  sample=lambda r: (ints(r, r.randint(1, 6), -9, 9),), edge=[([],), ([1],), ([2, 2, 1],)],
-                 efficiency="args = ([(i * 7919) % 100003 for i in range(200000)],)")
+                 efficiency="args = ([(i * 7919) % 100003 for i in range(100000)],)")
 
 
 def _d3(rng: random.Random) -> Draft:
@@ -34,7 +34,7 @@ def _d3(rng: random.Random) -> Draft:
                  reference="def find_index(xs, target):\n    return xs.index(target) if target in xs else -1\n",
                  sample=lambda r: (ints(r, r.randint(1, 7), 0, 9), r.randint(0, 9)),
                  edge=[([], 1), ([1, 1], 1), ([2], 3)],
-                 efficiency="args = (list(range(300000)), 299999)")
+                 efficiency="args = (list(range(100000)), 99999)")
 
 
 def _d4(rng: random.Random) -> Draft:
@@ -43,7 +43,7 @@ def _d4(rng: random.Random) -> Draft:
                  description="Return the words sorted by length, shortest first; words of equal length are sorted alphabetically.",
                  reference="def sort_by_length(words):\n    return sorted(words, key=lambda w: (len(w), w))\n",
                  sample=lambda r: (words(r, r.randint(1, 6)),), edge=[([],), (["b", "a"],)],
-                 efficiency="args = ([str((i * 7919) % 100003) for i in range(60000)],)")
+                 efficiency="args = ([str((i * 7919) % 100003) for i in range(30000)],)")
 
 
 def _d5(rng: random.Random) -> Draft:
@@ -57,7 +57,7 @@ def _d5(rng: random.Random) -> Draft:
                             "    return -1\n"),
                  sample=lambda r: (sorted(r.sample(range(30), r.randint(1, 8))), r.randint(0, 30)),
                  edge=[([], 3), ([4], 4), ([4], 5), ([1, 3], 0)],
-                 efficiency="args = (list(range(2000000)), 1999998)")
+                 efficiency="args = (list(range(1000000)), 1999998)")
 
 
 def _d6(rng: random.Random) -> Draft:
@@ -69,7 +69,7 @@ def _d6(rng: random.Random) -> Draft:
                             "        else:\n            hi = mid\n    return lo\n"),
                  sample=lambda r: (sorted(ints(r, r.randint(1, 8), 0, 10)), r.randint(-1, 11)),
                  edge=[([], 5), ([1, 1, 1], 1), ([1, 2], 3)],
-                 efficiency="args = (list(range(2000000)), 1234567)")
+                 efficiency="args = (list(range(1000000)), 1234567)")
 
 
 def _d7(rng: random.Random) -> Draft:
@@ -104,7 +104,7 @@ def _d9(rng: random.Random) -> Draft:
                  reference="import heapq\n\n\ndef kth_smallest(xs, k):\n    return heapq.nsmallest(k, xs)[-1]\n",
                  sample=lambda r: (lambda xs: (xs, r.randint(1, len(xs))))(ints(r, r.randint(1, 9))),
                  edge=[([5], 1), ([2, 2, 1], 2), ([3, 1, 2], 3)],
-                 efficiency="args = ([(i * 7919) % 100003 for i in range(300000)], 10)")
+                 efficiency="args = ([(i * 7919) % 100003 for i in range(100000)], 10)")
 
 
 def _d10(rng: random.Random) -> Draft:
@@ -121,7 +121,7 @@ def _d10(rng: random.Random) -> Draft:
                  sample=lambda r: (lambda xs, k: (xs[k:] + xs[:k], r.randint(0, 20)))(
                      sorted(r.sample(range(20), r.randint(1, 8))), r.randint(0, 7)),
                  edge=[([], 1), ([1], 1), ([2, 1], 1), ([2, 1], 3)],
-                 efficiency="args = (list(range(1000000, 2000000)) + list(range(1000000)), 999999)")
+                 efficiency="args = (list(range(500000, 1000000)) + list(range(500000)), 499999)")
 
 
 LEVELS = [_d1, _d2, _d3, _d4, _d5, _d6, _d7, _d8, _d9, _d10]

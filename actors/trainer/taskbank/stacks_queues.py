@@ -49,7 +49,7 @@ def _d4(rng: random.Random) -> Draft:
                  sample=lambda r: ("".join(r.choice(pairs) for _ in range(r.randint(1, 8))) if r.random() < 0.5
                                    else "".join(p * 2 for p in [pairs[:2]] * r.randint(1, 3)),),
                  edge=[("",), (pairs[1],), (pairs[0],), (pairs[:2] * 3,)],
-                 efficiency="args = ('(' * 200000 + ')' * 200000,)")
+                 efficiency="args = ('(' * 50000 + ')' * 50000,)")
 
 
 def _d5(rng: random.Random) -> Draft:
@@ -59,7 +59,7 @@ def _d5(rng: random.Random) -> Draft:
                  reference="from collections import deque\n\n\ndef serve(arrivals, served):\n    q = deque(arrivals)\n    for _ in range(min(served, len(q))):\n        q.popleft()\n    return list(q)\n",
                  sample=lambda r: (r.sample(["ann", "bob", "cy", "dee", "eve", "fay"], r.randint(1, 5)), r.randint(0, 6)),
                  edge=[([], 2), (["a"], 0), (["a"], 5)],
-                 efficiency="args = (list(map(str, range(300000))), 299990)")
+                 efficiency="args = (list(map(str, range(100000))), 99990)")
 
 
 def _d6(rng: random.Random) -> Draft:
@@ -69,7 +69,7 @@ def _d6(rng: random.Random) -> Draft:
                  reference="def squash(s):\n    st = []\n    for c in s:\n        if st and st[-1] == c:\n            st.pop()\n        else:\n            st.append(c)\n    return ''.join(st)\n",
                  sample=lambda r: ("".join(r.choice("ab") for _ in range(r.randint(1, 10))),),
                  edge=[("",), ("aa",), ("abc",)],
-                 efficiency="args = ('ab' * 100000 + 'ba' * 100000,)")
+                 efficiency="args = ('ab' * 30000 + 'ba' * 30000,)")
 
 
 def _d7(rng: random.Random) -> Draft:
@@ -79,7 +79,7 @@ def _d7(rng: random.Random) -> Draft:
                  reference=("def next_greater(xs):\n    out, st = [-1] * len(xs), []\n    for i, x in enumerate(xs):\n"
                             "        while st and xs[st[-1]] < x:\n            out[st.pop()] = x\n        st.append(i)\n    return out\n"),
                  sample=lambda r: (ints(r, r.randint(1, 8), 0, 9),), edge=[([],), ([1],), ([3, 2, 1],), ([2, 2],)],
-                 efficiency="args = (list(range(200000, 0, -1)) + [10 ** 9],)")
+                 efficiency="args = (list(range(100000, 0, -1)) + [10 ** 9],)")
 
 
 def _d8(rng: random.Random) -> Draft:
@@ -93,7 +93,7 @@ def _d8(rng: random.Random) -> Draft:
                             "        elif part and part != '.':\n            st.append(part)\n    return '/' + '/'.join(st)\n"),
                  sample=lambda r: ("/" + "/".join(r.choice(["a", "b", "..", ".", "", "usr"]) for _ in range(r.randint(1, 6))),),
                  edge=[("/",), ("/../..",), ("//a//b/",)],
-                 efficiency="args = ('/a/b/..' * 100000,)")
+                 efficiency="args = ('/a/b/..' * 30000,)")
 
 
 def _d9(rng: random.Random) -> Draft:
@@ -108,7 +108,7 @@ def _d9(rng: random.Random) -> Draft:
                             "    return out\n"),
                  sample=lambda r: ([r.choice([["push", r.randint(0, 9)], ["pop"], ["min"]]) for _ in range(r.randint(2, 9))],),
                  edge=[([],), ([["min"]],), ([["pop"], ["push", 1], ["min"]],)],
-                 efficiency="args = ([['push', i] for i in range(100000, 0, -1)] + [['min']] * 100000,)")
+                 efficiency="args = ([['push', i] for i in range(30000, 0, -1)] + [['min']] * 30000,)")
 
 
 def _d10(rng: random.Random) -> Draft:
@@ -119,7 +119,7 @@ def _d10(rng: random.Random) -> Draft:
                             "        start = i\n        while st and st[-1][1] >= h:\n            start, top = st.pop()\n"
                             "            best = max(best, top * (i - start))\n        st.append((start, h))\n    return best\n"),
                  sample=lambda r: (ints(r, r.randint(1, 8), 0, 9),), edge=[([],), ([5],), ([2, 2, 2],)],
-                 efficiency="args = (list(range(1, 150001)) + list(range(150000, 0, -1)),)")
+                 efficiency="args = (list(range(1, 50001)) + list(range(50000, 0, -1)),)")
 
 
 LEVELS = [_d1, _d2, _d3, _d4, _d5, _d6, _d7, _d8, _d9, _d10]

@@ -51,7 +51,7 @@ def _d4(rng: random.Random) -> Draft:
                  reference=("def is_palindrome(s):\n    t = [c.lower() for c in s if c.isalnum()]\n"
                             "    return t == t[::-1]\n"),
                  sample=lambda r: (_pal(r),), edge=[("",), ("!!",), ("Aa",), ("ab",)],
-                 efficiency="args = ('ab' * 100000 + 'ba' * 100000,)")
+                 efficiency="args = ('ab' * 30000 + 'ba' * 30000,)")
 
 
 def _pal(r: random.Random) -> str:
@@ -69,7 +69,7 @@ def _d5(rng: random.Random) -> Draft:
                             "        out.append(s[i] + str(j - i))\n        i = j\n    return ''.join(out)\n"),
                  sample=lambda r: ("".join(r.choice("abc") * r.randint(1, 4) for _ in range(r.randint(1, 5))),),
                  edge=[("",), ("z",), ("a" * 12,)],
-                 efficiency="args = ('aab' * 60000,)")
+                 efficiency="args = ('aab' * 30000,)")
 
 
 def _d6(rng: random.Random) -> Draft:
@@ -87,7 +87,7 @@ def _d6(rng: random.Random) -> Draft:
                             "        else:\n            out.append(c)\n    return ''.join(out)\n"),
                  sample=lambda r: (sentence(r, 1, 3).title() if r.random() < 0.3 else sentence(r, 1, 3),),
                  edge=[("",), ("xyz XYZ",), ("123 !?",)],
-                 efficiency="args = ('Hello, World! ' * 50000,)")
+                 efficiency="args = ('Hello, World! ' * 10000,)")
 
 
 def _d7(rng: random.Random) -> Draft:
@@ -113,7 +113,7 @@ def _d8(rng: random.Random) -> Draft:
                             "            start = last[c] + 1\n        last[c] = i\n"
                             "        best = max(best, i - start + 1)\n    return best\n"),
                  sample=lambda r: (word(r, 0, 14, "abcdef"),), edge=[("",), ("aaaa",), ("abcdef",)],
-                 efficiency="args = (''.join(chr(97 + (i * 7) % 26) for i in range(300000)),)")
+                 efficiency="args = (''.join(chr(97 + (i * 7) % 26) for i in range(100000)),)")
 
 
 def _d9(rng: random.Random) -> Draft:
