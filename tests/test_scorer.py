@@ -53,7 +53,7 @@ def test_correct_candidate_scores_full_marks(graded):
     s = graded["correct"]
     assert s["passed"] is True
     assert s["correctness"] == 1.0 and s["robustness"] == 1.0
-    assert s["efficiency"] >= 0.8  # the reference's own algorithm: a ratio near 1
+    assert s["efficiency"] >= 0.6  # the reference's own algorithm: a ratio near 1 (0.6: up to 2x noise)
     assert s["elegance"] == 1.0
     assert s["details"]["efficiency_measured"] is True
 

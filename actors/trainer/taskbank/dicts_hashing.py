@@ -14,7 +14,8 @@ def _d1(rng: random.Random) -> Draft:
                  signature="lookup(d: dict, key: str)",
                  description=f"Return d[key] if key is in the dictionary d, otherwise return {default!r}.",
                  reference=f"def lookup(d, key):\n    return d.get(key, {default!r})\n",
-                 sample=lambda r: ({w: r.randint(1, 9) for w in words(r, r.randint(1, 3))}, r.choice(["apple", "river", "stone"])),
+                 sample=lambda r: (lambda d: (d, r.choice(sorted(d)) if r.random() < 0.6 else "missing"))(
+                     {w: r.randint(1, 9) for w in words(r, r.randint(1, 3))}),
                  edge=[({}, "a"), ({"a": 0}, "a")])
 
 
