@@ -8,7 +8,9 @@ PUB socket; bad requests get error replies and change nothing.
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
+import threading
 import time
 
 import pytest
@@ -47,10 +49,12 @@ def test_trainer_tops_up_the_queue_at_start(daemon):
 
 def test_score_request_grades_records_and_tells_the_trainer(daemon):
     tid = daemon.forward("memory", "task.add", {"task": TASK})["id"]
-    watcher = subprocess.Popen(cogloop_cmd("watch", "--json", "--topic", "score", "--count", "1",
-                                           "--timeout", "30", "--home", str(daemon.home)),
+    watcher = subprocess.Popen(cogloop_cmd("watch", "--json", "--timeout", "60", "--home", str(daemon.home)),
                                stdout=subprocess.PIPE, text=True)
-    time.sleep(0.5)  # a SUB socket misses what is published before it connects
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in watcher.stdout], daemon=True).start()
+    # A SUB socket misses what is published before it connects: poke until it hears.
+    wait_for(lambda: daemon.client.call("resume") and not lines.empty(), timeout=20, what="the watcher")
     before = daemon.forward("trainer", "trainer.status")["profile"]["observations"]
     body = {"attempt_id": "att-1", "task_id": tid, "code": "def double(n):\n    return n + n\n", "builder": "builder-1"}
     score = daemon.forward("scorer", "score.request", body, timeout=60)["score"]
@@ -63,9 +67,16 @@ def test_score_request_grades_records_and_tells_the_trainer(daemon):
              what="the trainer's observation")
     latest = daemon.forward("memory", "profile.latest")["profile"]
     assert latest["observations"] == before + 1 and latest["skills"]["math"]["attempts"] >= 1
-    out, _ = watcher.communicate(timeout=40)
-    events = [json.loads(line) for line in out.splitlines()]
-    assert events and events[0]["op"] == "score" and events[0]["body"]["attempt_id"] == "att-1"
+    events: list[dict] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any(e["op"] == "score" for e in events):
+        try:
+            events.append(json.loads(lines.get(timeout=1)))
+        except queue.Empty:
+            pass
+    watcher.kill()
+    scored = [e for e in events if e["op"] == "score"]
+    assert scored and scored[0]["body"]["attempt_id"] == "att-1" and scored[0]["body"]["passed"] is True
     # a retried request records nothing twice
     again = daemon.forward("scorer", "score.request", body, timeout=60)["score"]
     assert again["id"] == score["id"]

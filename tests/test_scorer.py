@@ -152,3 +152,11 @@ def test_trend_is_the_least_squares_slope_over_the_window():
     scores = [{"skill": "a", "total": v} for v in (0.9, 0.8, 0.1, 0.2, 0.3)] + [{"skill": "b", "total": 0.5}] * 3
     trends = metrics.skill_trends(scores, window=3)
     assert trends["a"] == pytest.approx(0.1) and trends["b"] == 0.0
+
+
+def test_every_bank_reference_is_elegant_by_its_own_measure():
+    from actors.trainer.taskbank import SKILLS
+    for skill in SKILLS:
+        for d in range(1, 11):
+            ref = make_task(skill, d, 0)["reference"]
+            assert elegance(ref, ref)[0] == 1.0, (skill, d)

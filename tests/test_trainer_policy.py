@@ -215,3 +215,21 @@ def test_simulated_student_trainer_beats_baselines(seed):
     assert trainer.false_alarms() <= 2
     assert max(trainer.practice.values()) <= 300 * P.max_share  # none dominates
     assert rand.coverage() == 1.0  # the baselines ran the same student for as long
+
+
+def test_core_loop_with_generated_tasks_and_a_simulated_student():
+    """TrainerCore end to end: top-up -> real bank tasks -> simulated outcomes -> observe."""
+    from actors.trainer.simstudent import Student
+    student = Student.make(seed=9, regress_at=-1)
+    core = TrainerCore(seed=2)
+    luck = random.Random(5)
+    strongest = max(student.abilities, key=student.abilities.get)
+    weakest = min(student.abilities, key=student.abilities.get)
+    for _ in range(40):
+        for task in core.topup({"queued": 0}, builders=1, low_water_per_builder=3):
+            assert task["skill"] in SKILLS and 1 <= task["difficulty"] <= 10
+            core.observe(student.attempt(task["skill"], task["difficulty"], luck))
+    diffs = core.status()["difficulties"]
+    assert diffs[strongest] >= diffs[weakest] + 3
+    ab = core.status()["abilities"]
+    assert spearman([ab[s] for s in SKILLS], [student.abilities[s] for s in SKILLS]) >= 0.85

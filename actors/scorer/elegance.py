@@ -18,6 +18,7 @@ _BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, as
            ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 # Thresholds: at or below "good" a measure scores 1, at "bad" it scores 0, linear between.
+# With a reference, "good" rises to the reference's own complexity and depth (same span).
 COMPLEXITY_GOOD, COMPLEXITY_BAD = 6, 20
 DEPTH_GOOD, DEPTH_BAD = 3, 7
 LENGTH_RATIO_GOOD, LENGTH_RATIO_BAD = 1.5, 5.0
@@ -112,11 +113,17 @@ def elegance(code: str, reference: str | None = None) -> tuple[float, dict[str, 
     depth = nesting_depth(tree)
     length = statement_count(tree)
     ref_length = None
+    cc_good, depth_good = COMPLEXITY_GOOD, DEPTH_GOOD
     if reference:
         try:
-            ref_length = statement_count(ast.parse(reference))
-        except SyntaxError:
-            ref_length = None
+            ref_tree = ast.parse(reference)
+        except (SyntaxError, ValueError):
+            ref_tree = None
+        if ref_tree is not None:
+            # A task that needs branching allows as much as its reference uses.
+            ref_length = statement_count(ref_tree)
+            cc_good = max(cc_good, max_complexity(ref_tree))
+            depth_good = max(depth_good, nesting_depth(ref_tree))
     if ref_length:
         length_score = _ramp(length / ref_length, LENGTH_RATIO_GOOD, LENGTH_RATIO_BAD)
     else:
@@ -124,8 +131,8 @@ def elegance(code: str, reference: str | None = None) -> tuple[float, dict[str, 
     unused = unused_names(tree)
     bare = bare_excepts(tree)
     shadowed = shadowed_builtins(tree)
-    base = (0.4 * _ramp(cc, COMPLEXITY_GOOD, COMPLEXITY_BAD) + 0.3 * _ramp(depth, DEPTH_GOOD, DEPTH_BAD)
-            + 0.3 * length_score)
+    base = (0.4 * _ramp(cc, cc_good, cc_good + COMPLEXITY_BAD - COMPLEXITY_GOOD)
+            + 0.3 * _ramp(depth, depth_good, depth_good + DEPTH_BAD - DEPTH_GOOD) + 0.3 * length_score)
     penalty = min(0.3, 0.1 * len(unused)) + 0.2 * bare + min(0.3, 0.1 * len(shadowed))
     value = max(0.0, min(1.0, base - penalty))
     return round(value, 4), {"complexity": cc, "depth": depth, "statements": length,
