@@ -3,13 +3,15 @@
     python -m ops.configdoc > docs/configuration.md
 
 Types and defaults come from the dataclasses, so they cannot drift; what each key means is
-written once below. tests/test_configdoc.py fails when a key has no description or the page
-is stale.
+written once below, or else taken from the field's inline comment in ops/config.py.
+tests/test_configdoc.py fails when a key has neither or the page is stale.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
 import sys
 
 from ops.config import SECTIONS, Config
@@ -110,6 +112,22 @@ mem_mb = 512
 """
 
 
+def _inline_comments(section: str) -> dict[str, str]:
+    """`key: type = default  # comment` lines of a section's dataclass: the fallback meaning."""
+    cls = type(getattr(Config(), section))
+    found = {}
+    for line in inspect.getsource(cls).splitlines():
+        m = re.match(r"\s+(\w+): \w+ = .*?#\s*(.+)$", line)
+        if m:
+            found[m.group(1)] = m.group(2).strip()
+    return found
+
+
+def description(section: str, key: str) -> str:
+    """The written meaning, else the field's inline comment in ops/config.py."""
+    return DESCRIPTIONS.get(f"{section}.{key}") or _inline_comments(section).get(key, "")
+
+
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -129,14 +147,14 @@ def render() -> str:
             default = getattr(getattr(cfg, section), f.name)
             env = f"COGLOOP_{section.upper()}_{f.name.upper()}"
             out.append(f"| `{f.name}` | {f.type} | `{_toml(default)}` | `{env}` | "
-                       f"{DESCRIPTIONS.get(f'{section}.{f.name}', '')} |")
+                       f"{description(section, f.name)} |")
     return "\n".join(out) + "\n"
 
 
 def missing_descriptions() -> list[str]:
     cfg = Config()
     return [f"{s}.{f.name}" for s in SECTIONS for f in dataclasses.fields(getattr(cfg, s))
-            if not DESCRIPTIONS.get(f"{s}.{f.name}")]
+            if not description(s, f.name)]
 
 
 if __name__ == "__main__":
