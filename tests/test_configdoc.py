@@ -41,3 +41,12 @@ def test_documented_variables_really_set_their_keys(home):
         cfg = load_config(home, env={f"COGLOOP_{section.upper()}_{f.name.upper()}": value})
         got = getattr(getattr(cfg, section), f.name)
         assert got != default and str(got).lower() == value, (section, f.name, got)
+
+
+def test_a_key_without_words_is_reported(monkeypatch):
+    from ops import configdoc
+
+    monkeypatch.delitem(configdoc.DESCRIPTIONS, "llm.retries")  # no inline comment in config.py either
+    assert missing_descriptions() == ["llm.retries"]
+    monkeypatch.delitem(configdoc.DESCRIPTIONS, "llm.url")  # has an inline comment: it is used
+    assert configdoc.description("llm", "url").startswith("OpenAI base URL including /v1")
