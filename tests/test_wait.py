@@ -55,6 +55,7 @@ def test_bad_input(home):
     for args, status, needle in [(["--timeout", "-1"], 2, "--timeout must be 0 or more"),
                                  (["--interval", "0"], 2, "--interval must be more than 0"),
                                  (["--timeout", "soon"], 2, "invalid float value"),
+                                 (["--source", "humanevel"], 2, "invalid choice: 'humanevel'"),
                                  ([], 1, "no history database")]:
         proc = subprocess.run(cogloop_cmd("wait", "--home", str(home), *args), capture_output=True, text=True)
         assert proc.returncode == status and needle in proc.stderr, (args, proc.stderr)

@@ -24,6 +24,7 @@ from typing import Callable
 from ops.context import Context
 from ops.errors import CogloopError, UsageError
 from ops.readdb import open_readonly
+from store.taskspec import SOURCES
 
 PENDING = ("queued", "leased")
 
@@ -31,7 +32,8 @@ PENDING = ("queued", "leased")
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("wait", parents=[common], help="wait until the queued tasks of a source are done",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--source", help="only tasks of this source (user, humaneval, trainer, llm)")
+    # choices: a typo must not "finish" at once with nothing to wait for.
+    p.add_argument("--source", choices=SOURCES, help="only tasks of this source")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="give up after S seconds (exit 1); default: wait for ever")
     p.add_argument("--interval", type=float, default=1.0, metavar="S", help="poll every S seconds (default 1)")
