@@ -131,3 +131,30 @@ def test_reference_passes_visible_and_hidden_tests_in_the_sandbox(tasks):
             assert report.all_passed and report.total >= 1, (t["id"], kind, report.to_dict())
         wrong = run_tests(t["prompt"] + "    return None\n", t["hidden_tests"], entry_point=t["entry_point"])
         assert not wrong.all_passed, t["id"]  # the hidden tests do tell a wrong answer apart
+
+
+def test_add_waits_for_a_starting_memory(monkeypatch):
+    """`unavailable` (Memory still starting after `up --detach`) is retried; other errors are not."""
+    from ops.client import RemoteFailure
+    from ops.commands import import_humaneval as cmd
+
+    answers = [RemoteFailure("unavailable", "memory is not running (starting)")] * 2 + [{"ids": ["a"], "errors": []}]
+
+    def fake_op(ctx, op, body):
+        item = answers.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    monkeypatch.setattr(cmd, "memory_op", fake_op)
+    now = [0.0]
+    sleep = lambda s: now.__setitem__(0, now[0] + s)  # noqa: E731
+    assert cmd._add_many(None, [{}], clock=lambda: now[0], sleep=sleep) == {"ids": ["a"], "errors": []}
+    assert now[0] == 1.0 and answers == []
+    answers[:] = [RemoteFailure("unavailable", "memory is not running (fatal)")] * 1000
+    with pytest.raises(RemoteFailure, match="fatal"):
+        cmd._add_many(None, [{}], clock=lambda: now[0], sleep=sleep)  # gives up after STARTING_WAIT_S
+    answers[:] = [RemoteFailure("bad_request", "no")]
+    with pytest.raises(RemoteFailure, match="bad_request"):
+        cmd._add_many(None, [{}], clock=lambda: now[0], sleep=sleep)
+    assert answers == []  # not retried

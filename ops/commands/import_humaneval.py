@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from ops import humaneval
 from ops.context import Context
@@ -31,6 +32,7 @@ from ops.commands._write import memory_op
 from ops.humaneval_verify import failing_examples
 
 BATCH = 16  # tasks per message: a HumanEval task is up to ~10 kB, a message at most 1 MiB
+STARTING_WAIT_S = 60.0  # how long to wait for a Memory that is still starting
 
 NAME = "humaneval"
 
@@ -58,13 +60,30 @@ def prepare(limit: int | None, ids: list[str] | None) -> list[dict]:
     return [humaneval.without_tests(t, failing[t["id"]]) if t["id"] in failing else t for t in tasks]
 
 
+def _add_many(ctx: Context, chunk: list[dict], clock=time.monotonic, sleep=time.sleep) -> dict:
+    """One `task.add_many`, through the daemon or the store (ops/commands/_write.py).
+
+    Right after `cogloop up --detach` Memory may still be starting: the daemon then answers
+    `unavailable`. Adding is idempotent by task id, so the batch is simply sent again, for up
+    to STARTING_WAIT_S, before the error reaches the operator.
+    """
+    deadline = clock() + STARTING_WAIT_S
+    while True:
+        try:
+            return memory_op(ctx, "task.add_many", {"tasks": chunk})
+        except CogloopError as exc:
+            if getattr(exc, "code", None) != "unavailable" or clock() >= deadline:
+                raise
+            sleep(0.5)
+
+
 def add_in_batches(ctx: Context, tasks: list[dict], on_batch=lambda n: None) -> tuple[list[str], list[str]]:
-    """`task.add_many` per batch, through the daemon or the store (ops/commands/_write.py)."""
+    """`task.add_many` per batch; the ids added (or already there) and the refusals."""
     ids: list[str] = []
     errors: list[str] = []
     for i in range(0, len(tasks), BATCH):
         chunk = tasks[i:i + BATCH]
-        reply = memory_op(ctx, "task.add_many", {"tasks": chunk})
+        reply = _add_many(ctx, chunk)
         ids += list(reply.get("ids", []))
         errors += [str(e) for e in reply.get("errors", [])]
         on_batch(len(chunk))
