@@ -289,6 +289,9 @@ class Supervisor:
         if self.stopping or reason == "stop":
             self._set_state(child, "stopped", returncode=rc)
             child.pid = None
+            if child.name not in self.order:  # removed by a reload
+                self._fail_backlog(child, P.UNAVAILABLE, f"{child.name} was removed")
+                self.children.pop(child.name, None)
         elif reason == "restart":
             child.restarts += 1
             self.spawn(child)
@@ -669,7 +672,8 @@ class Supervisor:
                 else:
                     self._set_state(child, "stopped")
                 self.order.remove(name)
-                self.children.pop(name) if child.proc is None else None
+                if child.proc is None:
+                    self.children.pop(name)
         new = [s for s in specs if s.name not in self.children]
         self._add_specs(specs)
         for c in self.children.values():

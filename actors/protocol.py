@@ -80,7 +80,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("attempt.record", "memory", "builder", {"attempt": "map"}, {"id": "str"},
         "", "idempotent by attempt id"),
     _op("score.record", "memory", "scorer", {"score": "map"}, {"id": "str"}),
-    _op("reflection.record", "memory", "builder", {"reflection": "map"}, {"id": "str"}),
+    _op("reflection.record", "memory", "builder", {"reflection": "map", "lesson_ids?": "list"}, {"id": "str"},
+        "", "lesson_ids: the lessons in the attempt's prompt; counted once towards lesson ranking"),
     _op("lesson.top", "memory", "builder", {"skill": "str", "limit?": "int"}, {"lessons": "list"}),
     _op("archive.similar", "memory", "builder",
         {"skill": "str", "difficulty": "int", "exclude_task?": "str"}, {"example": "any"}),
@@ -97,6 +98,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("trainer.observe", "trainer", "scorer", {"score": "map"}, {},
         "", "a scored attempt: update the profile, top up the queue"),
     _op("trainer.status", "trainer", "cli", {}, {"profile": "map"}),
+    # --- builder --------------------------------------------------------------------------
+    _op("builder.status", "builder", "supervisor|cli", {}, {"status": "map"}, "cogloop status",
+        "the builder's LLM url/model/state (ok, down: reason, waiting: why), current task, counts"),
     # --- every actor ----------------------------------------------------------------------
     _op("actor.stop", "*", "supervisor", {}, {}, "", "finish or release work, then exit"),
     _op("actor.pause", "*", "supervisor", {}, {}),

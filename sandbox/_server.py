@@ -19,7 +19,6 @@ import signal
 import socket
 import struct
 import sys
-import time
 import traceback
 
 # Pre-imported for candidates: what generated code usually imports costs nothing per run.
@@ -76,30 +75,23 @@ def probe_namespaces() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def _handle(conn: socket.socket, ctx: ServerContext) -> None:
-    """The per-run supervisor (forked): read the request, run it, answer, exit."""
+def _serve_one(conn: socket.socket, ctx: ServerContext) -> None:
+    """Read one request, run it to the end (we are its supervisor), answer. Never raises."""
     try:
-        L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)  # the fork server's death ends the run
+        conn.settimeout(10.0)  # a caller that connects and says nothing must not stall us
         req = recv_msg(conn)
         if req is None:
-            os._exit(1)
+            return
         try:
             reply = supervise(req, ctx)
-        except BaseException as exc:  # noqa: BLE001 - the caller gets one line, not a hang
+        except Exception as exc:  # noqa: BLE001 - the caller gets one line, not a hang
             reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+        conn.settimeout(30.0)
         send_msg(conn, reply)
+    except (OSError, ValueError):
+        pass  # the caller went away; the run is over either way
     finally:
-        os._exit(0)
-
-
-def _fork_retrying() -> int:
-    """fork, retried briefly: the last run's processes may still be leaving the pids cgroup."""
-    for delay in (0.001, 0.01, 0.05, 0.2, 0.5):
-        try:
-            return os.fork()
-        except BlockingIOError:
-            time.sleep(delay)
-    return os.fork()
+        conn.close()
 
 
 def main(argv: list[str]) -> None:
@@ -131,7 +123,10 @@ def main(argv: list[str]) -> None:
         except OSError as exc:
             print(f"sandbox: no jail, running degraded: {exc}", file=sys.stderr)
             mode, zygote = "none", None
-    ctx = ServerContext(mode=mode, zygote=zygote, work_parent=work_parent, slot=slot,
+    if mode == "none":
+        L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)  # degraded runs' escaped grandchildren come back to us
+    ctx = ServerContext(mode=mode, zygote=zygote, own_pidns_fd=os.open("/proc/self/ns/pid", os.O_RDONLY),
+                        work_parent=work_parent, slot=slot,
                         extra_ro=_jail.interpreter_dirs(), hide=hide)
     gc.freeze()  # runs are forks: keep the collector from touching (copying) inherited pages
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -152,18 +147,10 @@ def main(argv: list[str]) -> None:
                         zygote.ensure()
                     except OSError:
                         ctx.mode, zygote = "none", None  # reported in every RunResult from now on
-                try:
-                    pid = _fork_retrying()
-                except OSError:
-                    conn.close()  # the caller sees a lost run, the server lives on
-                    continue
-                if pid == 0:
-                    sock.close()
-                    _handle(conn, ctx)
-                conn.close()
-                # One run at a time: it owns the slot's cgroup limits until it is done.
-                # Parallel runs use several fork servers (sandbox._client.Pool).
-                os.waitpid(pid, 0)
+                # One run at a time, supervised right here (no extra fork): it owns the
+                # slot's cgroup limits until it is done. Parallel runs use several fork
+                # servers (sandbox._client.Pool).
+                _serve_one(conn, ctx)
                 slot.relax()
             if os.getppid() != parent:
                 break

@@ -1,4 +1,4 @@
-"""One run, seen from its supervisor (a child of the fork server, one per run).
+"""One run, seen from its supervisor: the fork server itself, one run at a time.
 
 Starts the run's processes (sandbox._child), feeds stdin from a memfd, reads stdout and
 stderr up to their caps, enforces the wall clock, kills the whole tree at the end every
@@ -34,6 +34,7 @@ class ServerContext:
 
     mode: str  # "full" (namespaces + uid drop) or "none" (forced or probed degraded)
     zygote: Zygote | None
+    own_pidns_fd: int  # to reset pid_ns_for_children before each run's unshare(CLONE_NEWPID)
     work_parent: str  # host dir for degraded runs' work dirs
     slot: Slot
     extra_ro: list[str] = field(default_factory=list)
@@ -113,7 +114,8 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
     nonce = secrets.token_hex(16)
     me = os.getpid()
-    uid = _child.sandbox_uid(me)
+    uid = _child.sandbox_uid(me)  # one run at a time per fork server: unique among live runs
+    run_id = f"{me}-{secrets.token_hex(4)}"
     start = time.monotonic()
     # server + this supervisor + init share the slot's pids count with the run
     mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
@@ -121,14 +123,15 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
     if full:
         try:
+            L.setns(ctx.own_pidns_fd, L.CLONE_NEWPID)  # undo the last run's unshare
             L.unshare(L.CLONE_NEWPID)  # our next child is pid 1 of a new pid namespace
         except OSError:
             full = False
             isolation = {k: False for k in isolation}
     work_dir = None
     if not full:
-        L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)
-        work_dir = os.path.join(ctx.work_parent, f"run-{me}")
+        L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)  # (the fork server: set once, harmless again)
+        work_dir = os.path.join(ctx.work_parent, f"run-{run_id}")
         if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes
             shutil.copytree(req["cwd"], work_dir, symlinks=True)
         else:
@@ -217,7 +220,6 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                 continue
             if not data:
                 sel.unregister(key.fd)
-                os.close(key.fd)
                 if key.fd == st_r:
                     done = True
                 continue
@@ -232,6 +234,8 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                     killed_for = killed_for or "output_limit"
                     kill_tree()
     sel.close()
+    for fd in (out_r, err_r, res_r) + ((st_r,) if full else ()):
+        os.close(fd)  # the fork server lives on: no fd may leak from a run
     # The end, every time: init's death takes its pid namespace with it; the cgroup and the
     # subreaper walk catch anything that got out some other way.
     kill_tree()
@@ -257,7 +261,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
         if pidfd is not None:
             os.close(pidfd)
     oom, peak = ctx.slot.end(mark)
-    ctx.slot.kill_others({os.getppid(), me})
+    ctx.slot.kill_others({me} | ({ctx.zygote.pid} if ctx.zygote and ctx.zygote.pid else set()))
     ctx.slot.relax()
     if work_dir:
         _rmtree(work_dir)

@@ -87,6 +87,19 @@ def _score(req: Request) -> dict[str, Any]:
     return {"id": sid}
 
 
+def _reflection(req: Request) -> dict[str, Any]:
+    """Record a reflection; the lessons that were in the attempt's prompt get the credit (or the
+    blame) once, so `lesson.top` ranks lessons by how often they preceded a pass."""
+    reflection = req.need("reflection", dict)
+    ids = [i for i in req.opt("lesson_ids", []) if isinstance(i, int) and not isinstance(i, bool)]
+    fresh = not reflection.get("id") or req.store.one("SELECT id FROM reflections WHERE id = ?",
+                                                       [reflection["id"]]) is None
+    rid = req.store.record_reflection(reflection)
+    if fresh and ids:
+        req.store.lesson_outcome(ids, bool(reflection.get("passed")))
+    return {"id": rid}
+
+
 HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "task.add": lambda r: {"id": r.store.add_task(r.need("task", dict))},
     "task.add_many": _add_many,
@@ -102,7 +115,7 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "queue.stats": lambda r: {"stats": r.store.queue_stats(r.opt("source"))},
     "attempt.record": _attempt,
     "score.record": _score,
-    "reflection.record": lambda r: {"id": r.store.record_reflection(r.need("reflection", dict))},
+    "reflection.record": _reflection,
     "lesson.top": lambda r: {"lessons": r.store.top_lessons(r.need("skill"), r.opt("limit", 5))},
     "archive.similar": lambda r: {"example": r.store.similar_solution(r.need("skill"), r.need("difficulty", int),
                                                                       r.opt("exclude_task"))},

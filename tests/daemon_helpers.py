@@ -39,9 +39,12 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condi
 class Daemon:
     """A supervisor in the foreground as a child of the test, stderr kept in a file."""
 
-    def __init__(self, home: Path, children: str, **env: str):
+    def __init__(self, home: Path, children: str | None, **env: str):
+        """`children` as daemon.children ("name:kind,..."); None leaves it to the config file."""
         self.home = home
-        self.env = {**os.environ, **FAST, "COGLOOP_DAEMON_CHILDREN": children, **env}
+        self.env = {**os.environ, **FAST, **env}
+        if children is not None:
+            self.env["COGLOOP_DAEMON_CHILDREN"] = children
         self.err = home / "supervisor.stderr"
         self.proc: subprocess.Popen | None = None
         self.client = Client(home, timeout=3.0, retries=2)
@@ -95,6 +98,6 @@ class Daemon:
 def running_pid(daemon: Daemon, name: str, old: int | None = None) -> int:
     """Wait until `name` runs (with a pid other than `old`) and return its pid."""
     def check():
-        c = daemon.child(name)
-        return c["pid"] if c["state"] == "running" and c["pid"] != old else None
+        c = next((c for c in daemon.children() if c["name"] == name), None)
+        return c["pid"] if c and c["state"] == "running" and c["pid"] != old else None
     return wait_for(check, what=f"{name} running")

@@ -168,3 +168,25 @@ def test_remote_actor_joins_over_curve_tcp_and_plain_tcp_gets_nothing(home, tmp_
     finally:
         d.stop()
         assert remote.wait(10) in (0, 1)  # actor.stop from the supervisor, or the bus went away
+
+
+def test_sighup_reloads_children_and_a_bad_file_changes_nothing(home):
+    conf = home / "cogloop.toml"
+    conf.write_text('[daemon]\nchildren = "echo-1:echo"\n')
+    d = Daemon(home, None).start()
+    try:
+        pid1 = d.child("echo-1")["pid"]
+        conf.write_text('[daemon]\nchildren = "echo-1:echo,echo-2:echo"\n')
+        d.proc.send_signal(signal.SIGHUP)
+        running_pid(d, "echo-2")
+        conf.write_text('[daemon]\nchildren = "echo-1:echo,echo-2:echo,echo-3:ech')  # broken TOML
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reload refused" in d.err.read_text(), what="the refusal in the log")
+        assert [c["name"] for c in d.children()] == ["echo-1", "echo-2"]
+        conf.write_text('[daemon]\nchildren = "echo-2:echo"\n')
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: [c["name"] for c in d.children()] == ["echo-2"], what="echo-1 removed")
+        wait_for(lambda: gone([pid1]), what="echo-1's process gone")
+        assert d.forward("echo-2", "echo", {})["name"] == "echo-2"
+    finally:
+        d.stop()

@@ -1,0 +1,187 @@
+"""The builder's cycle over the bus, without the bus: lease -> prompt -> attempt -> record ->
+score -> reflect -> complete.
+
+`ask(to, op, body, timeout) -> dict` is injected (the actor passes `Bus.ask`), as are the LLM
+client and the sandbox's `run_tests`, so the whole cycle is tested against a scripted LLM
+server and an in-memory Memory without processes. When the LLM is unavailable the lease is
+released at once (another builder, or this one later, takes the task) and `step` returns the
+breaker's wait, so a dead endpoint never burns leases or CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from actors.builder.loop import AttemptOutcome, RunTests, run_attempt
+from actors.builder.prompt import build_prompt
+from actors.builder.reflect import make_reflection, reflection_messages
+from actors.llm import LLMClient, LLMError, LLMUnavailable
+from ops.config import Config
+
+log = logging.getLogger("cogloop.builder")
+
+Ask = Callable[..., dict]
+IDLE_POLL_S = 1.0  # no task queued: look again in a second
+ERROR_BACKOFF_S = 2.0
+LESSONS_IN_PROMPT = 3
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _summary(outcome: AttemptOutcome, score: Mapping[str, Any] | None) -> str:
+    """The result as the model is told it when reflecting."""
+    vis = f"visible tests {outcome.visible_passed}/{outcome.visible_total}"
+    if score is None:
+        return f"{vis}; not scored"
+    hidden = "passed" if score.get("passed") else "failed"
+    parts = [vis, f"hidden tests {hidden}", f"total score {float(score.get('total') or 0):.2f}"]
+    if outcome.error:
+        parts.append("errors: " + outcome.error[:600])
+    return "; ".join(parts)
+
+
+class BuilderWorker:
+    def __init__(self, name: str, cfg: Config, ask: Ask, llm: LLMClient, run_tests: RunTests,
+                 *, clock: Callable[[], float] = time.monotonic,
+                 on_state: Callable[[dict], None] | None = None) -> None:
+        self.name, self.cfg, self.ask, self.llm, self.run_tests = name, cfg, ask, llm, run_tests
+        self.clock = clock
+        self.on_state = on_state or (lambda s: None)
+        self.wait_until = 0.0
+        self.current: str | None = None  # task id being attempted
+        self.done = 0
+        self.passed = 0
+        self.released = 0
+        self._last_state = ""
+
+    # --- status ------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return {"builder": self.name, "llm": {"url": self.llm.url, "model": self.llm.model,
+                                               "state": self.llm.state()},
+                "task": self.current, "attempts": self.done, "passed": self.passed,
+                "released": self.released, "llm_stats": vars(self.llm.stats).copy()}
+
+    def _note_state(self) -> None:
+        state = self.llm.state()
+        if state != self._last_state:
+            self._last_state = state
+            self.on_state(self.status())
+
+    # --- the cycle ---------------------------------------------------------------------
+    def step(self) -> float:
+        """One task, start to finish. Returns the delay before the next step."""
+        now = self.clock()
+        if now < self.wait_until:
+            return self.wait_until - now
+        try:
+            self.llm.resolve_model()  # cheap after the first time; waits here, not holding a lease
+        except LLMUnavailable as exc:
+            return self._wait(exc)
+        except LLMError as exc:
+            return self._wait(LLMUnavailable(str(exc), retry_in=ERROR_BACKOFF_S))
+        finally:
+            self._note_state()
+        lease = self.ask("memory", "task.lease", {"builder": self.name, "ttl_s": self.cfg.builder.lease_ttl_s})
+        lease = lease.get("lease")
+        if not lease:
+            return IDLE_POLL_S
+        try:
+            return self._attempt(lease)
+        except LLMUnavailable as exc:
+            self._release(lease)
+            return self._wait(exc)
+        except Exception:
+            log.exception("attempt at %s failed; giving the task back", lease.get("task", {}).get("id"))
+            self._release(lease)
+            return ERROR_BACKOFF_S
+        finally:
+            self.current = None
+            self._note_state()
+
+    def _wait(self, exc: LLMUnavailable) -> float:
+        delay = max(0.2, exc.retry_in)
+        self.wait_until = self.clock() + delay
+        log.warning("LLM unavailable (%s); waiting %.1fs", exc, delay)
+        return delay
+
+    def _release(self, lease: Mapping[str, Any]) -> None:
+        try:
+            self.ask("memory", "task.release", {"lease_id": lease["lease_id"]})
+            self.released += 1
+        except Exception:  # the lease expires on its own; Memory puts the task back then
+            log.exception("could not release lease %s", lease.get("lease_id"))
+
+    def _attempt(self, lease: Mapping[str, Any]) -> float:
+        task = lease["task"]
+        self.current = task["id"]
+        started = utcnow()
+        skill = str(task.get("skill") or "")
+        lessons = self.ask("memory", "lesson.top", {"skill": skill, "limit": LESSONS_IN_PROMPT}).get("lessons") or []
+        example = self.ask("memory", "archive.similar", {"skill": skill, "difficulty": int(task.get("difficulty") or 1),
+                                                         "exclude_task": task["id"]}).get("example")
+        bcfg = self.cfg.builder
+        prompt = build_prompt(task, lessons, example, budget=bcfg.prompt_token_budget)
+        chat = self._renewing(lease)
+        outcome = run_attempt(task, prompt, llm=chat, run_tests=self.run_tests,
+                              repair_rounds=bcfg.repair_rounds, budget=bcfg.prompt_token_budget, clock=self.clock)
+        attempt_id = lease.get("attempt_id") or uuid.uuid4().hex
+        settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, example_task=prompt.example_task,
+                        prompt_tokens_est=prompt.tokens, trimmed=prompt.trimmed)
+        attempt = {"id": attempt_id, "task_id": task["id"], "builder": self.name, "lease_id": lease["lease_id"],
+                   "attempt_no": lease.get("attempt_no", 1), "prompt": outcome.prompt, "response": outcome.response,
+                   "code": outcome.code, "llm_settings": settings, "status": outcome.status, "error": outcome.error,
+                   "visible_passed": outcome.visible_passed, "visible_total": outcome.visible_total,
+                   "repair_rounds": outcome.repair_rounds, "tokens_in": outcome.tokens_in,
+                   "tokens_out": outcome.tokens_out, "llm_latency_s": round(outcome.llm_latency_s, 4),
+                   "started_at": started, "finished_at": utcnow()}
+        self.ask("memory", "attempt.record", {"attempt": attempt})
+        score = self.ask("scorer", "score.request", {"attempt_id": attempt_id, "task_id": task["id"],
+                                                      "code": outcome.code, "builder": self.name},
+                         timeout=max(60.0, 4 * self.cfg.sandbox.wall_s)).get("score") or {}
+        passed = bool(score.get("passed"))
+        if self.cfg.builder.reflect:
+            self._reflect(chat, task, outcome, score, attempt_id, passed)
+        self.ask("memory", "task.complete", {"lease_id": lease["lease_id"], "attempt_id": attempt_id,
+                                             "outcome": "passed" if passed else "failed"})
+        self.done += 1
+        self.passed += passed
+        return 0.0
+
+    def _renewing(self, lease: Mapping[str, Any]) -> Callable[..., Any]:
+        """llm.chat that first renews the lease when a third of its TTL has passed, so a slow
+        model does not lose the task to the expiry sweep mid-attempt."""
+        ttl = self.cfg.builder.lease_ttl_s
+        last = [self.clock()]
+
+        def call(messages: list[dict[str, str]], **kw: Any) -> Any:
+            if self.clock() - last[0] > ttl / 3:
+                self.ask("memory", "task.renew", {"lease_id": lease["lease_id"], "ttl_s": ttl})
+                last[0] = self.clock()
+            return self.llm.chat(messages, **kw)
+        return call
+
+    def _reflect(self, chat: Callable[..., Any], task: Mapping[str, Any], outcome: AttemptOutcome,
+                 score: Mapping[str, Any], attempt_id: str, passed: bool) -> None:
+        # visible tests passed but the scorer's did not: the lesson is about unseen edge cases
+        category = "passed" if passed else ("wrong_hidden" if outcome.status == "passed" else outcome.category)
+        answer = None
+        if outcome.code:
+            try:
+                answer = chat(reflection_messages(task, outcome.code, _summary(outcome, score)),
+                                       max_tokens=200).text
+            except LLMError as exc:  # reflection is best effort; the rule-based lesson stands in
+                log.info("reflection call failed: %s", exc)
+        r = make_reflection(answer, category)
+        self.ask("memory", "reflection.record", {"reflection": {
+            "id": uuid.uuid4().hex, "attempt_id": attempt_id, "task_id": task["id"],
+            "skill": str(task.get("skill") or ""), "passed": passed, "strengths": r.strengths,
+            "weaknesses": r.weaknesses, "lesson": r.lesson,
+            "details": {"source": r.source, "category": r.category, "builder": self.name,
+                        "lesson_ids": outcome.lesson_ids, "raw": r.raw[:2000]}},
+            "lesson_ids": [i for i in outcome.lesson_ids if isinstance(i, int)]})

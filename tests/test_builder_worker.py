@@ -1,0 +1,101 @@
+"""The builder's whole cycle (lease -> attempt -> record -> score -> reflect -> complete) against
+a scripted LLM server and an in-memory Memory; an endpoint that is down makes it wait without
+holding a lease."""
+
+from __future__ import annotations
+
+import json
+
+from actors.builder.worker import BuilderWorker
+from actors.llm import LLMClient
+from ops.config import Config
+from tests.builder_helpers import FakeMemory, inproc_run_tests
+from tests.fakellm import FakeLLM, free_port
+
+TASK = {"id": "t1", "title": "Add", "prompt": "Return a + b.", "entry_point": "add", "skill": "math",
+        "difficulty": 2, "visible_tests": "assert candidate(1, 2) == 3"}
+RIGHT = "```python\ndef add(a, b):\n    return a + b\n```"
+LESSONS = [{"id": 4, "text": "Check edge cases first."}, {"id": 9, "text": "Keep it simple and direct."}]
+
+
+def worker(url: str, mem: FakeMemory, *, model: str = "", clock=None) -> BuilderWorker:
+    cfg = Config()
+    cfg.llm.url, cfg.llm.model, cfg.llm.retries, cfg.llm.breaker_failures = url, model, 0, 1
+    cfg.llm.breaker_reset_s = 5.0
+    kw = {"clock": clock} if clock else {}
+    client = LLMClient(cfg.llm, sleep=lambda s: None, **kw)
+    return BuilderWorker("builder-1", cfg, mem.ask, client, inproc_run_tests, **kw)
+
+
+def test_full_cycle_records_attempt_score_reflection_and_completes() -> None:
+    mem = FakeMemory([TASK], LESSONS)
+    reflection = json.dumps({"strengths": "short", "weaknesses": "none", "lesson": "Return early on trivial input."})
+    with FakeLLM([{"content": RIGHT, "usage": {"prompt_tokens": 80, "completion_tokens": 12}}, reflection]) as fake:
+        w = worker(fake.url, mem)
+        assert w.step() == 0.0
+        assert "Check edge cases first." in fake.chat_requests[0]["messages"][1]["content"]
+        assert "Your solution" in fake.chat_requests[1]["messages"][1]["content"]
+    ops = [op for _, op, _ in mem.asks]
+    assert ops == ["task.lease", "lesson.top", "archive.similar", "attempt.record", "score.request",
+                   "reflection.record", "task.complete"]
+    a = mem.attempts[0]
+    assert a["status"] == "passed" and a["code"].endswith("return a + b") and a["response"] == RIGHT
+    assert "Return a + b." in a["prompt"] and (a["tokens_in"], a["tokens_out"]) == (80, 12)
+    assert a["llm_settings"]["model"] == "fake-model" and a["llm_settings"]["lesson_ids"] == [4, 9]
+    assert a["llm_latency_s"] > 0 and a["started_at"].endswith("Z") and a["visible_total"] == 1
+    r = mem.reflections[0]
+    assert r["details"]["source"] == "llm" and r["lesson"] == "Return early on trivial input." and r["passed"]
+    assert r["lesson_ids"] == [4, 9] and r["attempt_id"] == a["id"] and r["skill"] == "math"
+    assert mem.completed == [{"lease_id": a["lease_id"], "attempt_id": a["id"], "outcome": "passed"}]
+    assert w.step() == 1.0  # queue empty: idle poll
+    assert w.status()["attempts"] == 1 and w.status()["llm"]["state"] == "ok"
+
+
+def test_garbage_reflection_falls_back_to_the_rule_for_the_failure() -> None:
+    mem = FakeMemory([TASK], hidden_pass=False)
+    wrong = "```python\ndef add(a, b):\n    return a * b\n```"
+    with FakeLLM([wrong, wrong, wrong, "lol idk \x00 {{{"]) as fake:
+        worker(fake.url, mem).step()
+    r = mem.reflections[0]
+    assert r["details"]["source"] == "rule" and r["details"]["category"] == "wrong_answer" and not r["passed"]
+    assert "visible tests" in r["lesson"].lower() or "edge cases" in r["lesson"].lower()
+    assert mem.attempts[0]["repair_rounds"] == 2 and mem.completed[0]["outcome"] == "failed"
+
+
+def test_endpoint_down_at_start_waits_without_leasing_then_recovers() -> None:
+    port = free_port()
+    mem = FakeMemory([TASK])
+    now = [1000.0]
+    w = worker(f"http://127.0.0.1:{port}/v1", mem, clock=lambda: now[0])
+    delay = w.step()
+    assert 0 < delay <= 5.0 and mem.asks == []  # no lease taken while the LLM is down
+    assert w.status()["llm"]["state"].startswith("down: connection failed")
+    assert w.step() > 0 and mem.asks == []  # still waiting: no request, no lease
+    with FakeLLM([RIGHT], default='{"lesson": "Adding is commutative, test both orders."}', port=port):
+        now[0] += 6
+        assert w.step() == 0.0
+    assert mem.completed and mem.completed[0]["outcome"] == "passed" and w.status()["llm"]["state"] == "ok"
+
+
+def test_endpoint_dies_mid_task_releases_the_lease() -> None:
+    mem = FakeMemory([TASK])
+    with FakeLLM([{"status": 502}]) as fake:
+        w = worker(fake.url, mem, model="m")  # model configured: the first request is the chat
+        delay = w.step()
+    assert delay > 0 and len(mem.released) == 1 and mem.queue == [TASK]
+    assert not mem.attempts and not mem.completed and w.status()["released"] == 1
+    assert w.status()["llm"]["state"].startswith("down: HTTP 502")
+
+
+def test_slow_attempt_renews_its_lease() -> None:
+    mem = FakeMemory([TASK])
+    now = [0.0]
+
+    def slow(body: dict) -> str:
+        now[0] += 400  # each call "takes" 400 s of a 900 s lease
+        return "```python\ndef add(a, b):\n    return a - b\n```"
+    with FakeLLM(default=slow) as fake:
+        worker(fake.url, mem, model="m", clock=lambda: now[0]).step()
+    renews = [b for _, op, b in mem.asks if op == "task.renew"]
+    assert len(renews) == 3 and renews[0]["ttl_s"] == 900.0  # before repair 1, repair 2, reflection
+    assert mem.completed
