@@ -345,6 +345,11 @@ class Supervisor:
             child.term_at = now
         child.kill_at = child.term_at + grace
 
+    def _start_timeout(self, child: Child) -> float:
+        if child.spec.kind == "llm":
+            return max(self.cfg.daemon.start_timeout_s, self.cfg.embedded.start_timeout_s)
+        return self.cfg.daemon.start_timeout_s
+
     def _timers(self) -> None:
         now = time.monotonic()
         d = self.cfg.daemon
@@ -374,7 +379,7 @@ class Supervisor:
                 if child.spec.external and child.ready_flag:
                     child.last_hb = now
                     self._became_ready(child)
-                elif now - child.started_at > d.start_timeout_s:
+                elif now - child.started_at > self._start_timeout(child):
                     self.publish("child.hung", {"name": child.name, "reason": "start timeout"})
                     self._end(child, "start timeout", graceful=False)
             elif child.state == "running" and not child.spec.external and child.last_hb is not None \
@@ -735,7 +740,8 @@ class Supervisor:
         while not self.stopping and self._starting_index < len(self.order):
             i = self._starting_index
             prev = self.children[self.order[i - 1]] if i else None
-            if prev is not None and prev.state == "starting":
+            # (An external program, the model server, may take minutes to load: nobody waits on it.)
+            if prev is not None and prev.state == "starting" and not prev.spec.external:
                 break
             child = self.children[self.order[i]]
             if child.state == "stopped" and child.proc is None:
