@@ -113,6 +113,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("echo.flood", "echo", "*", {"to": "str", "count": "int"}, {"sent": "int"},
         "", "tell `to` echo.tick `count` times as fast as possible (bench/runtime.py)"),
     _op("echo.tick", "echo", "*", {}, {}, "", "counted in echo.stats `handled`; a tell"),
+    _op("echo.sleep", "echo", "*", {"seconds": "float", "honour_stop?": "bool"}, {"slept": "float"},
+        "", "block the actor's thread (a slow LLM call); with honour_stop, give up on ctx.stopping"),
 ]}
 
 # --- error codes ----------------------------------------------------------------------

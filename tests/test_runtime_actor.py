@@ -132,3 +132,24 @@ def test_missing_actor_module_fails_only_that_actor(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "actors.runtime", "--name", "x", "--kind", "nope",
                            "--home", str(tmp_path)], capture_output=True, text=True, timeout=20)
     assert proc.returncode == 1 and "unknown actor kind" in proc.stderr
+
+
+@pytest.mark.parametrize("honour", [False, True])
+def test_stop_while_the_actor_thread_is_busy(tmp_path, bus, honour):
+    proc = spawn(tmp_path)  # stop_grace_s = 1.0
+    try:
+        recv(bus, kinds=("hb",))
+        sleep = P.envelope("tell", "cli", "echo-1", "echo.sleep", {"seconds": 60.0, "honour_stop": honour})
+        bus.send_multipart([b"echo-1", CODEC.encode(sleep)])
+        time.sleep(0.3)
+        started = time.monotonic()
+        bus.send_multipart([b"echo-1", CODEC.encode(P.envelope("tell", "supervisor", "echo-1", "actor.stop"))])
+        assert proc.wait(10) == 0
+        took = time.monotonic() - started
+        # a handler that watches ctx.stopping ends at once; one that does not is left behind after the grace
+        assert took < (1.0 if honour else 4.0), took
+        err = proc.stderr.read()
+        assert (b"did not stop" in err) != honour
+    finally:
+        proc.kill()
+        proc.wait()
