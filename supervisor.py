@@ -840,7 +840,11 @@ def _setup_logging(log_file: str | None, cfg: Config | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    home = Home(Path(args.home).expanduser().absolute()).ensure()
+    try:
+        home = Home(Path(args.home).expanduser().absolute()).ensure()
+    except OSError as exc:
+        print(f"cogloop: cannot prepare the home {args.home}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     overrides = {}
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -864,6 +868,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cogloop: {exc}", file=sys.stderr)
             log.error("%s", exc)
             return 2
+        except zmq.ZMQError as exc:  # e.g. an ipc path longer than a unix socket allows (~107 bytes)
+            print(f"cogloop: cannot open the daemon's sockets in {home.run}: {exc}", file=sys.stderr)
+            log.error("sockets: %s", exc)
+            return 1
     finally:
         pidfile.release()
 
