@@ -13,8 +13,8 @@ optional field; `any` accepts any msgpack value; `map`/`list` accept any map/lis
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,7 +155,8 @@ class ProtocolError(Exception):
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """128 random bits in hex, like a uuid4's hex but several times cheaper (every message has one)."""
+    return os.urandom(16).hex()
 
 
 def envelope(kind: str, sender: str, to: str, op: str, body: dict[str, Any] | None = None,
