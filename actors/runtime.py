@@ -288,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
         ctx.stopping.set()
         stop.set()
     pump.on_stop_request = request_stop
+    # Two busy threads share the GIL: a short switch interval lets the pump hand a frame on
+    # without waiting out the actor's 5 ms slice.
+    sys.setswitchinterval(0.0005)
     signal.signal(signal.SIGTERM, lambda *_: request_stop("SIGTERM"))
     signal.signal(signal.SIGINT, lambda *_: request_stop("SIGINT"))
     pump.start()
