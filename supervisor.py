@@ -273,11 +273,15 @@ class Supervisor:
         self._set_state(child, "running")
         if self.paused and not child.spec.external:
             self._send_to(child.name, P.envelope("tell", NAME, child.name, "actor.pause", {}))
+        self._flush_backlog(child)
+
+    def _flush_backlog(self, child: Child) -> None:
+        """Deliver what waits, in order, until the actor's pipe is full (then the next tick)."""
         while child.backlog and child.routable:
-            frame, meta = child.backlog.popleft()
+            frame, meta = child.backlog[0]
             if not self._deliver(child, frame):
-                child.backlog.appendleft((frame, meta))
                 break
+            child.backlog.popleft()
 
     def _on_exit(self, child: Child, rc: int) -> None:
         now = time.monotonic()
@@ -345,6 +349,11 @@ class Supervisor:
             child.term_at = now
         child.kill_at = child.term_at + grace
 
+    def _start_timeout(self, child: Child) -> float:
+        if child.spec.kind == "llm":
+            return max(self.cfg.daemon.start_timeout_s, self.cfg.embedded.start_timeout_s)
+        return self.cfg.daemon.start_timeout_s
+
     def _timers(self) -> None:
         now = time.monotonic()
         d = self.cfg.daemon
@@ -374,7 +383,7 @@ class Supervisor:
                 if child.spec.external and child.ready_flag:
                     child.last_hb = now
                     self._became_ready(child)
-                elif now - child.started_at > d.start_timeout_s:
+                elif now - child.started_at > self._start_timeout(child):
                     self.publish("child.hung", {"name": child.name, "reason": "start timeout"})
                     self._end(child, "start timeout", graceful=False)
             elif child.state == "running" and not child.spec.external and child.last_hb is not None \
@@ -403,7 +412,9 @@ class Supervisor:
         try:
             self.bus.send_multipart([child.name.encode(), frame], zmq.NOBLOCK)
             return True
-        except zmq.ZMQError:  # EHOSTUNREACH: gone since its last heartbeat; EAGAIN: full
+        except zmq.Again:  # its pipe is full (HWM): back-pressure, it is still there
+            return False
+        except zmq.ZMQError:  # EHOSTUNREACH: gone since its last heartbeat
             child.routable = False
             return False
 
@@ -428,10 +439,14 @@ class Supervisor:
         if child is None or child.state in ("fatal", "stopped") or child.spec.external:
             self._answer(ident, env, P.UNAVAILABLE, f"no actor {to!r} is running")
             return
-        if child.routable and self._deliver(child, frame):
+        self._enqueue(child, ident, frame, env)
+
+    def _enqueue(self, child: Child, ident: bytes, frame: bytes, env: dict[str, Any]) -> None:
+        """Straight through when nothing waits before it, else behind the backlog (order kept)."""
+        if child.routable and not child.backlog and self._deliver(child, frame):
             return
         if len(child.backlog) >= self.cfg.daemon.backlog:
-            self._answer(ident, env, P.BACKLOG_FULL, f"{to} is restarting and its backlog is full")
+            self._answer(ident, env, P.BACKLOG_FULL, f"{child.name} is restarting or busy and its backlog is full")
             return
         meta = {k: env[k] for k in ("id", "kind", "from", "op")}
         child.backlog.append((frame, meta))
@@ -562,9 +577,11 @@ class Supervisor:
             frame = self.codec.encode(ask)
         except P.ProtocolError as exc:
             return P.error_to(env, NAME, exc.code, exc.message)
-        if not self._deliver(child, frame):
-            return P.error_to(env, NAME, P.UNAVAILABLE, f"{to} is not reachable")
+        if len(child.backlog) >= self.cfg.daemon.backlog:
+            return P.error_to(env, NAME, P.BACKLOG_FULL, f"{to} is busy and its backlog is full")
         self.forwards[ask["id"]] = (prefix, env, time.monotonic() + FORWARD_TTL_S, to)
+        # Running but with a full pipe: it waits its turn (an error to `cli` is dropped unread).
+        self._enqueue(child, CLI.encode(), frame, ask)
         return None
 
     def _forward_answer(self, env: dict[str, Any]) -> None:
@@ -735,7 +752,8 @@ class Supervisor:
         while not self.stopping and self._starting_index < len(self.order):
             i = self._starting_index
             prev = self.children[self.order[i - 1]] if i else None
-            if prev is not None and prev.state == "starting":
+            # (An external program, the model server, may take minutes to load: nobody waits on it.)
+            if prev is not None and prev.state == "starting" and not prev.spec.external:
                 break
             child = self.children[self.order[i]]
             if child.state == "stopped" and child.proc is None:
@@ -743,6 +761,9 @@ class Supervisor:
             self._starting_index += 1
         if self._starting_index >= len(self.order):
             self.started_all = True
+        for child in self.children.values():
+            if child.backlog and child.routable:
+                self._flush_backlog(child)
         self._timers()
         self._ensure_spares()
         self._old_spares = [p for p in self._old_spares if p.poll() is None]
@@ -834,7 +855,11 @@ def _setup_logging(log_file: str | None, cfg: Config | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    home = Home(Path(args.home).expanduser().absolute()).ensure()
+    try:
+        home = Home(Path(args.home).expanduser().absolute()).ensure()
+    except OSError as exc:
+        print(f"cogloop: cannot prepare the home {args.home}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     overrides = {}
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -858,6 +883,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cogloop: {exc}", file=sys.stderr)
             log.error("%s", exc)
             return 2
+        except zmq.ZMQError as exc:  # e.g. an ipc path longer than a unix socket allows (~107 bytes)
+            print(f"cogloop: cannot open the daemon's sockets in {home.run}: {exc}", file=sys.stderr)
+            log.error("sockets: %s", exc)
+            return 1
     finally:
         pidfile.release()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from typing import Any
 
 from actors._bus import RemoteError
@@ -50,6 +51,15 @@ class EchoActor(BusActor):
     @handles("echo.tick")
     def tick(self, body: dict[str, Any], env: dict[str, Any]) -> None:
         self.handled += 1
+
+    @handles("echo.sleep")
+    def sleep(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+        started = time.monotonic()
+        if body.get("honour_stop"):
+            self.ctx.stopping.wait(body["seconds"])
+        else:
+            time.sleep(body["seconds"])
+        return {"slept": time.monotonic() - started}
 
     @handles("echo.stats")
     def stats(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:

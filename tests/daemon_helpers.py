@@ -16,7 +16,9 @@ from ops.client import Client
 
 FAST = {
     "COGLOOP_DAEMON_HEARTBEAT_S": "0.2",
-    "COGLOOP_DAEMON_MISSED_HEARTBEATS": "3",
+    # 2 s of silence before a hang: small enough for quick tests, large enough that a loaded
+    # machine does not fake one (tests never fail on timing).
+    "COGLOOP_DAEMON_MISSED_HEARTBEATS": "10",
     "COGLOOP_DAEMON_STOP_GRACE_S": "1.0",
     "COGLOOP_DAEMON_BACKOFF_S": "0.3",
     "COGLOOP_DAEMON_RESTART_INTENSITY": "3",

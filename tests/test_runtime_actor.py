@@ -12,7 +12,7 @@ import pytest
 import zmq
 
 from actors import protocol as P
-from tests.daemon_helpers import FAST
+from tests.daemon_helpers import FAST, wait_for
 
 CODEC = P.Codec()
 
@@ -31,7 +31,7 @@ def bus(tmp_path):
 
 def spawn(home, name="echo-1", kind="echo", **extra):
     import os
-    env = dict(os.environ, **FAST, **extra)
+    env = {**os.environ, **FAST, **extra}
     return subprocess.Popen([sys.executable, "-m", "actors.runtime", "--name", name, "--kind", kind,
                              "--home", str(home)], env=env, stderr=subprocess.PIPE)
 
@@ -99,16 +99,15 @@ def test_pause_stops_work_and_resume_restarts_it(tmp_path, bus):
         time.sleep(0.4)
         assert stats()["work_calls"] == first["work_calls"]
         bus.send_multipart([b"echo-1", CODEC.encode(P.envelope("tell", "supervisor", "echo-1", "actor.resume"))])
-        time.sleep(0.4)
-        later = stats()
-        assert later["paused"] is False and later["work_calls"] > first["work_calls"]
+        wait_for(lambda: stats()["work_calls"] > first["work_calls"], what="work() again after resume")
+        assert stats()["paused"] is False
     finally:
         proc.kill()
         proc.wait()
 
 
 def test_actor_exits_when_the_bus_stops_answering(tmp_path, bus):
-    proc = spawn(tmp_path)
+    proc = spawn(tmp_path, COGLOOP_DAEMON_MISSED_HEARTBEATS="3")  # gone after 1.2 s of silence
     try:
         recv(bus, kinds=("hb",))  # answered once, then never again
         started = time.monotonic()
@@ -132,3 +131,24 @@ def test_missing_actor_module_fails_only_that_actor(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "actors.runtime", "--name", "x", "--kind", "nope",
                            "--home", str(tmp_path)], capture_output=True, text=True, timeout=20)
     assert proc.returncode == 1 and "unknown actor kind" in proc.stderr
+
+
+@pytest.mark.parametrize("honour", [False, True])
+def test_stop_while_the_actor_thread_is_busy(tmp_path, bus, honour):
+    proc = spawn(tmp_path)  # stop_grace_s = 1.0
+    try:
+        recv(bus, kinds=("hb",))
+        sleep = P.envelope("tell", "cli", "echo-1", "echo.sleep", {"seconds": 60.0, "honour_stop": honour})
+        bus.send_multipart([b"echo-1", CODEC.encode(sleep)])
+        time.sleep(0.3)
+        started = time.monotonic()
+        bus.send_multipart([b"echo-1", CODEC.encode(P.envelope("tell", "supervisor", "echo-1", "actor.stop"))])
+        assert proc.wait(10) == 0
+        took = time.monotonic() - started
+        # a handler that watches ctx.stopping ends at once; one that does not is left behind after the grace
+        assert took < (1.0 if honour else 4.0), took
+        err = proc.stderr.read()
+        assert (b"did not stop" in err) != honour
+    finally:
+        proc.kill()
+        proc.wait()

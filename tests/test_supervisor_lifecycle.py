@@ -33,7 +33,8 @@ def gone(pids):
 
 def test_sigterm_stops_all_in_reverse_order_and_leaves_nothing(home):
     d = Daemon(home, "echo-1:echo,echo-2:echo,echo-3:echo").start()
-    pids = [c["pid"] for c in d.children()]
+    wait_for(lambda: len(d.descendants()) >= 4, what="the warm spare")
+    pids = [p.pid for p in d.descendants()]
     assert (home / "run").stat().st_mode & 0o777 == 0o700
     for name in ("control", "bus", "events"):
         assert stat.S_IMODE((home / "run" / f"{name}.sock").stat().st_mode) == 0o600
@@ -50,7 +51,10 @@ def test_sigterm_stops_all_in_reverse_order_and_leaves_nothing(home):
 
 def test_sigkill_to_the_supervisor_leaves_no_orphan(home):
     d = Daemon(home, "echo-1:echo,echo-2:echo").start()
-    pids = [c["pid"] for c in d.children()]
+    # every process under the supervisor: the actors and the warm spare
+    wait_for(lambda: len(d.descendants()) >= 3, what="the warm spare")
+    pids = [p.pid for p in d.descendants()]
+    assert {c["pid"] for c in d.children()} < set(pids)
     d.proc.kill()
     d.proc.wait()
     wait_for(lambda: gone(pids), timeout=5, what="children to die with the supervisor")

@@ -111,3 +111,18 @@ def test_crash_at_start_goes_fatal_others_serve_and_restart_revives(home):
         assert d.forward("crashy", "echo", {})["pid"] == pid
     finally:
         d.stop()
+
+
+def test_a_flood_is_back_pressure_not_unavailability(home):
+    # 20000 tells overrun the actor's pipe (zmq HWM 1000): the rest wait in the backlog and
+    # arrive in order; the actor stays "running" and answers the operator meanwhile.
+    d = Daemon(home, "echo-1:echo,echo-2:echo", COGLOOP_DAEMON_BACKLOG="30000").start()
+    try:
+        before = d.forward("echo-2", "echo.stats")["handled"]
+        assert d.forward("echo-1", "echo.flood", {"to": "echo-2", "count": 20000}, timeout=60)["sent"] == 20000
+        wait_for(lambda: d.forward("echo-2", "echo.stats", timeout=30)["handled"] - before >= 20000,
+                 timeout=60, what="all 20000 tells handled")
+        assert d.forward("echo-2", "echo.stats")["handled"] - before == 20000
+        assert d.child("echo-2")["restarts"] == 0
+    finally:
+        d.stop()

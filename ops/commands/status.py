@@ -11,6 +11,7 @@ contracts. Exit 3 when no daemon runs at HOME.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ops.commands._daemon import add_parser, call
 from ops.context import Context
@@ -32,7 +33,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
     iso = status["isolation"]
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 110)  # pipes: no cramped columns
     console.print(f"cogloop daemon pid {status['pid']} at {status['home']}, up {status['uptime_s']:.0f}s"
                   f"{'  [bold yellow]PAUSED[/]' if status['paused'] else ''}")
     llm = status["llm"]
