@@ -86,6 +86,9 @@ def _serve_one(conn: socket.socket, ctx: ServerContext) -> None:
             reply = supervise(req, ctx)
         except Exception as exc:  # noqa: BLE001 - the caller gets one line, not a hang
             reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+            # Whatever the run had started is in our slot: end it before the next one.
+            zygote_pid = ctx.zygote.pid if ctx.zygote else None
+            ctx.slot.kill_others({os.getpid()} | ({zygote_pid} if zygote_pid else set()))
         conn.settimeout(30.0)
         send_msg(conn, reply)
     except (OSError, ValueError):
