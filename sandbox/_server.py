@@ -29,7 +29,7 @@ import textwrap, typing, unicodedata  # noqa: E401,F401
 from sandbox import _jail
 from sandbox import _libc as L
 from sandbox._cgroup import Slot, sweep_stale
-from sandbox._supervise import ServerContext, supervise
+from sandbox._supervise import ServerContext, prepare_warm, supervise
 from sandbox._zygote import Zygote
 
 HEADER = struct.Struct("!I")
@@ -155,6 +155,11 @@ def main(argv: list[str]) -> None:
                 # servers (sandbox._client.Pool).
                 _serve_one(conn, ctx)
                 slot.relax()
+            if ctx.mode == "full" and ctx.warm is None:
+                try:
+                    ctx.warm = prepare_warm(ctx)  # the next run's init, while nobody waits
+                except OSError:
+                    ctx.warm = None  # made on demand, or the run reports the degradation
             if os.getppid() != parent:
                 break
     finally:

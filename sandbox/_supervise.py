@@ -13,6 +13,8 @@ import secrets
 import selectors
 import shutil
 import signal
+import socket
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +41,7 @@ class ServerContext:
     slot: Slot
     extra_ro: list[str] = field(default_factory=list)
     hide: list[str] = field(default_factory=list)
+    warm: "Warm | None" = None  # the next run's init, forked ahead
 
 
 class _Capture:
@@ -108,74 +111,149 @@ def _reap_all() -> None:
             return
 
 
-def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
-    """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}."""
-    limits = Limits(**req["limits"])
-    steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
-    nonce = secrets.token_hex(16)
-    me = os.getpid()
-    uid = _child.sandbox_uid(me)  # one run at a time per fork server: unique among live runs
-    run_id = f"{me}-{secrets.token_hex(4)}"
-    start = time.monotonic()
-    # server + this supervisor + init share the slot's pids count with the run
-    mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
-    full = ctx.mode == "full"
-    isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
-    if full:
+@dataclass
+class _Started:
+    """A run's processes as the supervisor holds them."""
+
+    pid: int
+    out_r: int
+    err_r: int
+    res_r: int
+    st_r: int | None  # init's report (full isolation)
+    pidfd: int | None  # the candidate's exit (degraded)
+    nonce: str
+    work_dir: str | None = None
+
+
+@dataclass
+class Warm:
+    """A run's init forked ahead of its request (full isolation): it already sits in a fresh
+    pid namespace, inside the jail, with its /proc and /tmp mounted, waiting on `sock`. The
+    fork and the namespace work happen while the server is idle, not while a caller waits."""
+
+    started: _Started
+    sock: socket.socket
+
+    def alive(self) -> bool:
         try:
-            L.setns(ctx.own_pidns_fd, L.CLONE_NEWPID)  # undo the last run's unshare
-            L.unshare(L.CLONE_NEWPID)  # our next child is pid 1 of a new pid namespace
-        except OSError:
-            full = False
-            isolation = {k: False for k in isolation}
-    work_dir = None
-    if not full:
-        L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)  # (the fork server: set once, harmless again)
-        work_dir = os.path.join(ctx.work_parent, f"run-{run_id}")
-        if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes
-            shutil.copytree(req["cwd"], work_dir, symlinks=True)
-        else:
-            os.mkdir(work_dir, 0o700)
-    stdin_fd = _memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
+            return os.waitpid(self.started.pid, os.WNOHANG)[0] == 0
+        except ChildProcessError:
+            return False
+
+    def discard(self) -> None:
+        self.sock.close()
+        for fd in (self.started.out_r, self.started.err_r, self.started.res_r, self.started.st_r):
+            if fd is not None:
+                os.close(fd)
+        try:
+            os.kill(self.started.pid, signal.SIGKILL)
+            os.waitpid(self.started.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def prepare_warm(ctx: ServerContext) -> Warm:
+    """Fork the next run's init (see Warm). Raises OSError when namespaces are refused."""
+    assert ctx.zygote is not None
+    nonce = secrets.token_hex(16)
+    L.setns(ctx.own_pidns_fd, L.CLONE_NEWPID)  # undo the last run's unshare
+    L.unshare(L.CLONE_NEWPID)  # our next child is pid 1 of a new pid namespace
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
     st_r, st_w = os.pipe()
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    uid = _child.sandbox_uid(os.getpid())  # one run at a time per fork server: unique among live runs
     pid = os.fork()
     if pid == 0:
         try:
-            if full:
-                assert ctx.zygote is not None
-                src = os.open(req["cwd"], os.O_RDONLY | os.O_DIRECTORY) if req.get("cwd") else None
-                L.setns(ctx.zygote.net_fd, L.CLONE_NEWNET)
-                L.setns(ctx.zygote.mnt_fd, L.CLONE_NEWNS)  # root and cwd are now the jail's
-                _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w, *([src] if src is not None else []))
-                _child.init(req, steps, nonce, limits, uid=uid, extra_ro=ctx.extra_ro,
-                            src_fd=_child.FD_SRC if src is not None else None)
-            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
-            os.close(_child.FD_STATUS)
-            os.chdir(work_dir or "/")
-            _child.candidate(req, steps, nonce, limits, uid=None,
-                             nproc_rlimit="pids" not in ctx.slot.paths)
+            L.setns(ctx.zygote.net_fd, L.CLONE_NEWNET)
+            L.setns(ctx.zygote.mnt_fd, L.CLONE_NEWNS)  # root and cwd are now the jail's
+            _child.place_fds(theirs.fileno(), out_w, err_w, res_w, st_w)
+            _child.warm_init(nonce, uid=uid, extra_ro=ctx.extra_ro)
         finally:
             os._exit(126)
-    for fd in (stdin_fd, out_w, err_w, res_w, st_w):
+    theirs.close()
+    for fd in (out_w, err_w, res_w, st_w):
         os.close(fd)
-    pidfd = None if full else os.pidfd_open(pid)
+    return Warm(_Started(pid, out_r, err_r, res_r, st_r, None, nonce), mine)
+
+
+def _start_full(req: dict[str, Any], ctx: ServerContext, stdin_fd: int) -> _Started:
+    warm, ctx.warm = ctx.warm, None
+    if warm is None or not warm.alive():
+        if warm is not None:
+            warm.discard()
+        warm = prepare_warm(ctx)
+    fds = [stdin_fd]
+    if req.get("cwd"):
+        fds.append(os.open(req["cwd"], os.O_RDONLY | os.O_DIRECTORY))
+    try:
+        body = json.dumps(req).encode()
+        socket.send_fds(warm.sock, [struct.pack("!Q", len(body))], fds)
+        warm.sock.sendall(body)
+    finally:
+        for fd in fds[1:]:
+            os.close(fd)
+        warm.sock.close()
+    return warm.started
+
+
+def _start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, steps: Any, limits: Limits) -> _Started:
+    """No namespaces: fork the candidate itself, in a host work dir we remove afterwards."""
+    nonce = secrets.token_hex(16)
+    work_dir = os.path.join(ctx.work_parent, f"run-{os.getpid()}-{secrets.token_hex(4)}")
+    if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes
+        shutil.copytree(req["cwd"], work_dir, symlinks=True)
+    else:
+        os.mkdir(work_dir, 0o700)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    res_r, res_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _child.place_fds(stdin_fd, out_w, err_w, res_w)
+            os.chdir(work_dir)
+            _child.candidate(req, steps, nonce, limits, uid=None, nproc_rlimit="pids" not in ctx.slot.paths)
+        finally:
+            os._exit(126)
+    for fd in (out_w, err_w, res_w):
+        os.close(fd)
+    return _Started(pid, out_r, err_r, res_r, None, os.pidfd_open(pid), nonce, work_dir)
+
+
+def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
+    """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}."""
+    limits = Limits(**req["limits"])
+    steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
+    me = os.getpid()
+    start = time.monotonic()
+    # server + zygote + init share the slot's pids count with the run
+    mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
+    full = ctx.mode == "full"
+    stdin_fd = _memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
+    try:
+        if full:
+            try:
+                run = _start_full(req, ctx, stdin_fd)
+            except OSError:
+                full = False  # namespaces refused after all: say so in this result
+        if not full:
+            run = _start_degraded(req, ctx, stdin_fd, steps, limits)
+    finally:
+        os.close(stdin_fd)
+    isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
+    pid = run.pid
 
     out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
     results, status_raw = bytearray(), bytearray()
     sel = selectors.DefaultSelector()
-    for fd in (out_r, err_r, res_r, st_r):
-        os.set_blocking(fd, False)
-    sel.register(out_r, selectors.EVENT_READ, out)
-    sel.register(err_r, selectors.EVENT_READ, err)
-    sel.register(res_r, selectors.EVENT_READ, results)
-    if full:
-        sel.register(st_r, selectors.EVENT_READ, status_raw)  # init's report, EOF when it exits
-    else:
-        os.close(st_r)
-        sel.register(pidfd, selectors.EVENT_READ, "exit")
+    for fd, sink in ((run.out_r, out), (run.err_r, err), (run.res_r, results), (run.st_r, status_raw),
+                     (run.pidfd, "exit")):
+        if fd is not None:
+            os.set_blocking(fd, False)
+            sel.register(fd, selectors.EVENT_READ, sink)
     deadline = start + limits.wall_s
     killed_for: str | None = None
     done = False  # the candidate process has exited
@@ -220,7 +298,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                 continue
             if not data:
                 sel.unregister(key.fd)
-                if key.fd == st_r:
+                if key.fd == run.st_r:
                     done = True
                 continue
             if isinstance(sink, _Capture):
@@ -234,8 +312,9 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                     killed_for = killed_for or "output_limit"
                     kill_tree()
     sel.close()
-    for fd in (out_r, err_r, res_r) + ((st_r,) if full else ()):
-        os.close(fd)  # the fork server lives on: no fd may leak from a run
+    for fd in (run.out_r, run.err_r, run.res_r, run.st_r):
+        if fd is not None:
+            os.close(fd)  # the fork server lives on: no fd may leak from a run
     # The end, every time: init's death takes its pid namespace with it; the cgroup and the
     # subreaper walk catch anything that got out some other way.
     kill_tree()
@@ -258,21 +337,21 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                           "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}
             except ChildProcessError:
                 pass
-        if pidfd is not None:
-            os.close(pidfd)
+        if run.pidfd is not None:
+            os.close(run.pidfd)
     oom, peak = ctx.slot.end(mark)
     ctx.slot.kill_others({me} | ({ctx.zygote.pid} if ctx.zygote and ctx.zygote.pid else set()))
     ctx.slot.relax()
-    if work_dir:
-        _rmtree(work_dir)
+    if run.work_dir:
+        _rmtree(run.work_dir)
     wall = time.monotonic() - start
     returncode = report.get("returncode")
     cpu_s = float(report.get("cpu_s", 0.0))
-    verdicts, memory_error = _verdicts(results, nonce)
+    verdicts, memory_error = _verdicts(results, run.nonce)
     stderr_text = err.text()
     if report.get("error"):
         stderr_text += "\n" + report["error"]
-    run = RunResult(
+    result = RunResult(
         status=classify(returncode=returncode, killed_for=killed_for, memory_hit=oom or memory_error,
                         cpu_s=cpu_s, cpu_limit_s=limits.cpu_s),
         returncode=returncode,
@@ -282,10 +361,8 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
         peak_rss_mb=peak if peak is not None else round(report.get("maxrss_kb", 0) / 1024, 2),
         isolation=isolation,
     )
-    tests = None
-    if steps is not None:
-        tests = _tests(steps, verdicts, run)
-    return {"run": run.to_dict(), "tests": tests}
+    tests = _tests(steps, verdicts, result) if steps is not None else None
+    return {"run": result.to_dict(), "tests": tests}
 
 
 def _verdicts(raw: bytes, nonce: str) -> tuple[dict[str, dict[str, Any]], bool]:
