@@ -152,6 +152,16 @@ class Pool:
     def ensure(self) -> None:
         self._checkout_one_info()
 
+    def start_all(self) -> None:
+        """Start every server now (lazy start would charge the first parallel runs for it)."""
+        with self._lock:
+            while len(self._all) < self.size:
+                server = ForkServer(self._mode, self._hide)
+                self._all.append(server)
+                self._idle.put(server)
+        for server in list(self._all):
+            server.ensure()
+
     def _get(self) -> ForkServer:
         try:
             return self._idle.get_nowait()
