@@ -29,7 +29,9 @@ import textwrap, typing, unicodedata  # noqa: E401,F401
 from sandbox import _jail
 from sandbox import _libc as L
 from sandbox._cgroup import Slot, sweep_stale
-from sandbox._supervise import ServerContext, prepare_warm, supervise
+from sandbox._context import ServerContext
+from sandbox._launch import prepare_warm
+from sandbox._supervise import supervise
 from sandbox._zygote import Zygote
 
 HEADER = struct.Struct("!I")

@@ -1,6 +1,6 @@
 """One run, seen from its supervisor: the fork server itself, one run at a time.
 
-Starts the run's processes (sandbox._child), feeds stdin from a memfd, reads stdout and
+Starts the run's processes (sandbox._launch), feeds stdin from a memfd, reads stdout and
 stderr up to their caps, enforces the wall clock, kills the whole tree at the end every
 time, and turns what it saw into a RunResult plus the verdicts from the private pipe.
 """
@@ -9,39 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import selectors
 import shutil
 import signal
-import socket
-import struct
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox import _child, _testsfile
-from sandbox import _libc as L
-from sandbox._cgroup import Slot
+from sandbox import _testsfile
+from sandbox._context import ServerContext
+from sandbox._launch import memfd, start_degraded, start_full
 from sandbox._limits import Limits
-from sandbox._zygote import Zygote
+from sandbox._reaper import kill_descendants
 from sandbox._result import RunResult, TestResult
 from sandbox._status import classify
 
 CHUNK = 65536
-
-
-@dataclass
-class ServerContext:
-    """What the fork server knows once and every run uses."""
-
-    mode: str  # "full" (namespaces + uid drop) or "none" (forced or probed degraded)
-    zygote: Zygote | None
-    own_pidns_fd: int  # to reset pid_ns_for_children before each run's unshare(CLONE_NEWPID)
-    work_parent: str  # host dir for degraded runs' work dirs
-    slot: Slot
-    extra_ro: list[str] = field(default_factory=list)
-    hide: list[str] = field(default_factory=list)
-    warm: "Warm | None" = None  # the next run's init, forked ahead
 
 
 class _Capture:
@@ -60,169 +42,6 @@ class _Capture:
         return self.buf.decode("utf-8", errors="replace")
 
 
-def _memfd(data: bytes) -> int:
-    fd = os.memfd_create("sandbox-stdin", 0)
-    os.write(fd, data)
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
-
-
-def _kill_descendants(me: int) -> None:
-    """Degraded mode: SIGKILL every process whose parent chain leads to `me` (we are subreaper)."""
-    for _ in range(50):
-        parents: dict[int, int] = {}
-        for name in os.listdir("/proc"):
-            if name.isdigit():
-                try:
-                    with open(f"/proc/{name}/stat", "rb") as f:
-                        stat = f.read()
-                    parents[int(name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
-                except (OSError, ValueError, IndexError):
-                    pass
-        mine = [pid for pid in parents if _descends(pid, me, parents)]
-        if not mine:
-            return
-        for pid in mine:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        _reap_all()
-        time.sleep(0.005)
-
-
-def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
-    seen = 0
-    while pid in parents and seen < 4096:
-        pid = parents[pid]
-        if pid == ancestor:
-            return True
-        seen += 1
-    return False
-
-
-def _reap_all() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-@dataclass
-class _Started:
-    """A run's processes as the supervisor holds them."""
-
-    pid: int
-    out_r: int
-    err_r: int
-    res_r: int
-    st_r: int | None  # init's report (full isolation)
-    pidfd: int | None  # the candidate's exit (degraded)
-    nonce: str
-    work_dir: str | None = None
-
-
-@dataclass
-class Warm:
-    """A run's init forked ahead of its request (full isolation): it already sits in a fresh
-    pid namespace, inside the jail, with its /proc and /tmp mounted, waiting on `sock`. The
-    fork and the namespace work happen while the server is idle, not while a caller waits."""
-
-    started: _Started
-    sock: socket.socket
-
-    def alive(self) -> bool:
-        try:
-            return os.waitpid(self.started.pid, os.WNOHANG)[0] == 0
-        except ChildProcessError:
-            return False
-
-    def discard(self) -> None:
-        self.sock.close()
-        for fd in (self.started.out_r, self.started.err_r, self.started.res_r, self.started.st_r):
-            if fd is not None:
-                os.close(fd)
-        try:
-            os.kill(self.started.pid, signal.SIGKILL)
-            os.waitpid(self.started.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-
-
-def prepare_warm(ctx: ServerContext) -> Warm:
-    """Fork the next run's init (see Warm). Raises OSError when namespaces are refused."""
-    assert ctx.zygote is not None
-    nonce = secrets.token_hex(16)
-    L.setns(ctx.own_pidns_fd, L.CLONE_NEWPID)  # undo the last run's unshare
-    L.unshare(L.CLONE_NEWPID)  # our next child is pid 1 of a new pid namespace
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    res_r, res_w = os.pipe()
-    st_r, st_w = os.pipe()
-    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    uid = _child.sandbox_uid(os.getpid())  # one run at a time per fork server: unique among live runs
-    pid = os.fork()
-    if pid == 0:
-        try:
-            L.setns(ctx.zygote.net_fd, L.CLONE_NEWNET)
-            L.setns(ctx.zygote.mnt_fd, L.CLONE_NEWNS)  # root and cwd are now the jail's
-            _child.place_fds(theirs.fileno(), out_w, err_w, res_w, st_w)
-            _child.warm_init(nonce, uid=uid, extra_ro=ctx.extra_ro)
-        finally:
-            os._exit(126)
-    theirs.close()
-    for fd in (out_w, err_w, res_w, st_w):
-        os.close(fd)
-    return Warm(_Started(pid, out_r, err_r, res_r, st_r, None, nonce), mine)
-
-
-def _start_full(req: dict[str, Any], ctx: ServerContext, stdin_fd: int) -> _Started:
-    warm, ctx.warm = ctx.warm, None
-    if warm is None or not warm.alive():
-        if warm is not None:
-            warm.discard()
-        warm = prepare_warm(ctx)
-    fds = [stdin_fd]
-    if req.get("cwd"):
-        fds.append(os.open(req["cwd"], os.O_RDONLY | os.O_DIRECTORY))
-    try:
-        body = json.dumps(req).encode()
-        socket.send_fds(warm.sock, [struct.pack("!Q", len(body))], fds)
-        warm.sock.sendall(body)
-    finally:
-        for fd in fds[1:]:
-            os.close(fd)
-        warm.sock.close()
-    return warm.started
-
-
-def _start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, steps: Any, limits: Limits) -> _Started:
-    """No namespaces: fork the candidate itself, in a host work dir we remove afterwards."""
-    nonce = secrets.token_hex(16)
-    work_dir = os.path.join(ctx.work_parent, f"run-{os.getpid()}-{secrets.token_hex(4)}")
-    if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes
-        shutil.copytree(req["cwd"], work_dir, symlinks=True)
-    else:
-        os.mkdir(work_dir, 0o700)
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    res_r, res_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _child.place_fds(stdin_fd, out_w, err_w, res_w)
-            os.chdir(work_dir)
-            _child.candidate(req, steps, nonce, limits, uid=None, nproc_rlimit="pids" not in ctx.slot.paths)
-        finally:
-            os._exit(126)
-    for fd in (out_w, err_w, res_w):
-        os.close(fd)
-    return _Started(pid, out_r, err_r, res_r, None, os.pidfd_open(pid), nonce, work_dir)
-
-
 def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}."""
     limits = Limits(**req["limits"])
@@ -232,15 +51,15 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     # server + zygote + init share the slot's pids count with the run
     mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
     full = ctx.mode == "full"
-    stdin_fd = _memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
+    stdin_fd = memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
     try:
         if full:
             try:
-                run = _start_full(req, ctx, stdin_fd)
+                run = start_full(req, ctx, stdin_fd)
             except OSError:
                 full = False  # namespaces refused after all: say so in this result
         if not full:
-            run = _start_degraded(req, ctx, stdin_fd, steps, limits)
+            run = start_degraded(req, ctx, stdin_fd, steps, limits)
     finally:
         os.close(stdin_fd)
     isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
@@ -290,7 +109,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                           "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}
                 done = True
                 kill_tree()
-                _kill_descendants(me)
+                kill_descendants(me)
                 continue
             try:
                 data = os.read(key.fd, CHUNK)
@@ -329,7 +148,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
             except ValueError:
                 report = {}
     else:
-        _kill_descendants(me)
+        kill_descendants(me)
         if not report:
             try:
                 _, status, ru = os.wait4(pid, 0)
