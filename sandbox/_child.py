@@ -20,6 +20,7 @@ import resource
 import signal
 import socket
 import struct
+import sys
 from typing import Any, NoReturn
 
 from sandbox import _harness, _jail, _testsfile
@@ -29,8 +30,9 @@ from sandbox._limits import Limits
 # Fixed fd numbers inside the run (everything else is closed).
 FD_RESULT, FD_STATUS = 3, 4
 AS_SLACK_MB = 96  # address space the interpreter maps beyond its heap (libc, stacks, arenas)
-SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": _jail.WORK_DIR, "TMPDIR": "/tmp",
-               "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+# The interpreter's bin first: `python` in run_cmd is the one running cogloop (shown read-only).
+SANDBOX_ENV = {"PATH": f"{os.path.join(sys.prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin", "HOME": _jail.WORK_DIR,
+               "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
 
 
 def sandbox_uid(supervisor_pid: int) -> int:

@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -168,6 +169,7 @@ def main(argv: list[str]) -> None:
         if zygote is not None:
             zygote.stop()
         slot.remove()
+        shutil.rmtree(rundir, ignore_errors=True)  # also when the caller died without close()
 
 
 if __name__ == "__main__":

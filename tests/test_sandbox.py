@@ -217,6 +217,8 @@ def test_run_cmd_runs_in_the_jail(tmp_path: Path) -> None:
     assert r.stdout.splitlines() == ["hello", r.stdout.splitlines()[1], "data.txt", "new.txt"]
     assert int(r.stdout.splitlines()[1]) >= 200_000
     assert not (tmp_path / "new.txt").exists()  # a copy: the host's directory is untouched
+    r = run_cmd("python -c 'print(6 * 7)'", timeout=10)  # the interpreter running cogloop
+    assert (r.status, r.stdout) == ("ok", "42\n")
     r = run_cmd("sleep 30", timeout=1)
     assert r.status == "timeout" and r.wall_s < 5
     r = run_cmd("ls /root /home", timeout=5)
