@@ -242,3 +242,16 @@ def test_cli_json_keys_and_exit_status(tmp_path: Path) -> None:
     assert out.returncode == 2 and out.stderr.startswith("sandbox: ") and "Traceback" not in out.stderr
     out = subprocess.run(py + ["run", str(tmp_path / "c.py"), "--mem", "-5"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "mem_mb" in out.stderr
+
+
+def test_cli_limits_come_from_the_home_config(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "cogloop.toml").write_text("[sandbox]\nwall_s = 1.0\ncpu_s = 30.0\n")
+    (tmp_path / "sleep.py").write_text("import time\ntime.sleep(20)\n")
+    py = [sys.executable, "-m", "sandbox", "run", str(tmp_path / "sleep.py"), "--home", str(home), "--json"]
+    out = subprocess.run(py, capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout)["status"] == "timeout" and out.returncode == 1
+    (home / "cogloop.toml").write_text("[sandbox]\nwall_s = 'soon'\n")
+    out = subprocess.run(py, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "sandbox.wall_s" in out.stderr and out.stdout == ""
