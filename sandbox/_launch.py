@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import _child
+from sandbox import _child, _testsfile
 from sandbox import _libc as L
 from sandbox._context import ServerContext
 from sandbox._limits import Limits
@@ -114,7 +114,7 @@ def start_full(req: dict[str, Any], ctx: ServerContext, stdin_fd: int) -> Starte
     return warm.started
 
 
-def start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, steps: Any, limits: Limits) -> Started:
+def start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, limits: Limits) -> Started:
     """No namespaces: fork the candidate itself, in a host work dir we remove afterwards."""
     nonce = secrets.token_hex(16)
     work_dir = os.path.join(ctx.work_parent, f"run-{os.getpid()}-{secrets.token_hex(4)}")
@@ -130,6 +130,7 @@ def start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, steps
         try:
             _child.place_fds(stdin_fd, out_w, err_w, res_w)
             os.chdir(work_dir)
+            steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
             _child.candidate(req, steps, nonce, limits, uid=None, nproc_rlimit="pids" not in ctx.slot.paths)
         finally:
             os._exit(126)

@@ -45,7 +45,7 @@ class _Capture:
 def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}."""
     limits = Limits(**req["limits"])
-    steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
+    steps = _testsfile.plan(req["tests"], compiled=False)  # names only if req["kind"] == "tests" else None
     me = os.getpid()
     start = time.monotonic()
     # server + zygote + init share the slot's pids count with the run
@@ -59,7 +59,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
             except OSError:
                 full = False  # namespaces refused after all: say so in this result
         if not full:
-            run = start_degraded(req, ctx, stdin_fd, steps, limits)
+            run = start_degraded(req, ctx, stdin_fd, limits)
     finally:
         os.close(stdin_fd)
     isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
