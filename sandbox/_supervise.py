@@ -45,7 +45,7 @@ class _Capture:
 def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}."""
     limits = Limits(**req["limits"])
-    steps = _testsfile.plan(req["tests"], compiled=False)  # names only if req["kind"] == "tests" else None
+    steps = _testsfile.plan(req["tests"], compiled=False) if req["kind"] == "tests" else None  # names
     me = os.getpid()
     start = time.monotonic()
     # server + zygote + init share the slot's pids count with the run
