@@ -178,6 +178,19 @@ def test_degraded_mode_still_kills_the_tree(degraded: ForkServer) -> None:
     assert "COGLOOP" not in r.stdout and "OPENAI" not in r.stdout
 
 
+def test_degraded_mode_leaks_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-degraded-secret")
+    monkeypatch.setenv("COGLOOP_LLM_API_KEY", "sk-degraded-secret")
+    server = ForkServer(mode="none")
+    try:
+        r = run_code("import os\nprint(dict(os.environ))\nos.symlink('/proc/self/environ', 'e')\n"
+                     "print(open('e', 'rb').read())", server=server)
+    finally:
+        server.close()
+    assert r.status == "ok" and "PATH" in r.stdout
+    assert "sk-degraded-secret" not in r.stdout and "OPENAI" not in r.stdout and "COGLOOP" not in r.stdout
+
+
 def test_forced_degraded_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COGLOOP_SANDBOX_ISOLATION", "none")
     server = ForkServer()
