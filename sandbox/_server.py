@@ -166,6 +166,8 @@ def main(argv: list[str]) -> None:
             if os.getppid() != parent:
                 break
     finally:
+        if ctx.warm is not None:
+            ctx.warm.discard()  # it sits in our cgroup slot, which must be empty to go
         if zygote is not None:
             zygote.stop()
         slot.remove()

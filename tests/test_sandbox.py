@@ -135,13 +135,20 @@ def test_fork_server_restarts_after_being_killed() -> None:
 
 def test_fork_server_dies_with_its_caller(tmp_path: Path) -> None:
     script = ("import sandbox, os\nfrom sandbox._client import default_server\nr = sandbox.run_code('print(5)')\n"
-              "print(default_server().pids()[0], flush=True)\nos._exit(0)\n")
+              "print(default_server()._all[0]._rundir, default_server().pids()[0], flush=True)\nos._exit(0)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     pid = int(out.stdout.split()[-1])
     deadline = time.monotonic() + 5
     while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    rundir = out.stdout.split()[-2]
+    deadline = time.monotonic() + 5
+    while os.path.exists(rundir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(rundir)  # it cleaned up after itself: run dir and cgroup slot
+    slots = [p for p in Path("/sys/fs/cgroup").glob(f"*/**/cogloop-sandbox-{pid}")]
+    assert slots == []
 
 
 @pytest.fixture(scope="module")
