@@ -108,12 +108,15 @@ class ForkServer:
 
     def _stop_locked(self) -> None:
         if self._proc is not None:
-            if self._proc.poll() is None:
+            if self._proc.stdin:
+                self._proc.stdin.close()  # EOF: the server cleans up (cgroup slot, run dir) and exits
+            try:
+                self._proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
                 self._proc.kill()
-            self._proc.wait()
-            for pipe in (self._proc.stdin, self._proc.stdout):
-                if pipe:
-                    pipe.close()
+                self._proc.wait()
+            if self._proc.stdout:
+                self._proc.stdout.close()
             self._proc = None
         if self._rundir:
             shutil.rmtree(self._rundir, ignore_errors=True)
