@@ -30,7 +30,7 @@ def run_tests(code: str, tests: str, *, entry_point: str, limits: Limits = Limit
 
     Raises TestsFileError (a ValueError) when the tests file does not parse or holds no test.
     """
-    _testsfile.plan(tests)  # the caller's mistake is reported here, not as a failed run
+    _testsfile.plan(tests, compiled=False)  # the caller's mistake is reported here, not as a failed run
     reply = _send({"kind": "tests", "code": code, "tests": tests, "entry_point": entry_point},
                   limits, server)
     return TestReport.from_dict({"tests": reply["tests"], "run": reply["run"]})

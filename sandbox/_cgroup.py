@@ -132,8 +132,10 @@ class Slot:
             time.sleep(0.002)
 
     def remove(self) -> None:
+        """At the server's exit: step back into the parent group, then remove ours."""
         for path in self.paths.values():
             try:
+                _write(os.path.dirname(path) + "/cgroup.procs", str(os.getpid()))
                 os.rmdir(path)
             except OSError:
                 pass

@@ -1,7 +1,8 @@
 """The run's processes below the supervisor: the namespace init and the candidate itself.
 
 Full isolation (root, namespaces available):
-    supervisor --fork--> init (pid 1 of a new pid namespace; root; builds the jail; reaps)
+    supervisor --fork--> init (pid 1 of a new pid namespace, forked ahead of its request;
+                         root; enters the jail; waits for the request; reaps)
                              --fork--> candidate (rlimits, setsid, uid drop, no_new_privs)
 When init exits, the kernel kills everything left in the namespace, whatever it did (setsid,
 double fork, SIGTERM ignored). The candidate cannot signal init: pid 1 ignores signals it
@@ -17,17 +18,21 @@ import json
 import os
 import resource
 import signal
+import socket
+import struct
+import sys
 from typing import Any, NoReturn
 
-from sandbox import _harness, _jail
+from sandbox import _harness, _jail, _testsfile
 from sandbox import _libc as L
 from sandbox._limits import Limits
 
 # Fixed fd numbers inside the run (everything else is closed).
-FD_RESULT, FD_STATUS, FD_SRC = 3, 4, 5
+FD_RESULT, FD_STATUS = 3, 4
 AS_SLACK_MB = 96  # address space the interpreter maps beyond its heap (libc, stacks, arenas)
-SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": _jail.WORK_DIR, "TMPDIR": "/tmp",
-               "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+# The interpreter's bin first: `python` in run_cmd is the one running cogloop (shown read-only).
+SANDBOX_ENV = {"PATH": f"{os.path.join(sys.prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin", "HOME": _jail.WORK_DIR,
+               "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
 
 
 def sandbox_uid(supervisor_pid: int) -> int:
@@ -103,14 +108,32 @@ def candidate(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, ui
             os._exit(126)
 
 
-def init(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, uid: int, extra_ro: list[str],
-         src_fd: int | None) -> NoReturn:
-    """pid 1 of the run, already inside the static jail: mount its own /proc and /tmp, fork
-    the candidate, report its exit and rusage on FD_STATUS."""
+def warm_init(nonce: str, *, uid: int, extra_ro: list[str]) -> NoReturn:
+    """pid 1 of the next run, forked ahead: mount /proc and /tmp, then wait on fd 0 (a socket)
+    for the request and its fds (stdin memfd, optional source dir), fork the candidate,
+    reap, report the candidate's exit and rusage on FD_STATUS."""
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
-        tmp_mb = max(8, int(limits.fsize_mb * 4))
-        _jail.enter_run(uid=uid, tmp_mb=tmp_mb, extra_ro=extra_ro, src_fd=src_fd)
+        _jail.enter_run()
+        sock = socket.socket(fileno=0)
+        head, fds, _, _ = socket.recv_fds(sock, 8, 2)
+        if len(head) != 8:
+            os._exit(0)  # the server discarded us
+        (size,) = struct.unpack("!Q", head)
+        body = bytearray()
+        while len(body) < size:
+            chunk = sock.recv(min(size - len(body), 1 << 20))
+            if not chunk:
+                os._exit(1)
+            body += chunk
+        sock.detach()
+        req = json.loads(body)
+        os.dup2(fds[0], 0)  # stdin; the request socket is gone with it
+        os.close(fds[0])
+        src_fd = fds[1] if len(fds) > 1 else None
+        limits = Limits(**req["limits"])
+        steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
+        _jail.make_tmp(uid=uid, tmp_mb=max(8, int(limits.fsize_mb * 4)), extra_ro=extra_ro, src_fd=src_fd)
         if src_fd is not None:
             os.close(src_fd)
         pid = os.fork()
@@ -120,11 +143,6 @@ def init(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, uid: in
             candidate(req, steps, nonce, limits, uid=uid, nproc_rlimit=True)
         for fd in (0, 1, 2, FD_RESULT):
             os.close(fd)
-        try:
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("-1000")  # the OOM killer must pick the candidate, never its init
-        except OSError:
-            pass
         while True:  # reap orphans too until the candidate itself is done
             got, status, ru = os.wait4(-1, 0)
             if got == pid:

@@ -108,12 +108,15 @@ class ForkServer:
 
     def _stop_locked(self) -> None:
         if self._proc is not None:
-            if self._proc.poll() is None:
+            if self._proc.stdin:
+                self._proc.stdin.close()  # EOF: the server cleans up (cgroup slot, run dir) and exits
+            try:
+                self._proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
                 self._proc.kill()
-            self._proc.wait()
-            for pipe in (self._proc.stdin, self._proc.stdout):
-                if pipe:
-                    pipe.close()
+                self._proc.wait()
+            if self._proc.stdout:
+                self._proc.stdout.close()
             self._proc = None
         if self._rundir:
             shutil.rmtree(self._rundir, ignore_errors=True)
@@ -151,6 +154,16 @@ class Pool:
 
     def ensure(self) -> None:
         self._checkout_one_info()
+
+    def start_all(self) -> None:
+        """Start every server now (lazy start would charge the first parallel runs for it)."""
+        with self._lock:
+            while len(self._all) < self.size:
+                server = ForkServer(self._mode, self._hide)
+                self._all.append(server)
+                self._idle.put(server)
+        for server in list(self._all):
+            server.ensure()
 
     def _get(self) -> ForkServer:
         try:

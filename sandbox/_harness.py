@@ -38,6 +38,8 @@ def _make_hook() -> Any:
             raise ValueError(f"{event} is disabled in the sandbox")
         if event == "object.__getattr__" and len(args) > 1 and args[1] in attrs:
             raise ValueError(f"{args[1]} is disabled in the sandbox")
+        if event == "object.__setattr__" and len(args) > 1 and args[1] == "__code__":
+            raise ValueError("replacing a function's code is disabled in the sandbox")
         if event == "open" and args and isinstance(args[0], (str, bytes)):
             path = os.fsdecode(args[0])
             if path.startswith("/proc/") and path.rstrip("/").endswith(("/mem", "/environ")):
@@ -90,6 +92,8 @@ def run(kind: str, code: str, steps: list[Step] | None, entry_point: str, result
                 pass
         _exit(status)
 
+    # The tests' own builtins, copied before the candidate can patch builtins.abs & co.
+    pristine_builtins = dict(builtins.__dict__)
     _fresh_stdio()
     stdout, stderr = sys.stdout, sys.stderr
     sys.addaudithook(_make_hook())
@@ -120,13 +124,18 @@ def run(kind: str, code: str, steps: list[Step] | None, entry_point: str, result
     candidate = ns.get(entry_point) if load_error is None else None
     if load_error is None and not _callable(candidate):
         load_error = f"entry point {entry_point!r} is not defined by the candidate"
-    ns["candidate"] = candidate
+    # The tests run in a copy of the candidate's namespace, with pristine builtins: what the
+    # candidate rebinds in its own globals while being tested (check, helpers, test_*) or in
+    # builtins cannot reach them. (A module both import, e.g. math, is still shared.)
+    tns = dict(ns)
+    tns["__builtins__"] = pristine_builtins
+    tns["candidate"] = candidate
     setup_error = load_error
     for step in steps or []:
         if step.kind == "setup":
             if setup_error is None:
                 try:
-                    _exec(step.code, ns)
+                    _exec(step.code, tns)
                 except _BaseException as exc:
                     memory_error = memory_error or _isinstance(exc, _MemoryError)
                     setup_error = f"tests setup failed at line {step.lineno}: {_describe_(exc)}"
@@ -136,9 +145,9 @@ def run(kind: str, code: str, steps: list[Step] | None, entry_point: str, result
             continue
         try:
             if step.kind == "assert":
-                _exec(step.code, ns)
+                _exec(step.code, tns)
             else:
-                ns[step.name]()
+                tns[step.name]()
         except _BaseException as exc:
             memory_error = memory_error or _isinstance(exc, _MemoryError)
             record(name=step.name, passed=False, error=_describe_(exc))

@@ -5,8 +5,9 @@ Built in two steps so a run pays for two mounts, not twenty:
 - `build_static` (once per fork server, in the zygote: sandbox._zygote) makes a mount and
   network namespace whose root (pivot_root) is a tmpfs with read-only binds of /usr, /bin,
   /lib*, /etc and the interpreter's trees, then drops the host's tree from it entirely.
-- `enter_run` (in each run's init, after setns into that namespace) takes a private copy of
-  it (unshare CLONE_NEWNS) and mounts the run's own /proc (its pid namespace) and /tmp.
+- `enter_run` (in each run's init, forked ahead and setns'd into that namespace) takes a
+  private copy of it (unshare CLONE_NEWNS) and mounts the run's own /proc (its pid namespace);
+  `make_tmp`, once the request is there, mounts its /tmp and chroots into the jail.
 
 Nothing of the host is visible unless listed here, so the daemon's home (wherever it is),
 /root, /home and the host's /tmp are not even readable.
@@ -90,13 +91,16 @@ def build_static(root: str, *, extra_ro: list[str], hide: list[str]) -> None:
     os.chdir("/")
 
 
-def enter_run(*, uid: int, tmp_mb: int, extra_ro: list[str], src_fd: int | None) -> None:
-    """In the run's init (pid 1, after setns into the static jail): own /proc, /tmp, work dir.
-
-    `src_fd`: a host directory (opened before the setns) to copy into the work dir.
-    """
+def enter_run() -> None:
+    """In the run's init (pid 1, after setns into the static jail), before its request comes:
+    a private copy of the jail's mounts, its own IPC namespace and /proc."""
     L.unshare(L.CLONE_NEWNS | L.CLONE_NEWIPC)
     L.mount("proc", INNER + "/proc", "proc", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC)
+
+
+def make_tmp(*, uid: int, tmp_mb: int, extra_ro: list[str], src_fd: int | None) -> None:
+    """Once the request is known: the run's /tmp (its size follows the limits), the work dir
+    (a copy of `src_fd`, a host directory opened before the setns, if given), the chroot."""
     L.mount("tmpfs", INNER + "/tmp", "tmpfs", L.MS_NOSUID | L.MS_NODEV, f"size={tmp_mb}m,mode=1777")
     for host in extra_ro:
         if _inside(host, ["/tmp"]) and os.path.isdir(INNER + TMP_STAGE + host):

@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -29,7 +30,9 @@ import textwrap, typing, unicodedata  # noqa: E401,F401
 from sandbox import _jail
 from sandbox import _libc as L
 from sandbox._cgroup import Slot, sweep_stale
-from sandbox._supervise import ServerContext, supervise
+from sandbox._context import ServerContext
+from sandbox._launch import prepare_warm
+from sandbox._supervise import supervise
 from sandbox._zygote import Zygote
 
 HEADER = struct.Struct("!I")
@@ -86,6 +89,9 @@ def _serve_one(conn: socket.socket, ctx: ServerContext) -> None:
             reply = supervise(req, ctx)
         except Exception as exc:  # noqa: BLE001 - the caller gets one line, not a hang
             reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+            # Whatever the run had started is in our slot: end it before the next one.
+            zygote_pid = ctx.zygote.pid if ctx.zygote else None
+            ctx.slot.kill_others({os.getpid()} | ({zygote_pid} if zygote_pid else set()))
         conn.settimeout(30.0)
         send_msg(conn, reply)
     except (OSError, ValueError):
@@ -152,12 +158,20 @@ def main(argv: list[str]) -> None:
                 # servers (sandbox._client.Pool).
                 _serve_one(conn, ctx)
                 slot.relax()
+            if ctx.mode == "full" and ctx.warm is None:
+                try:
+                    ctx.warm = prepare_warm(ctx)  # the next run's init, while nobody waits
+                except OSError:
+                    ctx.warm = None  # made on demand, or the run reports the degradation
             if os.getppid() != parent:
                 break
     finally:
+        if ctx.warm is not None:
+            ctx.warm.discard()  # it sits in our cgroup slot, which must be empty to go
         if zygote is not None:
             zygote.stop()
         slot.remove()
+        shutil.rmtree(rundir, ignore_errors=True)  # also when the caller died without close()
 
 
 if __name__ == "__main__":

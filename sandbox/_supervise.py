@@ -1,6 +1,6 @@
 """One run, seen from its supervisor: the fork server itself, one run at a time.
 
-Starts the run's processes (sandbox._child), feeds stdin from a memfd, reads stdout and
+Starts the run's processes (sandbox._launch), feeds stdin from a memfd, reads stdout and
 stderr up to their caps, enforces the wall clock, kills the whole tree at the end every
 time, and turns what it saw into a RunResult plus the verdicts from the private pipe.
 """
@@ -9,36 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import selectors
 import shutil
 import signal
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox import _child, _testsfile
-from sandbox import _libc as L
-from sandbox._cgroup import Slot
+from sandbox import _testsfile
+from sandbox._context import ServerContext
+from sandbox._launch import memfd, start_degraded, start_full
 from sandbox._limits import Limits
-from sandbox._zygote import Zygote
+from sandbox._reaper import kill_descendants
 from sandbox._result import RunResult, TestResult
 from sandbox._status import classify
 
 CHUNK = 65536
-
-
-@dataclass
-class ServerContext:
-    """What the fork server knows once and every run uses."""
-
-    mode: str  # "full" (namespaces + uid drop) or "none" (forced or probed degraded)
-    zygote: Zygote | None
-    own_pidns_fd: int  # to reset pid_ns_for_children before each run's unshare(CLONE_NEWPID)
-    work_parent: str  # host dir for degraded runs' work dirs
-    slot: Slot
-    extra_ro: list[str] = field(default_factory=list)
-    hide: list[str] = field(default_factory=list)
 
 
 class _Capture:
@@ -57,125 +42,37 @@ class _Capture:
         return self.buf.decode("utf-8", errors="replace")
 
 
-def _memfd(data: bytes) -> int:
-    fd = os.memfd_create("sandbox-stdin", 0)
-    os.write(fd, data)
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
-
-
-def _kill_descendants(me: int) -> None:
-    """Degraded mode: SIGKILL every process whose parent chain leads to `me` (we are subreaper)."""
-    for _ in range(50):
-        parents: dict[int, int] = {}
-        for name in os.listdir("/proc"):
-            if name.isdigit():
-                try:
-                    with open(f"/proc/{name}/stat", "rb") as f:
-                        stat = f.read()
-                    parents[int(name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
-                except (OSError, ValueError, IndexError):
-                    pass
-        mine = [pid for pid in parents if _descends(pid, me, parents)]
-        if not mine:
-            return
-        for pid in mine:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        _reap_all()
-        time.sleep(0.005)
-
-
-def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
-    seen = 0
-    while pid in parents and seen < 4096:
-        pid = parents[pid]
-        if pid == ancestor:
-            return True
-        seen += 1
-    return False
-
-
-def _reap_all() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
 def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}."""
     limits = Limits(**req["limits"])
-    steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
-    nonce = secrets.token_hex(16)
+    steps = _testsfile.plan(req["tests"], compiled=False) if req["kind"] == "tests" else None  # names
     me = os.getpid()
-    uid = _child.sandbox_uid(me)  # one run at a time per fork server: unique among live runs
-    run_id = f"{me}-{secrets.token_hex(4)}"
     start = time.monotonic()
-    # server + this supervisor + init share the slot's pids count with the run
+    # server + zygote + init share the slot's pids count with the run
     mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
     full = ctx.mode == "full"
+    stdin_fd = memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
+    try:
+        if full:
+            try:
+                run = start_full(req, ctx, stdin_fd)
+            except OSError:
+                full = False  # namespaces refused after all: say so in this result
+        if not full:
+            run = start_degraded(req, ctx, stdin_fd, limits)
+    finally:
+        os.close(stdin_fd)
     isolation = {"network": full, "filesystem": full, "pid": full, "uid": full}
-    if full:
-        try:
-            L.setns(ctx.own_pidns_fd, L.CLONE_NEWPID)  # undo the last run's unshare
-            L.unshare(L.CLONE_NEWPID)  # our next child is pid 1 of a new pid namespace
-        except OSError:
-            full = False
-            isolation = {k: False for k in isolation}
-    work_dir = None
-    if not full:
-        L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)  # (the fork server: set once, harmless again)
-        work_dir = os.path.join(ctx.work_parent, f"run-{run_id}")
-        if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes
-            shutil.copytree(req["cwd"], work_dir, symlinks=True)
-        else:
-            os.mkdir(work_dir, 0o700)
-    stdin_fd = _memfd(req.get("stdin", "").encode("utf-8", errors="surrogateescape"))
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    res_r, res_w = os.pipe()
-    st_r, st_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            if full:
-                assert ctx.zygote is not None
-                src = os.open(req["cwd"], os.O_RDONLY | os.O_DIRECTORY) if req.get("cwd") else None
-                L.setns(ctx.zygote.net_fd, L.CLONE_NEWNET)
-                L.setns(ctx.zygote.mnt_fd, L.CLONE_NEWNS)  # root and cwd are now the jail's
-                _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w, *([src] if src is not None else []))
-                _child.init(req, steps, nonce, limits, uid=uid, extra_ro=ctx.extra_ro,
-                            src_fd=_child.FD_SRC if src is not None else None)
-            _child.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
-            os.close(_child.FD_STATUS)
-            os.chdir(work_dir or "/")
-            _child.candidate(req, steps, nonce, limits, uid=None,
-                             nproc_rlimit="pids" not in ctx.slot.paths)
-        finally:
-            os._exit(126)
-    for fd in (stdin_fd, out_w, err_w, res_w, st_w):
-        os.close(fd)
-    pidfd = None if full else os.pidfd_open(pid)
+    pid = run.pid
 
     out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
     results, status_raw = bytearray(), bytearray()
     sel = selectors.DefaultSelector()
-    for fd in (out_r, err_r, res_r, st_r):
-        os.set_blocking(fd, False)
-    sel.register(out_r, selectors.EVENT_READ, out)
-    sel.register(err_r, selectors.EVENT_READ, err)
-    sel.register(res_r, selectors.EVENT_READ, results)
-    if full:
-        sel.register(st_r, selectors.EVENT_READ, status_raw)  # init's report, EOF when it exits
-    else:
-        os.close(st_r)
-        sel.register(pidfd, selectors.EVENT_READ, "exit")
+    for fd, sink in ((run.out_r, out), (run.err_r, err), (run.res_r, results), (run.st_r, status_raw),
+                     (run.pidfd, "exit")):
+        if fd is not None:
+            os.set_blocking(fd, False)
+            sel.register(fd, selectors.EVENT_READ, sink)
     deadline = start + limits.wall_s
     killed_for: str | None = None
     done = False  # the candidate process has exited
@@ -212,7 +109,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                           "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}
                 done = True
                 kill_tree()
-                _kill_descendants(me)
+                kill_descendants(me)
                 continue
             try:
                 data = os.read(key.fd, CHUNK)
@@ -220,7 +117,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                 continue
             if not data:
                 sel.unregister(key.fd)
-                if key.fd == st_r:
+                if key.fd == run.st_r:
                     done = True
                 continue
             if isinstance(sink, _Capture):
@@ -234,8 +131,9 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                     killed_for = killed_for or "output_limit"
                     kill_tree()
     sel.close()
-    for fd in (out_r, err_r, res_r) + ((st_r,) if full else ()):
-        os.close(fd)  # the fork server lives on: no fd may leak from a run
+    for fd in (run.out_r, run.err_r, run.res_r, run.st_r):
+        if fd is not None:
+            os.close(fd)  # the fork server lives on: no fd may leak from a run
     # The end, every time: init's death takes its pid namespace with it; the cgroup and the
     # subreaper walk catch anything that got out some other way.
     kill_tree()
@@ -250,7 +148,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
             except ValueError:
                 report = {}
     else:
-        _kill_descendants(me)
+        kill_descendants(me)
         if not report:
             try:
                 _, status, ru = os.wait4(pid, 0)
@@ -258,21 +156,21 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                           "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}
             except ChildProcessError:
                 pass
-        if pidfd is not None:
-            os.close(pidfd)
+        if run.pidfd is not None:
+            os.close(run.pidfd)
     oom, peak = ctx.slot.end(mark)
     ctx.slot.kill_others({me} | ({ctx.zygote.pid} if ctx.zygote and ctx.zygote.pid else set()))
     ctx.slot.relax()
-    if work_dir:
-        _rmtree(work_dir)
+    if run.work_dir:
+        _rmtree(run.work_dir)
     wall = time.monotonic() - start
     returncode = report.get("returncode")
     cpu_s = float(report.get("cpu_s", 0.0))
-    verdicts, memory_error = _verdicts(results, nonce)
+    verdicts, memory_error = _verdicts(results, run.nonce)
     stderr_text = err.text()
     if report.get("error"):
         stderr_text += "\n" + report["error"]
-    run = RunResult(
+    result = RunResult(
         status=classify(returncode=returncode, killed_for=killed_for, memory_hit=oom or memory_error,
                         cpu_s=cpu_s, cpu_limit_s=limits.cpu_s),
         returncode=returncode,
@@ -282,10 +180,8 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
         peak_rss_mb=peak if peak is not None else round(report.get("maxrss_kb", 0) / 1024, 2),
         isolation=isolation,
     )
-    tests = None
-    if steps is not None:
-        tests = _tests(steps, verdicts, run)
-    return {"run": run.to_dict(), "tests": tests}
+    tests = _tests(steps, verdicts, result) if steps is not None else None
+    return {"run": result.to_dict(), "tests": tests}
 
 
 def _verdicts(raw: bytes, nonce: str) -> tuple[dict[str, dict[str, Any]], bool]:

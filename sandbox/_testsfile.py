@@ -35,8 +35,12 @@ def _assert_name(stmt: ast.stmt, source: str) -> str:
     return f"L{stmt.lineno}: {text[:100]}"
 
 
-def plan(source: str) -> list[Step]:
-    """The ordered steps of a tests file; raises TestsFileError when it cannot be run."""
+def plan(source: str, *, compiled: bool = True) -> list[Step]:
+    """The ordered steps of a tests file; raises TestsFileError when it cannot be run.
+
+    `compiled=False` leaves `code` None: enough for the names, and cheaper (the caller and
+    the supervisor only need the names; the run's init compiles).
+    """
     try:
         tree = ast.parse(source, TESTS_FILENAME)
     except SyntaxError as exc:
@@ -44,7 +48,7 @@ def plan(source: str) -> list[Step]:
     steps: list[Step] = []
     seen_funcs: set[str] = set()
     for stmt in tree.body:
-        code = compile(ast.Module(body=[stmt], type_ignores=[]), TESTS_FILENAME, "exec")
+        code = compile(ast.Module(body=[stmt], type_ignores=[]), TESTS_FILENAME, "exec") if compiled else None
         if isinstance(stmt, ast.Assert):
             steps.append(Step("assert", _assert_name(stmt, source), code, stmt.lineno))
             continue
@@ -61,4 +65,4 @@ def plan(source: str) -> list[Step]:
 
 def test_names(source: str) -> list[str]:
     """The names of the tests of a tests file, in the order they run."""
-    return [s.name for s in plan(source) if s.kind != "setup"]
+    return [s.name for s in plan(source, compiled=False) if s.kind != "setup"]

@@ -135,13 +135,20 @@ def test_fork_server_restarts_after_being_killed() -> None:
 
 def test_fork_server_dies_with_its_caller(tmp_path: Path) -> None:
     script = ("import sandbox, os\nfrom sandbox._client import default_server\nr = sandbox.run_code('print(5)')\n"
-              "print(default_server().pids()[0], flush=True)\nos._exit(0)\n")
+              "print(default_server()._all[0]._rundir, default_server().pids()[0], flush=True)\nos._exit(0)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     pid = int(out.stdout.split()[-1])
     deadline = time.monotonic() + 5
     while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    rundir = out.stdout.split()[-2]
+    deadline = time.monotonic() + 5
+    while os.path.exists(rundir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(rundir)  # it cleaned up after itself: run dir and cgroup slot
+    slots = [p for p in Path("/sys/fs/cgroup").glob(f"*/**/cogloop-sandbox-{pid}")]
+    assert slots == []
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +183,19 @@ def test_degraded_mode_still_kills_the_tree(degraded: ForkServer) -> None:
     assert r.status == "memory_limit"
     r = run_code("import os\nprint(dict(os.environ))", server=degraded)
     assert "COGLOOP" not in r.stdout and "OPENAI" not in r.stdout
+
+
+def test_degraded_mode_leaks_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-degraded-secret")
+    monkeypatch.setenv("COGLOOP_LLM_API_KEY", "sk-degraded-secret")
+    server = ForkServer(mode="none")
+    try:
+        r = run_code("import os\nprint(dict(os.environ))\nos.symlink('/proc/self/environ', 'e')\n"
+                     "print(open('e', 'rb').read())", server=server)
+    finally:
+        server.close()
+    assert r.status == "ok" and "PATH" in r.stdout
+    assert "sk-degraded-secret" not in r.stdout and "OPENAI" not in r.stdout and "COGLOOP" not in r.stdout
 
 
 def test_forced_degraded_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,6 +237,8 @@ def test_run_cmd_runs_in_the_jail(tmp_path: Path) -> None:
     assert r.stdout.splitlines() == ["hello", r.stdout.splitlines()[1], "data.txt", "new.txt"]
     assert int(r.stdout.splitlines()[1]) >= 200_000
     assert not (tmp_path / "new.txt").exists()  # a copy: the host's directory is untouched
+    r = run_cmd("python -c 'print(6 * 7)'", timeout=10)  # the interpreter running cogloop
+    assert (r.status, r.stdout) == ("ok", "42\n")
     r = run_cmd("sleep 30", timeout=1)
     assert r.status == "timeout" and r.wall_s < 5
     r = run_cmd("ls /root /home", timeout=5)
@@ -240,3 +262,16 @@ def test_cli_json_keys_and_exit_status(tmp_path: Path) -> None:
     assert out.returncode == 2 and out.stderr.startswith("sandbox: ") and "Traceback" not in out.stderr
     out = subprocess.run(py + ["run", str(tmp_path / "c.py"), "--mem", "-5"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "mem_mb" in out.stderr
+
+
+def test_cli_limits_come_from_the_home_config(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "cogloop.toml").write_text("[sandbox]\nwall_s = 1.0\ncpu_s = 30.0\n")
+    (tmp_path / "sleep.py").write_text("import time\ntime.sleep(20)\n")
+    py = [sys.executable, "-m", "sandbox", "run", str(tmp_path / "sleep.py"), "--home", str(home), "--json"]
+    out = subprocess.run(py, capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout)["status"] == "timeout" and out.returncode == 1
+    (home / "cogloop.toml").write_text("[sandbox]\nwall_s = 'soon'\n")
+    out = subprocess.run(py, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "sandbox.wall_s" in out.stderr and out.stdout == ""

@@ -188,6 +188,12 @@ def _(h):
                 print(path, os.read(fd, 100000))
             except (OSError, ValueError) as e:
                 print(path, "refused", type(e).__name__)
+        for target in ("/proc/self/environ", "/proc/1/environ"):  # past the audit hook: the kernel's word
+            os.symlink(target, "via-" + target.split("/")[2])
+            try:
+                print(target, "via symlink", open("via-" + target.split("/")[2], "rb").read())
+            except OSError as e:
+                print(target, "via symlink refused", type(e).__name__)
         print(sorted(os.listdir("/")))
     """)
 
@@ -402,6 +408,23 @@ def test_run_tests_verdicts_cannot_be_forged() -> None:
             def square(x):
                 return -1
         """),
+        "rebind_helpers": _code("""
+            import builtins
+            def square(x):
+                g = globals()
+                g["test_b"] = g["test_big"] = lambda: None
+                builtins.AssertionError = type("Nope", (Exception,), {})
+                builtins.abs = lambda v: 0
+                return -1
+        """),
+        "patch_code": _code("""
+            def square(x):
+                try:
+                    (lambda: None).__code__ = square.__code__
+                except ValueError:
+                    pass
+                return -1
+        """),
         "introspect": _code("""
             import sys, gc
             def square(x):
@@ -416,8 +439,13 @@ def test_run_tests_verdicts_cannot_be_forged() -> None:
                 return 0
         """),
     }
+    # Each cheat acts during the first call: a later test would pass if it worked.
+    by_later = ("def test_a():\n    assert abs(candidate(2) - 4) < 1e-9\n"
+                "def test_b():\n    assert abs(candidate(3) - 9) < 1e-9\n"
+                "def test_big():\n    assert candidate(10) == 100\n")
     for name, code in cheats.items():
-        report = run_tests(code, tests, entry_point="square", limits=Limits(wall_s=10))
+        report = run_tests(code, by_later if name == "rebind_helpers" else tests, entry_point="square",
+                           limits=Limits(wall_s=10))
         if name == "introspect":  # the introspection is refused; the honest answer passes
             assert report.all_passed, report.to_dict()
             continue
