@@ -168,7 +168,8 @@ def daemon(n_tasks: int, builders: list[int]) -> None:
 def embedded(n_tasks: int) -> None:
     cfg = Config()
     server = embedded_command(cfg)
-    proc = subprocess.Popen(server.argv, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()  # llama.cpp is chatty on stderr: an unread pipe would block it
+    proc = subprocess.Popen(server.argv, env={**os.environ, **server.env}, stdout=log, stderr=log)
     try:
         t0 = time.perf_counter()
         model = wait_ready(server.url, cfg.embedded.start_timeout_s, alive=lambda: proc.poll() is None)
