@@ -78,6 +78,7 @@ class SandboxConfig:
     nofile: int = 64
     nproc: int = 32
     output_bytes: int = 1_000_000
+    isolation: str = "full"  # "none" forces the degraded sandbox (rlimits only); for odd hosts
 
 
 @dataclass
@@ -246,6 +247,8 @@ def _check_ranges(cfg: Config) -> None:
     for key in ("cpu_s", "wall_s", "mem_mb", "fsize_mb", "nofile", "nproc", "output_bytes"):
         if getattr(cfg.sandbox, key) <= 0:
             problems.append(f"sandbox.{key}: expected a positive number, got {getattr(cfg.sandbox, key)}")
+    if cfg.sandbox.isolation not in ("full", "none"):
+        problems.append(f"sandbox.isolation: expected 'full' or 'none', got {cfg.sandbox.isolation!r}")
     weights = [cfg.scorer.correctness, cfg.scorer.robustness, cfg.scorer.efficiency, cfg.scorer.elegance]
     if any(w < 0 for w in weights) or sum(weights) <= 0:
         problems.append("scorer weights: expected non-negative numbers with a positive sum")

@@ -201,6 +201,7 @@ def test_compose_capabilities_are_the_documented_set(compose):
 PROBE = """
 import json
 from sandbox import isolation_level, run_tests
+# The project's files (outside the interpreter's venv) must be invisible to the candidate.
 code = ("def f(x):\\n    import os\\n    return (os.getuid(), os.path.exists(HOME))\\n")
 report = run_tests(code, "assert candidate(1)[0] >= 200000\\nassert candidate(1)[1] is False\\n", entry_point="f")
 print(json.dumps({"level": isolation_level(), "passed": report.all_passed, "status": report.run.status}))
@@ -211,7 +212,7 @@ def sandbox_under_caps(caps: set[str]) -> dict:
     """Run the real sandbox in a process whose capability bounding set is exactly `caps`."""
     bounding = "-all" + "".join(f",+{c.lower()}" for c in sorted(caps))
     proc = subprocess.run(["setpriv", "--inh-caps=-all", "--ambient-caps=-all", f"--bounding-set={bounding}",
-                           sys.executable, "-c", PROBE.replace("HOME", repr(str(ROOT)))],
+                           sys.executable, "-c", PROBE.replace("HOME", repr(str(ROOT / "README.md")))],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
