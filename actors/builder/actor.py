@@ -4,17 +4,25 @@ The runtime calls `work()` repeatedly while not paused; each call is one whole t
 while the LLM is down, or an idle poll). The LLM endpoint is the configured URL, else the
 embedded model's `HOME/run/llm.json`. LLM state changes are published as `builder.state`
 events, and `builder.status` answers the same dict for `cogloop status`.
+
+At start a side thread imports the LLM client and starts a sandbox fork server while the
+actor already answers `builder.status`; the first lease waits for it, so a task is never
+held through a second of imports (and the first attempt's LLM latency is not inflated).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
 from actors.builder.worker import BuilderWorker
 from actors.llm import LLMClient
 from actors.runtime import BusActor, handles
+
+log = logging.getLogger("cogloop.builder")
+WARM_POLL_S = 0.05
 
 
 class BuilderActor(BusActor):
@@ -28,6 +36,24 @@ class BuilderActor(BusActor):
         self._limits = None
         self.worker = BuilderWorker(ctx.name, cfg, ctx.bus.ask, llm, self._run_tests,
                                     on_state=lambda s: ctx.bus.publish("builder.state", s))
+        self._warmed = threading.Event()
+
+    def on_start(self) -> None:
+        super().on_start()
+        threading.Thread(target=self._warm, name="warm-up", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            from sandbox import isolation_level
+
+            sandbox = threading.Thread(target=_quietly, args=(isolation_level,), daemon=True)  # a process: beside the imports
+            sandbox.start()
+            self.worker.llm.warm()
+            sandbox.join()
+        except Exception as exc:  # the first attempt meets (and reports) the same problem
+            log.warning("warm-up failed: %s", exc)
+        finally:
+            self._warmed.set()
 
     def _run_tests(self, code: str, tests: str, entry_point: str) -> dict:
         from sandbox import Limits, run_tests  # imported late: the sandbox is only needed once a task runs
@@ -37,8 +63,17 @@ class BuilderActor(BusActor):
         return run_tests(code, tests, entry_point=entry_point, limits=self._limits).to_dict()
 
     def work(self) -> float | None:
+        if not self._warmed.is_set():
+            return WARM_POLL_S
         return self.worker.step()
 
     @handles("builder.status")
     def status(self, body: dict, env: dict) -> dict:
         return {"status": self.worker.status()}
+
+
+def _quietly(fn: Any) -> None:
+    try:
+        fn()
+    except Exception as exc:  # the first attempt meets (and reports) the same problem
+        log.warning("sandbox warm-up failed: %s", exc)

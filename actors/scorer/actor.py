@@ -5,21 +5,34 @@ score.request {attempt_id, task_id, code, builder}
      ask memory score.record, tell trainer trainer.observe, publish a "score" event,
      reply {"score": ...}.
 The score id is derived from the attempt id, so a retried request records nothing twice.
+
+Several requests are graded at once (GRADERS threads over the sandbox's Pool; the handler
+returns a Future and the runtime replies when it resolves, so replies may go out of order):
+with N builders one Scorer would otherwise hold every builder in a queue behind one sandbox
+run at a time. The efficiency races still run one at a time (`_timing`), so concurrent grades
+do not slow each other's timings. The trend's recent totals are kept here (trends.py).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Mapping
 
 from actors import protocol as P
 from actors.runtime import ActorContext, ActorError, BusActor, RemoteError, handles
-from sandbox import Limits
+from sandbox import Limits, isolation_level
 
 from .grade import grade
-from .metrics import slope, weights_from
+from .metrics import weights_from
+from .trends import TrendBook
 
 log = logging.getLogger("cogloop.scorer")
+# Grades in flight at once. Each is mostly waiting (sandbox runs, Memory round trips), so a
+# few more than the cores; the sandbox Pool (2 x cores servers) runs their tests in parallel.
+GRADERS = max(2, min(4, 2 * (os.cpu_count() or 1)))
 
 
 def score_record(body: Mapping[str, Any], task: Mapping[str, Any], graded: Mapping[str, Any],
@@ -30,12 +43,6 @@ def score_record(body: Mapping[str, Any], task: Mapping[str, Any], graded: Mappi
             **{k: graded[k] for k in ("correctness", "robustness", "efficiency", "elegance", "total", "passed")},
             "details": {**graded["details"], "builder": body.get("builder", ""), "trend": trend,
                         "source": task.get("source", "")}}
-
-
-def trend_with(previous_totals_newest_first: list[float], total: float, window: int) -> float:
-    """Slope of the skill's totals over the window, this attempt included."""
-    series = list(reversed(previous_totals_newest_first[: max(0, window - 1)])) + [total]
-    return round(slope(series), 5)
 
 
 def event_body(score: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,24 +56,50 @@ class ScorerActor(BusActor):
         self.weights = weights_from(ctx.config.scorer)
         self.window = ctx.config.scorer.trend_window
         self.limits = Limits.from_config(ctx.config.sandbox)
+        self.trends = TrendBook(self.window, self._recent)
+        self._timing = threading.Lock()
+        self._graders = ThreadPoolExecutor(GRADERS, thread_name_prefix="grader")
+
+    def on_start(self) -> None:
+        super().on_start()
+        # Start the sandbox's fork servers now, not on the first score (a builder would wait).
+        self._graders.submit(_warm_sandbox)
+
+    def on_stop(self) -> None:
+        super().on_stop()
+        self._graders.shutdown(wait=True, cancel_futures=True)
+
+    def _recent(self, skill: str) -> list[dict[str, Any]]:
+        try:
+            return self.bus.ask("memory", "scores.recent", {"skill": skill, "limit": self.window})["scores"]
+        except RemoteError as exc:  # the trend is a nicety; the score is not
+            log.warning("scores.recent failed: %s", exc)
+            return []
 
     @handles("score.request")
-    def on_score_request(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+    def on_score_request(self, body: dict[str, Any], env: dict[str, Any]) -> Future:
+        return self._graders.submit(self._score, body)
+
+    def _score(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
             task = self.bus.ask("memory", "task.private", {"id": body["task_id"]})["task"]
         except RemoteError as exc:
             raise ActorError(exc.code, f"task {body['task_id']}: {exc.message}") from None
         if not task:
             raise ActorError(P.BAD_REQUEST, f"no task {body['task_id']!r}")
-        graded = grade(task, body["code"], weights=self.weights, limits=self.limits)
-        try:
-            recent = self.bus.ask("memory", "scores.recent", {"skill": task["skill"], "limit": self.window})["scores"]
-        except RemoteError as exc:  # the trend is a nicety; the score is not
-            log.warning("scores.recent failed: %s", exc)
-            recent = []
-        previous = [float(s.get("total") or 0.0) for s in recent if s.get("attempt_id") != body["attempt_id"]]
-        score = score_record(body, task, graded, trend_with(previous, graded["total"], self.window))
+        graded = grade(task, body["code"], weights=self.weights, limits=self.limits, timing=self._timing)
+        trend = self.trends.trend(task["skill"], body["attempt_id"], graded["total"])
+        score = score_record(body, task, graded, trend)
         self.bus.ask("memory", "score.record", {"score": score})
+        self.trends.add(task["skill"], body["attempt_id"], graded["total"])
         self.bus.tell("trainer", "trainer.observe", {"score": score})
         self.bus.publish("score", event_body(score))
         return {"score": score}
+
+
+def _warm_sandbox() -> None:
+    """Start one fork server of the process-wide pool (the rest start when runs overlap)."""
+    try:
+        isolation_level()
+    except Exception as exc:  # the first grade starts it (and reports the failure) instead
+        log.warning("sandbox warm-up failed: %s", exc)

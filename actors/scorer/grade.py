@@ -7,9 +7,11 @@ way so both sides of the efficiency ratio see the same machine and the same limi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
-from typing import Any, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ContextManager, Mapping
 
 from sandbox import Limits, run_code, run_tests
 from sandbox import TestsFileError
@@ -87,20 +89,40 @@ def _tests(code: str, tests: str, entry_point: str, limits: Limits, server: Any)
         return {"passed": 0, "failed": 0, "total": 0, "tests": [], "error": str(exc)}
 
 
+def _both_tests(code: str, task: Mapping[str, Any], entry: str, lim: Limits,
+                server: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Hidden and edge tests as two sandbox runs side by side (a Pool serves both at once).
+
+    Two runs, not one merged tests file: each group keeps its own namespace, setup, wall clock
+    and run status, exactly as when they ran one after the other.
+    """
+    hidden_src, edge_src = task.get("hidden_tests") or "", task.get("edge_tests") or ""
+    if not (hidden_src.strip() and edge_src.strip()):
+        return _tests(code, hidden_src, entry, lim, server), _tests(code, edge_src, entry, lim, server)
+    with ThreadPoolExecutor(1, thread_name_prefix="edge") as side:
+        edge = side.submit(_tests, code, edge_src, entry, lim, server)
+        hidden = _tests(code, hidden_src, entry, lim, server)
+        return hidden, edge.result()
+
+
 def grade(task: Mapping[str, Any], code: str, *, weights: Mapping[str, float], limits: Limits = Limits(),
-          server: Any = None) -> dict[str, Any]:
-    """Score `code` against a private task (with hidden tests, edge tests and reference)."""
+          server: Any = None, timing: ContextManager[Any] | None = None) -> dict[str, Any]:
+    """Score `code` against a private task (with hidden tests, edge tests and reference).
+
+    `timing`: held around the efficiency race (reference, then candidate), e.g. a lock shared
+    by concurrent grades so two races never run at once and slow each other's figures.
+    """
     lim = task_limits(limits, task.get("constraints"))
     entry = task["entry_point"]
-    hidden = _tests(code, task.get("hidden_tests") or "", entry, lim, server)
-    edge = _tests(code, task.get("edge_tests") or "", entry, lim, server)
+    hidden, edge = _both_tests(code, task, entry, lim, server)
     eff_spec = (task.get("meta") or {}).get("efficiency")
     reference = task.get("reference")
     cand_eff = ref_eff = None
     if eff_spec and reference and hidden and hidden.get("passed"):
-        ref_eff = measure(reference, entry, eff_spec, lim, server)
-        if ref_eff.get("ok"):
-            cand_eff = measure(code, entry, eff_spec, candidate_budget(ref_eff, lim), server)
+        with timing or contextlib.nullcontext():
+            ref_eff = measure(reference, entry, eff_spec, lim, server)
+            if ref_eff.get("ok"):
+                cand_eff = measure(code, entry, eff_spec, candidate_budget(ref_eff, lim), server)
     constraints = task.get("constraints") or {}
     return score(hidden=hidden, edge=edge, candidate_eff=cand_eff, reference_eff=ref_eff, code=code,
                  reference=reference, time_limit_s=float(constraints.get("time_limit_s", 5.0)),
