@@ -91,7 +91,19 @@ def _v2(db: sqlite_utils.Database) -> None:
         ORDER BY a.started_at DESC, a.rowid DESC""")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """Indexes for the hot path, so its cost does not grow with the history: every lease and
+    every sweep finds the expired attempts by lease id (it scanned all attempts), the queue head
+    comes off one index without a sort (priority DESC is in the index), the trainer's queue
+    stats by source count an index, and the latest profile is the last index entry."""
+    db.execute("CREATE INDEX attempts_lease ON attempts (lease_id)")
+    db.execute("DROP INDEX tasks_queue_order")
+    db.execute("CREATE INDEX tasks_queue_order ON tasks (status, source_rank, priority DESC, created_at)")
+    db.execute("CREATE INDEX tasks_source_status ON tasks (source, status)")
+    db.execute("CREATE INDEX profile_created ON profile (created_at)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

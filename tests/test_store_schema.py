@@ -12,12 +12,13 @@ from tests.storehelp import task
 
 V1_SQL = (Path(__file__).parent / "data" / "history_v1.sql").read_text()
 TABLES = {"tasks", "attempts", "scores", "reflections", "lessons", "skills", "profile", "events", "solutions"}
+HOT_PATH_INDEXES = {"attempts_lease", "tasks_queue_order", "tasks_source_status", "profile_created"}
 VIEWS = {"queue", "latest_profile", "skill_pass_rate", "skill_progress", "recent_attempts"}
 
 
 def test_fresh_database_has_plain_tables_views_and_wal(tmp_path):
     with Store.open(tmp_path / "h" / "history.db") as s:
-        assert s.schema_version == SCHEMA_VERSION == 2
+        assert s.schema_version == SCHEMA_VERSION == 3
         assert TABLES <= set(s.db.table_names())
         assert VIEWS <= set(s.db.view_names())
         assert s.db.journal_mode == "wal"
@@ -47,12 +48,13 @@ def test_v1_database_made_by_hand_is_upgraded_on_open(tmp_path):
     assert "uses" not in V1_SQL  # the v1 lessons table really lacks the v2 columns
 
     with Store.open(path) as s:
-        assert s.schema_version == 2
+        assert s.schema_version == 3
         assert s.get_task("old1", private=True)["title"] == "Old task"
         assert s.top_lessons("strings") == [
             {"id": 1, "skill": "strings", "text": "strip input", "source": "x", "uses": 0, "passes": 0,
              "created_at": "now"}]
         assert {"solutions"} <= set(s.db.table_names()) and "skill_pass_rate" in s.db.view_names()
+        assert HOT_PATH_INDEXES <= {i.name for t in ("tasks", "attempts", "profile") for i in s.db[t].indexes}
         lease = s.lease("b1", 60)
         assert lease["task"]["id"] == "old1"
 
@@ -66,7 +68,7 @@ def test_newer_database_is_refused_and_left_alone(tmp_path):
     before = path.read_bytes()
     with pytest.raises(SchemaTooNew) as err:
         Store.open(path)
-    assert "schema version 99 is newer than this cogloop understands (2)" in str(err.value)
+    assert "schema version 99 is newer than this cogloop understands (3)" in str(err.value)
     assert path.read_bytes() == before
 
 
@@ -97,5 +99,18 @@ def test_readonly_open_of_old_schema_asks_for_upgrade(tmp_path):
     conn = sqlite3.connect(path)
     conn.executescript(V1_SQL)
     conn.close()
-    with pytest.raises(StoreError, match="older than 2; open it read-write once"):
+    with pytest.raises(StoreError, match="older than 3; open it read-write once"):
         Store.open(path, readonly=True)
+
+
+def test_the_lease_path_finds_attempts_by_index_not_by_scanning(tmp_path):
+    """v3: reclaiming expired leases (every lease, every sweep) must not scan all attempts."""
+    with Store.open(tmp_path / "history.db") as s:
+        plan = " ".join(str(r) for r in s.db.execute(
+            "EXPLAIN QUERY PLAN UPDATE attempts SET status = 'expired' WHERE status = 'running' "
+            "AND lease_id IN (SELECT lease_id FROM tasks WHERE status = 'leased' AND lease_expires_at < '')"))
+        assert "attempts_lease" in plan and "SCAN attempts" not in plan
+        head = " ".join(str(r) for r in s.db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE status = 'queued' "
+            "ORDER BY source_rank, priority DESC, created_at, rowid LIMIT 1"))
+        assert "TEMP B-TREE" not in head  # the queue head comes straight off the index
