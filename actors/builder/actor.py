@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ class BuilderActor(BusActor):
         threading.Thread(target=self._warm, name="warm-up", daemon=True).start()
 
     def _warm(self) -> None:
+        started = time.monotonic()
         try:
             from sandbox import isolation_level
 
@@ -54,6 +56,7 @@ class BuilderActor(BusActor):
             log.warning("warm-up failed: %s", exc)
         finally:
             self._warmed.set()
+            log.info("warm-up done in %.2fs (LLM client imported, sandbox started)", time.monotonic() - started)
 
     def _run_tests(self, code: str, tests: str, entry_point: str) -> dict:
         from sandbox import Limits, run_tests  # imported late: the sandbox is only needed once a task runs
