@@ -234,6 +234,13 @@ class Bus:
 
     def ask(self, to: str, op: str, body: dict[str, Any] | None = None, timeout: float = 30.0) -> dict[str, Any]:
         """Send an ask and wait for its reply body; RemoteError(code, message) or BusTimeout."""
+        return self.send_ask(to, op, body, timeout)()
+
+    def send_ask(self, to: str, op: str, body: dict[str, Any] | None = None,
+                 timeout: float = 30.0) -> Callable[[], dict[str, Any]]:
+        """Send an ask now and wait for its reply later: the returned callable blocks for the
+        reply body (or raises) like `ask`. Asks sent one after the other leave in that order,
+        so a caller can have several in flight and still know the order they arrive in."""
         body = body or {}
         problem = P.validate_body(op, body)
         if problem:
@@ -245,14 +252,18 @@ class Bus:
         except P.ProtocolError as exc:
             self._pump.forget(env["id"])
             raise RemoteError(exc.code, exc.message) from None
-        if not slot.event.wait(timeout):
-            self._pump.forget(env["id"])
-            raise BusTimeout(f"{op} to {to}: no reply in {timeout:g}s")
-        answer = slot.env or {}
-        if answer.get("kind") == "error":
-            err = answer.get("body", {})
-            raise RemoteError(str(err.get("code", P.INTERNAL)), str(err.get("message", "")))
-        return answer.get("body", {})
+        deadline = time.monotonic() + timeout
+
+        def wait() -> dict[str, Any]:
+            if not slot.event.wait(max(0.0, deadline - time.monotonic())):
+                self._pump.forget(env["id"])
+                raise BusTimeout(f"{op} to {to}: no reply in {timeout:g}s")
+            answer = slot.env or {}
+            if answer.get("kind") == "error":
+                err = answer.get("body", {})
+                raise RemoteError(str(err.get("code", P.INTERNAL)), str(err.get("message", "")))
+            return answer.get("body", {})
+        return wait
 
     def tell(self, to: str, op: str, body: dict[str, Any] | None = None) -> None:
         body = body or {}

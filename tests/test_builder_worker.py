@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from actors.builder.worker import BuilderWorker
+from actors.runtime import RemoteError
 from actors.llm import LLMClient
 from ops.config import Config
 from tests.builder_helpers import FakeMemory, inproc_run_tests
@@ -99,3 +100,46 @@ def test_slow_attempt_renews_its_lease() -> None:
     renews = [b for _, op, b in mem.asks if op == "task.renew"]
     assert len(renews) == 3 and renews[0]["ttl_s"] == 900.0  # before repair 1, repair 2, reflection
     assert mem.completed
+
+
+class DeferringMemory(FakeMemory):
+    """send_ask as the bus does it: the ask leaves now, its reply is read later (or raises then)."""
+
+    def __init__(self, *a, fail_op: str = "", **kw) -> None:
+        super().__init__(*a, **kw)
+        self.fail_op = fail_op
+        self.events: list[str] = []  # "send OP" / "wait OP" in the order they happen
+
+    def send_ask(self, to: str, op: str, body: dict, timeout: float = 30.0):
+        self.events.append(f"send {op}")
+        reply = self.ask(to, op, body, timeout)
+
+        def wait() -> dict:
+            self.events.append(f"wait {op}")
+            if op == self.fail_op:
+                raise RemoteError("internal", f"{op} failed: disk full")
+            return reply
+        return wait
+
+
+def test_independent_asks_travel_together_and_every_reply_is_awaited() -> None:
+    mem = DeferringMemory([TASK], LESSONS)
+    reflection = json.dumps({"strengths": "s", "weaknesses": "w", "lesson": "l"})
+    with FakeLLM([RIGHT, reflection]) as fake:
+        w = worker(fake.url, mem)
+        w.send_ask = mem.send_ask
+        assert w.step() == 0.0
+    assert [op for _, op, _ in mem.asks] == ["task.lease", "lesson.top", "archive.similar", "attempt.record",
+                                              "score.request", "reflection.record", "task.complete"]
+    assert mem.events == ["send lesson.top", "wait lesson.top", "send attempt.record", "wait attempt.record",
+                          "send reflection.record", "wait reflection.record"]
+    assert mem.completed and mem.reflections and not mem.released
+
+
+def test_a_deferred_attempt_record_that_fails_still_fails_the_attempt() -> None:
+    mem = DeferringMemory([TASK], LESSONS, fail_op="attempt.record")
+    with FakeLLM([RIGHT]) as fake:
+        w = worker(fake.url, mem)
+        w.send_ask = mem.send_ask
+        assert w.step() > 0  # error backoff
+    assert mem.completed == [] and len(mem.released) == 1 and mem.queue[0]["id"] == "t1"

@@ -36,7 +36,8 @@ class BuilderActor(BusActor):
         llm = LLMClient(cfg.llm, run_dir=Path(home) / "run")
         self._limits = None
         self.worker = BuilderWorker(ctx.name, cfg, ctx.bus.ask, llm, self._run_tests,
-                                    on_state=lambda s: ctx.bus.publish("builder.state", s))
+                                    on_state=lambda s: ctx.bus.publish("builder.state", s),
+                                    send_ask=ctx.bus.send_ask)
         self._warmed = threading.Event()
 
     def on_start(self) -> None:

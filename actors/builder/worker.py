@@ -1,8 +1,11 @@
 """The builder's cycle over the bus, without the bus: lease -> prompt -> attempt -> record ->
 score -> reflect -> complete.
 
-`ask(to, op, body, timeout) -> dict` is injected (the actor passes `Bus.ask`), as are the LLM
-client and the sandbox's `run_tests`, so the whole cycle is tested against a scripted LLM
+`ask(to, op, body, timeout) -> dict` is injected (the actor passes `Bus.ask`, and `Bus.send_ask`
+as `send_ask`, so independent asks travel together: lessons with the example, the attempt
+record with the score request, the reflection with the completion — three Memory round trips
+off every task's path, in the same order on the wire), as are the LLM client and the sandbox's
+`run_tests`, so the whole cycle is tested against a scripted LLM
 server and an in-memory Memory without processes. When the LLM is unavailable the lease is
 released at once (another builder, or this one later, takes the task) and `step` returns the
 breaker's wait, so a dead endpoint never burns leases or CPU.
@@ -25,6 +28,7 @@ from ops.config import Config
 log = logging.getLogger("cogloop.builder")
 
 Ask = Callable[..., dict]
+SendAsk = Callable[..., Callable[[], dict]]  # send now, wait for the reply later (Bus.send_ask)
 IDLE_POLL_S = 1.0  # no task queued: look again in a second
 ERROR_BACKOFF_S = 2.0
 LESSONS_IN_PROMPT = 3
@@ -49,8 +53,9 @@ def _summary(outcome: AttemptOutcome, score: Mapping[str, Any] | None) -> str:
 class BuilderWorker:
     def __init__(self, name: str, cfg: Config, ask: Ask, llm: LLMClient, run_tests: RunTests,
                  *, clock: Callable[[], float] = time.monotonic,
-                 on_state: Callable[[dict], None] | None = None) -> None:
+                 on_state: Callable[[dict], None] | None = None, send_ask: SendAsk | None = None) -> None:
         self.name, self.cfg, self.ask, self.llm, self.run_tests = name, cfg, ask, llm, run_tests
+        self.send_ask: SendAsk = send_ask or self._ask_now
         self.clock = clock
         self.on_state = on_state or (lambda s: None)
         self.wait_until = 0.0
@@ -59,6 +64,11 @@ class BuilderWorker:
         self.passed = 0
         self.released = 0
         self._last_state = ""
+
+    def _ask_now(self, *args: Any, **kw: Any) -> Callable[[], dict]:
+        """send_ask without a bus that can: the ask happens now, the reply is handed over later."""
+        reply = self.ask(*args, **kw)
+        return lambda: reply
 
     # --- status ------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -122,9 +132,10 @@ class BuilderWorker:
         self.current = task["id"]
         started = utcnow()
         skill = str(task.get("skill") or "")
-        lessons = self.ask("memory", "lesson.top", {"skill": skill, "limit": LESSONS_IN_PROMPT}).get("lessons") or []
+        lessons_later = self.send_ask("memory", "lesson.top", {"skill": skill, "limit": LESSONS_IN_PROMPT})
         example = self.ask("memory", "archive.similar", {"skill": skill, "difficulty": int(task.get("difficulty") or 1),
                                                          "exclude_task": task["id"]}).get("example")
+        lessons = lessons_later().get("lessons") or []
         bcfg = self.cfg.builder
         prompt = build_prompt(task, lessons, example, budget=bcfg.prompt_token_budget)
         chat = self._renewing(lease)
@@ -140,15 +151,20 @@ class BuilderWorker:
                    "repair_rounds": outcome.repair_rounds, "tokens_in": outcome.tokens_in,
                    "tokens_out": outcome.tokens_out, "llm_latency_s": round(outcome.llm_latency_s, 4),
                    "started_at": started, "finished_at": utcnow()}
-        self.ask("memory", "attempt.record", {"attempt": attempt})
+        # Memory stores the attempt while the Scorer grades it (Memory archives a passing
+        # solution whichever of attempt and score arrives last); a failed record still fails
+        # the attempt, just after the score.
+        recorded = self.send_ask("memory", "attempt.record", {"attempt": attempt})
         score = self.ask("scorer", "score.request", {"attempt_id": attempt_id, "task_id": task["id"],
                                                       "code": outcome.code, "builder": self.name},
                          timeout=max(60.0, 4 * self.cfg.sandbox.wall_s)).get("score") or {}
+        recorded()
         passed = bool(score.get("passed"))
-        if self.cfg.builder.reflect:
-            self._reflect(chat, task, outcome, score, attempt_id, passed)
+        reflected = self._reflect(chat, task, outcome, score, attempt_id, passed) if self.cfg.builder.reflect else None
         self.ask("memory", "task.complete", {"lease_id": lease["lease_id"], "attempt_id": attempt_id,
                                              "outcome": "passed" if passed else "failed"})
+        if reflected is not None:
+            reflected()
         self.done += 1
         self.passed += passed
         return 0.0
@@ -167,7 +183,8 @@ class BuilderWorker:
         return call
 
     def _reflect(self, chat: Callable[..., Any], task: Mapping[str, Any], outcome: AttemptOutcome,
-                 score: Mapping[str, Any], attempt_id: str, passed: bool) -> None:
+                 score: Mapping[str, Any], attempt_id: str, passed: bool) -> Callable[[], dict]:
+        """Ask the model for a reflection and send it to Memory; returns the wait for its reply."""
         # visible tests passed but the scorer's did not: the lesson is about unseen edge cases
         category = "passed" if passed else ("wrong_hidden" if outcome.status == "passed" else outcome.category)
         answer = None
@@ -178,7 +195,7 @@ class BuilderWorker:
             except LLMError as exc:  # reflection is best effort; the rule-based lesson stands in
                 log.info("reflection call failed: %s", exc)
         r = make_reflection(answer, category)
-        self.ask("memory", "reflection.record", {"reflection": {
+        return self.send_ask("memory", "reflection.record", {"reflection": {
             "id": uuid.uuid4().hex, "attempt_id": attempt_id, "task_id": task["id"],
             "skill": str(task.get("skill") or ""), "passed": passed, "strengths": r.strengths,
             "weaknesses": r.weaknesses, "lesson": r.lesson,
