@@ -33,8 +33,8 @@ class ArchiveMixin(StoreBase):
         with self.guard():
             write_atomic(path, code if code.endswith("\n") else code + "\n")
         with self.tx():
-            self.db["solutions"].upsert({"task_id": task_id, "skill": skill, "difficulty": int(difficulty),
-                                         "path": str(path), "code": code, "created_at": self.now()}, pk="task_id")
+            self.insert("solutions", {"task_id": task_id, "skill": skill, "difficulty": int(difficulty),
+                                      "path": str(path), "code": code, "created_at": self.now()}, upsert_pk="task_id")
         return str(path)
 
     def similar_solution(self, skill: str, difficulty: int, exclude_task: str | None = None) -> dict[str, Any] | None:

@@ -34,6 +34,11 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def _cell(value: Any) -> Any:
+    """A value as SQLite stores it: maps and lists as JSON text (as sqlite-utils would)."""
+    return json.dumps(value, default=str) if isinstance(value, (dict, list, tuple)) else value
+
+
 class StoreBase:
     """Owns one sqlite-utils Database. Not thread-safe: one Store per thread or process."""
 
@@ -108,6 +113,23 @@ class StoreBase:
     def guard(self) -> contextlib.AbstractContextManager[None]:
         """Error translation for reads."""
         return guarded(self.path, self.busy_timeout_s)
+
+    def insert(self, table: str, row: dict[str, Any], *, ignore: bool = False, upsert_pk: str | None = None) -> None:
+        """One plain INSERT inside the caller's transaction. (sqlite-utils' table.insert/upsert
+        look the table up again on every call: about ten extra queries per row on the hot path.)
+
+        `ignore`: an existing row wins. `upsert_pk`: an existing row gets these columns updated,
+        its other columns kept (sqlite-utils' upsert). Column names come from the store's own
+        field lists, never from callers (unknown fields are refused before this)."""
+        cols = list(row)
+        assert all(c.isidentifier() for c in cols) and table.isidentifier(), cols
+        sql = (f"INSERT {'OR IGNORE ' if ignore else ''}INTO {table} ({', '.join(cols)}) "
+               f"VALUES ({', '.join('?' for _ in cols)})")
+        if upsert_pk:
+            updates = [c for c in cols if c != upsert_pk]
+            sql += (f" ON CONFLICT ({upsert_pk}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updates)
+                    if updates else f" ON CONFLICT ({upsert_pk}) DO NOTHING")
+        self.db.execute(sql, [_cell(row[c]) for c in cols])
 
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         with self.guard():

@@ -57,7 +57,7 @@ class RecordsMixin(StoreBase):
                 self._task_or_raise(a.get("task_id"))
                 a.setdefault("started_at", self.now())
             a.setdefault("finished_at", self.now())
-            self.db["attempts"].upsert(a, pk="id")
+            self.insert("attempts", a, upsert_pk="id")
         return a["id"]
 
     def record_score(self, score: dict[str, Any]) -> str:
@@ -77,7 +77,7 @@ class RecordsMixin(StoreBase):
             s.setdefault("skill", task["skill"])
             s.setdefault("difficulty", task["difficulty"])
             s["created_at"] = self.now()
-            self.db["scores"].insert(s)
+            self.insert("scores", s)
         return s["id"]
 
     def recent_scores(self, skill: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -104,7 +104,7 @@ class RecordsMixin(StoreBase):
             if r.get("task_id") and not r.get("skill"):
                 r["skill"] = self._task_or_raise(r["task_id"])["skill"]
             r["created_at"] = self.now()
-            self.db["reflections"].insert(r)
+            self.insert("reflections", r)
             if r.get("lesson") and r.get("skill"):
                 self._add_lesson(r["skill"], str(r["lesson"]), "reflection")
         return r["id"]
@@ -145,7 +145,7 @@ class RecordsMixin(StoreBase):
             raise StoreError(f"profile: expected a map, got {type(profile).__name__}")
         sid = new_id()
         with self.tx():
-            self.db["profile"].insert({"id": sid, "created_at": self.now(), "profile": dumps(profile)})
+            self.insert("profile", {"id": sid, "created_at": self.now(), "profile": dumps(profile)})
         return sid
 
     def latest_profile(self) -> dict[str, Any] | None:
@@ -156,6 +156,6 @@ class RecordsMixin(StoreBase):
         """Append an event (state changes, restarts, errors) to the system log."""
         eid = new_id()
         with self.tx():
-            self.db["events"].insert({"id": eid, "ts": self.now(), "kind": kind, "actor": actor,
+            self.insert("events", {"id": eid, "ts": self.now(), "kind": kind, "actor": actor,
                                       "body": dumps(body or {})})
         return eid

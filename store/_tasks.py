@@ -51,8 +51,8 @@ class TasksMixin(StoreBase):
         row = {**task, "constraints": dumps(task["constraints"]), "meta": dumps(task["meta"]),
                "source_rank": source_rank(task["source"]), "status": "queued", "attempts": 0,
                "created_at": now, "updated_at": now}
-        self.db["tasks"].insert(row)
-        self.db["skills"].insert({"name": task["skill"], "description": "", "created_at": now}, ignore=True)
+        self.insert("tasks", row)
+        self.insert("skills", {"name": task["skill"], "description": "", "created_at": now}, ignore=True)
         return True
 
     def add_task(self, task: dict[str, Any]) -> str:
