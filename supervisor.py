@@ -32,6 +32,7 @@ from actors.runtime import ACTOR_CLASSES
 from actors.supervision.children import (Child, ChildSpec, actor_argv, child_specs, external_argv,
                                          new_child, spare_argv)
 from actors.supervision.curve import CurveRefused, secure_router
+from actors.supervision.llmstate import llm_state
 from actors.supervision.pidfile import AlreadyRunning, PidFile
 from actors.supervision.policy import RestartPolicy
 from actors.supervision.sampler import Sampler
@@ -83,6 +84,7 @@ class Supervisor:
         self._signals: list[int] = []
         self.sampler = Sampler(interval_s=min(1.0, max(0.2, self.cfg.daemon.heartbeat_s)))
         self.llm_url = self.cfg.llm.url
+        self.sampler.llm_url = self.llm_url
         self.auth = None
         self.bus_drained = True
         self.spares: dict[str, subprocess.Popen] = {}  # kind -> a warm spare process
@@ -152,7 +154,7 @@ class Supervisor:
             self.children[spec.name] = new_child(spec, self.policy)
             self.order.append(spec.name)
             if spec.kind == "llm" and spec.url:
-                self.llm_url = spec.url
+                self.llm_url = self.sampler.llm_url = spec.url
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -639,16 +641,25 @@ class Supervisor:
                 "last_heartbeat_s": round(now - c.last_hb, 3) if c.last_hb is not None else None,
                 "backlog": len(c.backlog), "rss_mb": rss, "cpu_percent": cpu,
             })
-        llm = self.children.get("llm")
         return {
             "home": str(self.home.root), "pid": os.getpid(), "uptime_s": round(now - self.started, 3),
             "paused": self.paused,
             "isolation": self.sampler.isolation or {"network": False, "filesystem": False, "pid": False,
                                                     "uid": False, "note": "not probed yet"},
-            "llm": {"url": self.llm_url, "model": self.cfg.llm.model,
-                    "state": llm.state if llm and not llm.remote else ("external" if self.llm_url else "none")},
+            "llm": self.llm_status(),
             "children": children,
         }
+
+    def llm_status(self) -> dict[str, Any]:
+        """{"url", "model", "state"}: the state from the llm child and the sampler's last probe."""
+        child = self.children.get("llm")
+        child_state = child.state if child is not None and not child.remote else None
+        probed = self.sampler.probed
+        result = probed[1] if probed is not None and probed[0] == self.llm_url else None
+        model = self.cfg.llm.model or (result[1][0] if result and result[1] else "")
+        note = next((n for n in self.notes if "embedded model" in n), "")
+        return {"url": self.llm_url, "model": model,
+                "state": llm_state(self.llm_url, child_state, result, self.cfg.llm.model, note)}
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -678,6 +689,8 @@ class Supervisor:
         cfg = load_config(self.home.root, self.config_file, overrides=self.overrides)
         specs, notes = child_specs(cfg, self.home.root)
         self.cfg, self.notes = cfg, notes
+        llm_child = next((s for s in specs if s.kind == "llm"), None)
+        self.llm_url = self.sampler.llm_url = cfg.llm.url or (llm_child.url if llm_child else "")
         self._dismiss_spares()  # they hold the old configuration
         self.policy = RestartPolicy.from_config(cfg.daemon)
         wanted = {s.name for s in specs}

@@ -357,17 +357,23 @@ def read_endpoint(run_dir: Path | None) -> dict[str, Any] | None:
     return info if isinstance(info, dict) and isinstance(info.get("url"), str) else None
 
 
-def probe(url: str, timeout: float = 2.0) -> tuple[str, str]:
-    """(state, model) from one `GET /v1/models`: ("ok", "m") or ("down: <reason>", "")."""
+def probe_models(url: str, timeout: float = 2.0) -> tuple[str, list[str]]:
+    """(state, models) from one `GET /v1/models`: ("ok", [ids]) or ("down: <reason>", [])."""
     try:
         with urllib.request.urlopen(url.rstrip("/") + "/models", timeout=timeout) as resp:
             data = json.load(resp)
-        models = [m.get("id", "") for m in data.get("data", []) if isinstance(m, dict)]
-        return ("ok", models[0]) if models else ("down: no models listed", "")
+        models = [str(m.get("id", "")) for m in data.get("data", []) if isinstance(m, dict)]
+        return ("ok", models) if models else ("down: no models listed", [])
     except urllib.error.HTTPError as exc:
-        return f"down: HTTP {exc.code}", ""
-    except (OSError, ValueError) as exc:
-        return f"down: {getattr(exc, 'reason', None) or exc}", ""
+        return f"down: HTTP {exc.code}", []
+    except (OSError, ValueError, AttributeError) as exc:  # refused, timeout, not JSON, not a list
+        return f"down: {getattr(exc, 'reason', None) or exc}", []
+
+
+def probe(url: str, timeout: float = 2.0) -> tuple[str, str]:
+    """(state, model) from one `GET /v1/models`: ("ok", "m") or ("down: <reason>", "")."""
+    state, models = probe_models(url, timeout)
+    return state, (models[0] if models else "")
 
 
 # --- the embedded model ----------------------------------------------------------------------

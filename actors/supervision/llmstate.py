@@ -1,0 +1,35 @@
+"""What `status` says about the LLM: one pure function over what the supervisor knows (the
+embedded server child's state, if any) and the sampler thread's last `GET /v1/models` probe.
+
+States: "ok", "starting" (the embedded server is loading), "waiting: <why>" (not known yet, or
+the server does not list the configured model), "down: <reason>".
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+CHILD_DOWN = {
+    "backoff": "down: the embedded model server exited; restarting",
+    "fatal": "down: the embedded model server keeps crashing (restart limit); 'cogloop restart llm' retries",
+    "stopped": "down: the embedded model server is stopped",
+}
+
+
+def llm_state(url: str | None, child_state: str | None, probed: tuple[str, Sequence[str]] | None,
+              model: str = "", note: str = "") -> str:
+    """`child_state` is the `llm` child's state (None: an external endpoint or none at all);
+    `probed` is (state, models listed) from the last probe of `url`, None before the first."""
+    if child_state is not None:
+        if child_state == "starting":
+            return "starting"
+        if child_state in CHILD_DOWN:
+            return CHILD_DOWN[child_state]
+    if not url:
+        return f"down: {note or 'no LLM URL configured and no embedded model'}"
+    if probed is None:
+        return "waiting: not probed yet"
+    state, models = probed
+    if state == "ok" and model and models and model not in models:
+        return f"waiting: the server does not list model {model!r} (it lists {', '.join(models[:3])})"
+    return state
