@@ -76,6 +76,7 @@ class Supervisor:
         self.paused = False
         self.started = time.monotonic()
         self.stopping = False
+        self.stop_soft_at = self.stop_deadline = 0.0  # set by begin_stop
         self.stop_queue: list[str] = []
         self.forwards: dict[str, tuple[list[bytes], dict[str, Any], float, str]] = {}
         self.dropped = 0
@@ -350,6 +351,9 @@ class Supervisor:
             self._signal(child, signal.SIGTERM)
             child.term_at = now
         child.kill_at = child.term_at + grace
+        if self.stopping:  # the whole stop fits in one grace period, however many children
+            child.term_at = min(child.term_at, self.stop_soft_at)
+            child.kill_at = min(child.kill_at, self.stop_deadline)
 
     def _start_timeout(self, child: Child) -> float:
         if child.spec.kind == "llm":
@@ -440,6 +444,12 @@ class Supervisor:
         child = self.children.get(to)
         if child is None or child.state in ("fatal", "stopped") or child.spec.external:
             self._answer(ident, env, P.UNAVAILABLE, f"no actor {to!r} is running")
+            return
+        if env["kind"] in ("reply", "error") and child.stop_reason and child.proc is not None \
+                and not child.backlog:
+            # Ending, so closed to new requests, but it may wait on an answer (a builder giving its
+            # lease back): replies still go straight through while its process is there.
+            self._deliver(child, frame)
             return
         self._enqueue(child, ident, frame, env)
 
@@ -716,6 +726,12 @@ class Supervisor:
         if self.stopping:
             return
         self.stopping = True
+        grace = self.cfg.daemon.stop_grace_s
+        now = time.monotonic()
+        # One at a time in reverse order while time allows; at 3/4 of the grace the rest get
+        # SIGTERM together; at the grace SIGKILL. `cogloop down` returns within stop_grace_s.
+        self.stop_soft_at = now + 0.75 * grace
+        self.stop_deadline = now + grace
         self.publish("supervisor.stopping", {"reason": why})
         self.stop_queue = list(reversed(self.order))
         self._dismiss_spares()
@@ -725,6 +741,11 @@ class Supervisor:
 
     def _stop_step(self) -> bool:
         """Stop children one at a time, last started first; True when all are gone."""
+        if self.stop_queue and time.monotonic() >= self.stop_soft_at:
+            for name in self.stop_queue:  # out of time for one at a time
+                child = self.children.get(name)
+                if child is not None and child.proc is not None and child.stop_reason != "stop":
+                    self._end(child, "stop", graceful=False)
         while self.stop_queue:
             child = self.children.get(self.stop_queue[0])
             if child is None or child.proc is None:

@@ -66,8 +66,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("task.show", "memory", "cli", {"id": "str"}, {"task": "map"}, "cogloop task show ID"),
     _op("task.cancel", "memory", "cli", {"id": "str"}, {"id": "str", "status": "str"},
         "cogloop task cancel ID"),
-    _op("task.lease", "memory", "builder", {"builder": "str", "ttl_s": "float"}, {"lease": "any"},
-        "", "the next task's public view with lease_id and attempt_id, or nil"),
+    _op("task.lease", "memory", "builder", {"builder": "str", "ttl_s": "float", "reclaim?": "bool"},
+        {"lease": "any"}, "", "the next task's public view with lease_id and attempt_id, or nil; "
+        "reclaim (a builder's first lease since it started): its older leases are stale and requeued"),
     _op("task.renew", "memory", "builder", {"lease_id": "str", "ttl_s": "float"}, {"ok": "bool"}),
     _op("task.release", "memory", "builder", {"lease_id": "str"}, {"ok": "bool"},
         "", "give a task back unattempted (stop, pause)"),

@@ -27,7 +27,8 @@ class BuilderActor(BusActor):
         llm = LLMClient(cfg.llm, run_dir=Path(home) / "run")
         self._limits = None
         self.worker = BuilderWorker(ctx.name, cfg, ctx.bus.ask, llm, self._run_tests,
-                                    on_state=lambda s: ctx.bus.publish("builder.state", s))
+                                    on_state=lambda s: ctx.bus.publish("builder.state", s),
+                                    stopping=ctx.stopping)
 
     def _run_tests(self, code: str, tests: str, entry_point: str) -> dict:
         from sandbox import Limits, run_tests  # imported late: the sandbox is only needed once a task runs
