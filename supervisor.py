@@ -79,6 +79,7 @@ class Supervisor:
         self.stop_soft_at = self.stop_deadline = 0.0  # set by begin_stop
         self.stop_queue: list[str] = []
         self.forwards: dict[str, tuple[list[bytes], dict[str, Any], float, str]] = {}
+        self.forward_waits: dict[str, float] = {}  # forward id -> give up delivering it then
         self.dropped = 0
         self._dropped_reported = 0
         self._next_drop_report = 0.0
@@ -398,9 +399,10 @@ class Supervisor:
                 self.publish("child.hung", {"name": child.name, "pid": child.pid,
                                             "silent_s": round(now - child.last_hb, 3)})
                 self._end(child, "hung (missed heartbeats)", graceful=False)
+        if self.forward_waits:
+            self._expire_forward_waits(now)
         for fid in [f for f, v in self.forwards.items() if v[2] < now]:
-            prefix, req, _, to = self.forwards.pop(fid)
-            self._control_send(prefix, P.error_to(req, NAME, P.TIMEOUT, f"{to} did not answer"))
+            self._fail_forward(fid, P.TIMEOUT, f"{self.forwards[fid][3]} did not answer")
         if self.dropped != self._dropped_reported and now >= self._next_drop_report:
             self.publish("bus.dropped", {"frames": self.dropped})
             self._dropped_reported = self.dropped
@@ -437,7 +439,10 @@ class Supervisor:
     def _fail_backlog(self, child: Child, code: str, message: str) -> None:
         while child.backlog:
             _, meta = child.backlog.popleft()
-            self._answer(meta["from"].encode(), meta, code, message)
+            if meta["from"] == CLI:  # a forward waiting for the restart: answer the operator
+                self._fail_forward(meta["id"], code, message)
+            else:
+                self._answer(meta["from"].encode(), meta, code, message)
 
     def _route(self, ident: bytes, frame: bytes, env: dict[str, Any]) -> None:
         to = env["to"]
@@ -576,7 +581,11 @@ class Supervisor:
         body = env["body"]
         to, op, inner = body["to"], body["op"], body["body"]
         child = self.children.get(to)
-        if child is None or not child.routable or child.spec.external:
+        wait_s = float(body.get("wait_s") or 0.0)
+        # wait_s > 0: an actor that is restarting (starting, backoff) gets it after the restart.
+        restarting = child is not None and wait_s > 0 and child.state in ("starting", "backoff") \
+            and not self.stopping and not child.remote
+        if child is None or (not child.routable and not restarting) or child.spec.external:
             state = child.state if child else "unknown"
             return P.error_to(env, NAME, P.UNAVAILABLE, f"{to} is not running ({state})")
         problem = P.validate_body(op, inner)
@@ -592,12 +601,15 @@ class Supervisor:
         if len(child.backlog) >= self.cfg.daemon.backlog:
             return P.error_to(env, NAME, P.BACKLOG_FULL, f"{to} is busy and its backlog is full")
         self.forwards[ask["id"]] = (prefix, env, time.monotonic() + FORWARD_TTL_S, to)
+        if wait_s > 0:
+            self.forward_waits[ask["id"]] = time.monotonic() + min(wait_s, FORWARD_TTL_S)
         # Running but with a full pipe: it waits its turn (an error to `cli` is dropped unread).
         self._enqueue(child, CLI.encode(), frame, ask)
         return None
 
     def _forward_answer(self, env: dict[str, Any]) -> None:
         entry = self.forwards.pop(env.get("re", ""), None)
+        self.forward_waits.pop(env.get("re", ""), None)
         if entry is None:
             return
         prefix, request, _, to = entry
@@ -608,10 +620,36 @@ class Supervisor:
             out = P.reply_to(request, NAME, {"reply": env["body"]})
         self._control_send(prefix, out)
 
+    def _fail_forward(self, fid: str, code: str, message: str) -> None:
+        entry = self.forwards.pop(fid, None)
+        self.forward_waits.pop(fid, None)
+        if entry is not None:
+            prefix, request, _, _ = entry
+            self._control_send(prefix, P.error_to(request, NAME, code, message))
+
     def _fail_forwards(self, to: str, message: str) -> None:
-        for fid in [f for f, v in self.forwards.items() if v[3] == to]:
-            prefix, request, _, _ = self.forwards.pop(fid)
-            self._control_send(prefix, P.error_to(request, NAME, P.UNAVAILABLE, message))
+        """The forwards `to` was handed: its process died, so their answers will never come.
+        (At most once: it may have acted on them. Those still in its backlog wait for the restart.)"""
+        child = self.children.get(to)
+        waiting = {meta["id"] for _, meta in child.backlog} if child is not None else set()
+        for fid in [f for f, v in self.forwards.items() if v[3] == to and f not in waiting]:
+            self._fail_forward(fid, P.UNAVAILABLE, message)
+
+    def _expire_forward_waits(self, now: float) -> None:
+        """A forward that waited `wait_s` for its restarting actor and is still in the backlog is
+        taken out and answered `timeout`: a timeout means it was not delivered."""
+        for fid in [f for f, t in self.forward_waits.items() if t < now]:
+            del self.forward_waits[fid]
+            entry = self.forwards.get(fid)
+            child = self.children.get(entry[3]) if entry else None
+            if child is None:
+                continue
+            for item in child.backlog:
+                if item[1]["id"] == fid:
+                    child.backlog.remove(item)
+                    self._fail_forward(fid, P.TIMEOUT, f"{child.name} still not running ({child.state}) "
+                                                       "after the forward's wait_s")
+                    break
 
     def _control_op(self, env: dict[str, Any]) -> dict[str, Any]:
         op, body = env["op"], env["body"]

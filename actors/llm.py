@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import shlex
 import socket
 import sys
 import threading
@@ -434,9 +435,14 @@ def free_port() -> int:
 
 
 def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.executable) -> EmbeddedServer:
-    """argv and environment for `python -m llama_cpp.server` on loopback."""
-    model = find_model(cfg.embedded)
+    """argv and environment for `python -m llama_cpp.server` on loopback (or `embedded.command`)."""
     port = port or free_port()
+    if cfg.embedded.command:
+        model_path = str(find_model(cfg.embedded)) if "{model}" in cfg.embedded.command else ""
+        argv = [part.replace("{port}", str(port)).replace("{python}", python).replace("{model}", model_path)
+                for part in shlex.split(cfg.embedded.command)]
+        return EmbeddedServer(argv, {}, port, model_path)
+    model = find_model(cfg.embedded)
     argv = [python, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
             "--port", str(port), "--n_ctx", str(cfg.embedded.n_ctx)]
     if cfg.embedded.threads > 0:

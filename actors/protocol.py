@@ -54,9 +54,11 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("stop", "supervisor", "cli", {}, {"stopping": "bool"}, "cogloop down"),
     _op("reload", "supervisor", "cli", {}, {"reloaded": "bool"}, "kill -HUP",
         "re-read the configuration"),
-    _op("forward", "supervisor", "cli", {"to": "str", "op": "str", "body": "map"}, {"reply": "any"},
-        "cogloop task add|list|show|cancel",
-        "ask an actor on the operator's behalf; unavailable error when it is not running"),
+    _op("forward", "supervisor", "cli", {"to": "str", "op": "str", "body": "map", "wait_s?": "float"},
+        {"reply": "any"}, "cogloop task add|list|show|cancel",
+        "ask an actor on the operator's behalf; unavailable error when it is not running, unless "
+        "wait_s > 0 and it is restarting: then kept in its backlog and delivered after the restart "
+        "(timeout error, not delivered, if it is not back within wait_s)"),
     # --- memory -------------------------------------------------------------------------
     _op("task.add", "memory", "cli|trainer", {"task": "map"}, {"id": "str"}, "cogloop task add"),
     _op("task.add_many", "memory", "cli|trainer", {"tasks": "list"},
