@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 import zmq
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +33,12 @@ sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 from tests.daemon_helpers import Daemon, running_pid  # noqa: E402
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (all its threads)."""
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
 
 
 def pct(values: list[float], p: float) -> float:
@@ -191,10 +198,12 @@ def main() -> int:
                 raw_st.append(rep.ask())
             # and each in its own tight loop, as the first version of this benchmark did
             st_seq = []
+            cpu0 = cpu_s(d.proc.pid), cpu_s(os.getpid())
             for _ in range(n):
                 t = time.perf_counter()
                 c.call("status")
                 st_seq.append(time.perf_counter() - t)
+            cpu_status = [(cpu_s(d.proc.pid) - cpu0[0]) / n, (cpu_s(os.getpid()) - cpu0[1]) / n]
             raw_seq = [rep.ask() for _ in range(n)]
             rep.close()
 
@@ -204,10 +213,14 @@ def main() -> int:
             d.forward("echo-1", "echo.relay", {"to": "echo-2", "count": 50})
             chunk = 50
             ask_total, raw_ask = 0.0, []
+            echo_pids = [d.proc.pid] + [d.child(e)["pid"] for e in ("echo-1", "echo-2")]
+            ask_cpu = [0.0, 0.0, 0.0]
             for _ in range(n // chunk):
+                before = [cpu_s(p) for p in echo_pids]
                 t = time.perf_counter()
                 out = d.forward("echo-1", "echo.relay", {"to": "echo-2", "count": chunk}, timeout=120)
                 ask_total += time.perf_counter() - t
+                ask_cpu = [a + cpu_s(p) - b for a, p, b in zip(ask_cpu, echo_pids, before)]
                 assert not out["errors"], out["errors"][:3]
                 raw_ask += fwd.asks(chunk)
             ask_mean = ask_total / (n // chunk * chunk)
@@ -250,6 +263,10 @@ def main() -> int:
         print(f"{name:<26}{ours:>12.0f}{raw:>12.0f}  {unit:<6}{ours / raw:>8.2f}  {goal}")
     print(f"{'status p50, tight loops':<26}{pct(st_seq, 50) * us:>12.0f}{pct(raw_seq, 50) * us:>12.0f}  "
           f"{'us':<6}{pct(st_seq, 50) / pct(raw_seq, 50):>8.2f}  (each side alone: raw REQ/REP at its fastest)")
+    asks = n // 50 * 50
+    print(f"CPU per status call (tight loop): supervisor {cpu_status[0] * us:.0f} us, client {cpu_status[1] * us:.0f} us; "
+          f"per actor->actor ask: supervisor {ask_cpu[0] / asks * us:.0f} us, echo-1 {ask_cpu[1] / asks * us:.0f} us, "
+          f"echo-2 {ask_cpu[2] / asks * us:.0f} us")
     print(f"{'restart kill -9 -> serving':<26} p50 {pct(restart, 50) * 1000:.0f} ms, "
           f"p90 {pct(restart, 90) * 1000:.0f} ms over {len(restart)} kills (goal p50 <= 250 ms)")
     return 0
