@@ -84,3 +84,27 @@ def test_builder_killed_mid_attempt_reclaims_its_lease_after_restart(home) -> No
             assert d.child("builder-1")["restarts"] == 1
         finally:
             d.stop()
+
+
+@pytest.mark.timeout(60)
+def test_a_child_that_ignores_sigterm_cannot_stretch_the_stop_beyond_the_grace(home) -> None:
+    # the `llm` child slot running a program that ignores SIGTERM (a model server slow to shut down)
+    stubborn = "{python} -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)'"
+    d = Daemon(home, "llm:llm, echo-1:echo, echo-2:echo", COGLOOP_LLM_URL="", COGLOOP_EMBEDDED_COMMAND=stubborn,
+               COGLOOP_DAEMON_STOP_GRACE_S="2")
+    d.start(wait_running=False)
+    try:
+        wait_for(lambda: {c["name"]: c["state"] for c in d.children()} ==
+                 {"llm": "starting", "echo-1": "running", "echo-2": "running"}, timeout=30, what="the children up")
+        pids = [d.proc.pid] + [p.pid for p in d.descendants()]
+        t0 = time.monotonic()
+        d.proc.terminate()
+        assert d.proc.wait(30) == 0
+        took = time.monotonic() - t0
+        print(f"\nstop with a child ignoring SIGTERM: {took:.2f} s (grace 2 s)")
+        assert took < 2.0 + 2.0  # the grace, plus reaping on a busy machine
+        assert alive(pids) == []
+        text = d.err.read_text()
+        assert "'name': 'echo-2', 'state': 'stopped'" in text and "'returncode': -9" in text  # llm: SIGKILL
+    finally:
+        d.stop()

@@ -33,3 +33,16 @@ def llm_state(url: str | None, child_state: str | None, probed: tuple[str, Seque
     if state == "ok" and model and models and model not in models:
         return f"waiting: the server does not list model {model!r} (it lists {', '.join(models[:3])})"
     return state
+
+
+BUSY_GRACE_S = 30.0
+
+
+def busy_tolerant(result: tuple[str, list[str]], last_ok: tuple[float, list[str]] | None, now: float,
+                  grace_s: float = BUSY_GRACE_S) -> tuple[str, list[str]]:
+    """A probe that timed out within `grace_s` of a good one still counts as good: a local server
+    busy generating (llama.cpp on two cores) can leave `GET /v1/models` unanswered for seconds,
+    and it is not down. Refused connections and errors count at once."""
+    if result[0] != "ok" and "timed out" in result[0] and last_ok is not None and now - last_ok[0] < grace_s:
+        return "ok", last_ok[1]
+    return result

@@ -10,13 +10,18 @@ from typing import Any, Callable
 
 import psutil
 
+from actors.supervision.llmstate import busy_tolerant
+
+
+PROBE_TIMEOUT_S = 2.0  # a local server that takes longer is busy (see llmstate.busy_tolerant) or down
+
 
 class Sampler(threading.Thread):
     def __init__(self, interval_s: float = 1.0, probe_s: float = 1.0,
                  probe: Callable[[str, float], tuple[str, list[str]]] | None = None):
         super().__init__(name="sampler", daemon=True)
         self.interval_s = interval_s
-        # The LLM endpoint, probed every probe_s (GET /v1/models, timeout probe_s): the URL is
+        # The LLM endpoint, probed every probe_s (GET /v1/models, timeout PROBE_TIMEOUT_S): the URL is
         # set by the main loop; `probed` is (url, (state, models)) so a stale answer for an old
         # URL is never shown as the new one's.
         self.llm_url: str | None = None
@@ -24,6 +29,7 @@ class Sampler(threading.Thread):
         self.probed: tuple[str, tuple[str, list[str]]] | None = None
         self._probe = probe
         self._next_probe = 0.0
+        self._last_ok: tuple[str, float, list[str]] | None = None  # (url, when, models) of the last good probe
         self.pids: dict[str, int] = {}  # written by the main loop (whole-dict swaps)
         self.samples: dict[int, tuple[float, float]] = {}  # pid -> (rss_mb, cpu_percent)
         self.isolation: dict[str, Any] | None = None
@@ -47,9 +53,13 @@ class Sampler(threading.Thread):
         if self._probe is None:
             from actors.llm import probe_models  # noqa: PLC0415 - the sampler runs without it in tests
             self._probe = probe_models
-        result = self._probe(url, self.probe_s)
-        self.probed = (url, result)
-        self._next_probe = time.monotonic() + self.probe_s
+        raw = self._probe(url, PROBE_TIMEOUT_S)
+        now = time.monotonic()
+        if raw[0] == "ok":
+            self._last_ok = (url, now, raw[1])
+        last = self._last_ok[1:] if self._last_ok is not None and self._last_ok[0] == url else None
+        self.probed = (url, busy_tolerant(raw, last, now))  # type: ignore[arg-type]
+        self._next_probe = now + self.probe_s
 
     def sample_once(self) -> None:
         live = set(self.pids.values())
