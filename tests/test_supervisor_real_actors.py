@@ -7,6 +7,8 @@ the same way: kill -9 -> restarted, health-checked again, builders use it."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import threading
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from ops.client import Client
 from ops.errors import CogloopError
 from store import Store
+from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import Daemon, running_pid, wait_for
 from tests.fakellm import FakeLLM
 from tests.storehelp import task
@@ -77,8 +80,12 @@ def test_kill_each_real_actor_in_turn_restarts_it_and_delivers_asks_sent_meanwhi
                     assert reply["status"]["builder"] == "builder-1", reply
                 restarts = {c["name"]: c["restarts"] for c in d.children()}
                 assert restarts[name] == 1, restarts
-            assert {c["name"]: c["restarts"] for c in d.children()} == dict.fromkeys(asks, 1)
-            assert all(c["state"] == "running" for c in d.children())
+            out = subprocess.run(cogloop_cmd("status", "--home", str(home), "--json"), capture_output=True,
+                                 text=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+            shown = json.loads(out.stdout)["children"]
+            assert {c["name"]: c["restarts"] for c in shown} == dict.fromkeys(asks, 1)
+            assert all(c["state"] == "running" for c in shown)
             # and the loop still works after all that
             last = d.forward("memory", "task.add", {"task": task(3)})["id"]
             wait_for(lambda: d.forward("memory", "task.show", {"id": last})["task"]["status"] in ("passed", "failed"),
