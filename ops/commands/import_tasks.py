@@ -10,6 +10,9 @@ per line on stderr (exit 1); the valid ones are still added, in one transaction.
 
 Message: memory `task.add_many` through the control socket when a daemon runs at HOME,
 else a direct write to HOME/history.db. Prints the ids (or {"ids", "errors"} with --json).
+
+Examples:
+    cogloop export ./snap && cogloop import tasks ./snap/memory/core/task_queue.json --home /tmp/other
 """
 
 from __future__ import annotations
