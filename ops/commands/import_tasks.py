@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 
-from store.export import tasks_from_queue_file
 
 from ops.commands._write import memory_op
 from ops.commands.task_cmd import report_many, with_ids
@@ -36,5 +35,7 @@ def register(isub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from store.export import tasks_from_queue_file
+
     tasks = with_ids(tasks_from_queue_file(args.file))
     return report_many(ctx, memory_op(ctx, "task.add_many", {"tasks": tasks}), args.file)
