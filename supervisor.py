@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import zmq
 
 from actors import protocol as P
@@ -32,6 +33,7 @@ from actors.runtime import ACTOR_CLASSES
 from actors.supervision.children import (Child, ChildSpec, actor_argv, child_specs, external_argv,
                                          new_child, spare_argv)
 from actors.supervision.curve import CurveRefused, secure_router
+from actors.supervision.llmstate import llm_state
 from actors.supervision.pidfile import AlreadyRunning, PidFile
 from actors.supervision.policy import RestartPolicy
 from actors.supervision.sampler import Sampler
@@ -49,6 +51,9 @@ MAX_REMOTE = 64  # remote actors known at once; stopped ones are forgotten after
 TICK_S = 0.05
 HOUSEKEEPING_S = 0.01
 SLICE_S = 0.05  # the longest the loop spends on one socket before looking at the rest
+# `status` answers from a pre-encoded body at most this old; any state change drops it at once
+# (so only uptime, heartbeat age and the sampler's figures can lag, by this much).
+STATUS_TTL_S = 0.02
 CODE_ROOT = Path(__file__).resolve().parent
 
 
@@ -75,14 +80,18 @@ class Supervisor:
         self.paused = False
         self.started = time.monotonic()
         self.stopping = False
+        self.stop_soft_at = self.stop_deadline = 0.0  # set by begin_stop
+        self._status_body: tuple[float, bytes] | None = None  # (built at, msgpack of {"status": ...})
         self.stop_queue: list[str] = []
         self.forwards: dict[str, tuple[list[bytes], dict[str, Any], float, str]] = {}
+        self.forward_waits: dict[str, float] = {}  # forward id -> give up delivering it then
         self.dropped = 0
         self._dropped_reported = 0
         self._next_drop_report = 0.0
         self._signals: list[int] = []
         self.sampler = Sampler(interval_s=min(1.0, max(0.2, self.cfg.daemon.heartbeat_s)))
         self.llm_url = self.cfg.llm.url
+        self.sampler.llm_url = self.llm_url
         self.auth = None
         self.bus_drained = True
         self.spares: dict[str, subprocess.Popen] = {}  # kind -> a warm spare process
@@ -137,7 +146,12 @@ class Supervisor:
             pass
         log.info("event %s %s", topic, body)
 
+    def _changed(self) -> None:
+        """Something `status` shows changed: the cached status body is stale."""
+        self._status_body = None
+
     def _set_state(self, child: Child, state: str, **extra: Any) -> None:
+        self._changed()
         if child.state != state:
             child.state = state
             self.publish("child.state", {"name": child.name, "state": state, "pid": child.pid,
@@ -152,7 +166,7 @@ class Supervisor:
             self.children[spec.name] = new_child(spec, self.policy)
             self.order.append(spec.name)
             if spec.kind == "llm" and spec.url:
-                self.llm_url = spec.url
+                self.llm_url = self.sampler.llm_url = spec.url
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -282,10 +296,12 @@ class Supervisor:
             if not self._deliver(child, frame):
                 break
             child.backlog.popleft()
+            self._changed()
 
     def _on_exit(self, child: Child, rc: int) -> None:
         now = time.monotonic()
         ran_for = now - child.started_at
+        self._changed()
         child.proc = None
         child.routable = False
         self._fail_forwards(child.name, f"{child.name} exited")
@@ -348,6 +364,9 @@ class Supervisor:
             self._signal(child, signal.SIGTERM)
             child.term_at = now
         child.kill_at = child.term_at + grace
+        if self.stopping:  # the whole stop fits in one grace period, however many children
+            child.term_at = min(child.term_at, self.stop_soft_at)
+            child.kill_at = min(child.kill_at, self.stop_deadline)
 
     def _start_timeout(self, child: Child) -> float:
         if child.spec.kind == "llm":
@@ -392,9 +411,10 @@ class Supervisor:
                 self.publish("child.hung", {"name": child.name, "pid": child.pid,
                                             "silent_s": round(now - child.last_hb, 3)})
                 self._end(child, "hung (missed heartbeats)", graceful=False)
+        if self.forward_waits:
+            self._expire_forward_waits(now)
         for fid in [f for f, v in self.forwards.items() if v[2] < now]:
-            prefix, req, _, to = self.forwards.pop(fid)
-            self._control_send(prefix, P.error_to(req, NAME, P.TIMEOUT, f"{to} did not answer"))
+            self._fail_forward(fid, P.TIMEOUT, f"{self.forwards[fid][3]} did not answer")
         if self.dropped != self._dropped_reported and now >= self._next_drop_report:
             self.publish("bus.dropped", {"frames": self.dropped})
             self._dropped_reported = self.dropped
@@ -429,15 +449,25 @@ class Supervisor:
             self.dropped += 1
 
     def _fail_backlog(self, child: Child, code: str, message: str) -> None:
+        self._changed()
         while child.backlog:
             _, meta = child.backlog.popleft()
-            self._answer(meta["from"].encode(), meta, code, message)
+            if meta["from"] == CLI:  # a forward waiting for the restart: answer the operator
+                self._fail_forward(meta["id"], code, message)
+            else:
+                self._answer(meta["from"].encode(), meta, code, message)
 
     def _route(self, ident: bytes, frame: bytes, env: dict[str, Any]) -> None:
         to = env["to"]
         child = self.children.get(to)
         if child is None or child.state in ("fatal", "stopped") or child.spec.external:
             self._answer(ident, env, P.UNAVAILABLE, f"no actor {to!r} is running")
+            return
+        if env["kind"] in ("reply", "error") and child.stop_reason and child.proc is not None \
+                and not child.backlog:
+            # Ending, so closed to new requests, but it may wait on an answer (a builder giving its
+            # lease back): replies still go straight through while its process is there.
+            self._deliver(child, frame)
             return
         self._enqueue(child, ident, frame, env)
 
@@ -450,6 +480,7 @@ class Supervisor:
             return
         meta = {k: env[k] for k in ("id", "kind", "from", "op")}
         child.backlog.append((frame, meta))
+        self._changed()
 
     def _on_heartbeat(self, ident: bytes, name: str, body: dict[str, Any]) -> None:
         child = self.children.get(name)
@@ -527,44 +558,69 @@ class Supervisor:
             pass  # the client went away; Lazy Pirate clients retry
 
     def _on_control(self) -> None:
-        until = time.monotonic() + SLICE_S
-        while time.monotonic() < until:
-            try:
-                frames = self.control.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            # DEALER clients send [payload]; REQ clients add an empty delimiter.
-            if len(frames) not in (2, 3) or (len(frames) == 3 and frames[1] != b""):
-                self.dropped += 1
-                continue
-            prefix, frame = frames[:-1], frames[-1]
-            try:
-                env = self.codec.decode(frame)
-            except P.ProtocolError as problem:
-                ask = P.ask_of(problem)
-                if ask is not None:
-                    self._control_send(prefix, P.error_to(ask, NAME, problem.code, problem.message))
-                else:
-                    self.dropped += 1
-                continue
-            if env["kind"] not in P.REQUEST_KINDS:
-                self.dropped += 1
-                continue
-            if env["to"] != NAME:
-                reply = P.error_to(env, NAME, P.BAD_REQUEST, "the control socket speaks to the supervisor "
-                                                            "only; use op 'forward' to reach an actor")
-            elif env["op"] == "forward":
-                reply = self._forward(prefix, env)
+        """One request per wake-up: the poll said one is there, and asking whether there is
+        another (a zmq.Again, ~9 us, or ZMQ_EVENTS, ~5 us) would cost more than the main loop's
+        next poll, which reports the socket again if it is. CLI traffic is never a flood."""
+        try:
+            frames = self.control.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            return
+        # DEALER clients send [payload]; REQ clients add an empty delimiter.
+        if len(frames) not in (2, 3) or (len(frames) == 3 and frames[1] != b""):
+            self.dropped += 1
+            return
+        prefix, frame = frames[:-1], frames[-1]
+        try:
+            env = self.codec.decode(frame)
+        except P.ProtocolError as problem:
+            ask = P.ask_of(problem)
+            if ask is not None:
+                self._control_send(prefix, P.error_to(ask, NAME, problem.code, problem.message))
             else:
-                reply = self._control_op(env)
-            if reply is not None and env["kind"] == "ask":
-                self._control_send(prefix, reply)
+                self.dropped += 1
+            return
+        if env["kind"] not in P.REQUEST_KINDS:
+            self.dropped += 1
+            return
+        if env["to"] != NAME:
+            reply = P.error_to(env, NAME, P.BAD_REQUEST, "the control socket speaks to the supervisor "
+                                                        "only; use op 'forward' to reach an actor")
+        elif env["op"] == "forward":
+            reply = self._forward(prefix, env)
+        elif env["op"] == "status":
+            if env["kind"] == "ask":
+                self._send_status(prefix, env)
+            return
+        else:
+            reply = self._control_op(env)
+        if reply is not None and env["kind"] == "ask":
+            self._control_send(prefix, reply)
+
+    def _send_status(self, prefix: list[bytes], env: dict[str, Any]) -> None:
+        """The hot control op: the reply is spliced around a pre-encoded status body, rebuilt when
+        something changed or STATUS_TTL_S passed (`cogloop status`, `wait`, tests polling)."""
+        now = time.monotonic()
+        cached = self._status_body
+        if cached is None or now - cached[0] > STATUS_TTL_S:
+            cached = self._status_body = (now, msgpack.packb({"status": self.status()}, use_bin_type=True))
+        frame = P.reply_frame(env, NAME, cached[1])
+        if len(frame) > self.codec.max_bytes:
+            self._control_send(prefix, P.error_to(env, NAME, P.INTERNAL, "status is larger than max_msg_bytes"))
+            return
+        try:
+            self.control.send_multipart([*prefix, frame], zmq.NOBLOCK)
+        except zmq.ZMQError:
+            pass  # the client went away; Lazy Pirate clients retry
 
     def _forward(self, prefix: list[bytes], env: dict[str, Any]) -> dict[str, Any] | None:
         body = env["body"]
         to, op, inner = body["to"], body["op"], body["body"]
         child = self.children.get(to)
-        if child is None or not child.routable or child.spec.external:
+        wait_s = float(body.get("wait_s") or 0.0)
+        # wait_s > 0: an actor that is restarting (starting, backoff) gets it after the restart.
+        restarting = child is not None and wait_s > 0 and child.state in ("starting", "backoff") \
+            and not self.stopping and not child.remote
+        if child is None or (not child.routable and not restarting) or child.spec.external:
             state = child.state if child else "unknown"
             return P.error_to(env, NAME, P.UNAVAILABLE, f"{to} is not running ({state})")
         problem = P.validate_body(op, inner)
@@ -580,12 +636,15 @@ class Supervisor:
         if len(child.backlog) >= self.cfg.daemon.backlog:
             return P.error_to(env, NAME, P.BACKLOG_FULL, f"{to} is busy and its backlog is full")
         self.forwards[ask["id"]] = (prefix, env, time.monotonic() + FORWARD_TTL_S, to)
+        if wait_s > 0:
+            self.forward_waits[ask["id"]] = time.monotonic() + min(wait_s, FORWARD_TTL_S)
         # Running but with a full pipe: it waits its turn (an error to `cli` is dropped unread).
         self._enqueue(child, CLI.encode(), frame, ask)
         return None
 
     def _forward_answer(self, env: dict[str, Any]) -> None:
         entry = self.forwards.pop(env.get("re", ""), None)
+        self.forward_waits.pop(env.get("re", ""), None)
         if entry is None:
             return
         prefix, request, _, to = entry
@@ -596,10 +655,37 @@ class Supervisor:
             out = P.reply_to(request, NAME, {"reply": env["body"]})
         self._control_send(prefix, out)
 
+    def _fail_forward(self, fid: str, code: str, message: str) -> None:
+        entry = self.forwards.pop(fid, None)
+        self.forward_waits.pop(fid, None)
+        if entry is not None:
+            prefix, request, _, _ = entry
+            self._control_send(prefix, P.error_to(request, NAME, code, message))
+
     def _fail_forwards(self, to: str, message: str) -> None:
-        for fid in [f for f, v in self.forwards.items() if v[3] == to]:
-            prefix, request, _, _ = self.forwards.pop(fid)
-            self._control_send(prefix, P.error_to(request, NAME, P.UNAVAILABLE, message))
+        """The forwards `to` was handed: its process died, so their answers will never come.
+        (At most once: it may have acted on them. Those still in its backlog wait for the restart.)"""
+        child = self.children.get(to)
+        waiting = {meta["id"] for _, meta in child.backlog} if child is not None else set()
+        for fid in [f for f, v in self.forwards.items() if v[3] == to and f not in waiting]:
+            self._fail_forward(fid, P.UNAVAILABLE, message)
+
+    def _expire_forward_waits(self, now: float) -> None:
+        """A forward that waited `wait_s` for its restarting actor and is still in the backlog is
+        taken out and answered `timeout`: a timeout means it was not delivered."""
+        for fid in [f for f, t in self.forward_waits.items() if t < now]:
+            del self.forward_waits[fid]
+            entry = self.forwards.get(fid)
+            child = self.children.get(entry[3]) if entry else None
+            if child is None:
+                continue
+            for item in child.backlog:
+                if item[1]["id"] == fid:
+                    child.backlog.remove(item)
+                    self._changed()
+                    self._fail_forward(fid, P.TIMEOUT, f"{child.name} still not running ({child.state}) "
+                                                       "after the forward's wait_s")
+                    break
 
     def _control_op(self, env: dict[str, Any]) -> dict[str, Any]:
         op, body = env["op"], env["body"]
@@ -639,19 +725,29 @@ class Supervisor:
                 "last_heartbeat_s": round(now - c.last_hb, 3) if c.last_hb is not None else None,
                 "backlog": len(c.backlog), "rss_mb": rss, "cpu_percent": cpu,
             })
-        llm = self.children.get("llm")
         return {
             "home": str(self.home.root), "pid": os.getpid(), "uptime_s": round(now - self.started, 3),
             "paused": self.paused,
             "isolation": self.sampler.isolation or {"network": False, "filesystem": False, "pid": False,
                                                     "uid": False, "note": "not probed yet"},
-            "llm": {"url": self.llm_url, "model": self.cfg.llm.model,
-                    "state": llm.state if llm and not llm.remote else ("external" if self.llm_url else "none")},
+            "llm": self.llm_status(),
             "children": children,
         }
 
+    def llm_status(self) -> dict[str, Any]:
+        """{"url", "model", "state"}: the state from the llm child and the sampler's last probe."""
+        child = self.children.get("llm")
+        child_state = child.state if child is not None and not child.remote else None
+        probed = self.sampler.probed
+        result = probed[1] if probed is not None and probed[0] == self.llm_url else None
+        model = self.cfg.llm.model or (result[1][0] if result and result[1] else "")
+        note = next((n for n in self.notes if "embedded model" in n), "")
+        return {"url": self.llm_url, "model": model,
+                "state": llm_state(self.llm_url, child_state, result, self.cfg.llm.model, note)}
+
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
+        self._changed()
         op = "actor.pause" if paused else "actor.resume"
         for c in self.children.values():
             if c.routable and not c.spec.external:
@@ -665,6 +761,7 @@ class Supervisor:
         if self.stopping:
             raise CogloopError("the daemon is stopping")
         child.tracker.reset()
+        self._changed()
         if child.proc is None:
             child.restarts += 1 if child.state != "stopped" else 0
             self.spawn(child)
@@ -677,7 +774,10 @@ class Supervisor:
         """Re-read the configuration: timings and limits now, new children started, removed ones stopped."""
         cfg = load_config(self.home.root, self.config_file, overrides=self.overrides)
         specs, notes = child_specs(cfg, self.home.root)
+        self._changed()
         self.cfg, self.notes = cfg, notes
+        llm_child = next((s for s in specs if s.kind == "llm"), None)
+        self.llm_url = self.sampler.llm_url = cfg.llm.url or (llm_child.url if llm_child else "")
         self._dismiss_spares()  # they hold the old configuration
         self.policy = RestartPolicy.from_config(cfg.daemon)
         wanted = {s.name for s in specs}
@@ -703,6 +803,13 @@ class Supervisor:
         if self.stopping:
             return
         self.stopping = True
+        self._changed()
+        grace = self.cfg.daemon.stop_grace_s
+        now = time.monotonic()
+        # One at a time in reverse order while time allows; at 3/4 of the grace the rest get
+        # SIGTERM together; at the grace SIGKILL. `cogloop down` returns within stop_grace_s.
+        self.stop_soft_at = now + 0.75 * grace
+        self.stop_deadline = now + grace
         self.publish("supervisor.stopping", {"reason": why})
         self.stop_queue = list(reversed(self.order))
         self._dismiss_spares()
@@ -712,6 +819,11 @@ class Supervisor:
 
     def _stop_step(self) -> bool:
         """Stop children one at a time, last started first; True when all are gone."""
+        if self.stop_queue and time.monotonic() >= self.stop_soft_at:
+            for name in self.stop_queue:  # out of time for one at a time
+                child = self.children.get(name)
+                if child is not None and child.proc is not None and child.stop_reason != "stop":
+                    self._end(child, "stop", graceful=False)
         while self.stop_queue:
             child = self.children.get(self.stop_queue[0])
             if child is None or child.proc is None:

@@ -24,6 +24,8 @@ from actors import protocol as P
 
 log = logging.getLogger("cogloop.bus")
 
+_EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)  # plain ints: no enum arithmetic per frame
+
 
 class ActorError(Exception):
     """Raise in a handler to answer the ask with an error of this code."""
@@ -180,6 +182,10 @@ class Pump(threading.Thread):
         """Read everything waiting; True when the supervisor spoke (any frame counts as alive)."""
         heard = False
         for _ in range(1000):
+            # ZMQ_EVENTS keeps the GIL; a recv that ends in zmq.Again releases it, and the actor
+            # thread (just handed a request) takes it: the pump then waits for its whole turn.
+            if not sock.get(_EVENTS) & _POLLIN:
+                break
             try:
                 frames = sock.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:

@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import shlex
 import socket
 import sys
 import threading
@@ -366,17 +367,23 @@ def read_endpoint(run_dir: Path | None) -> dict[str, Any] | None:
     return info if isinstance(info, dict) and isinstance(info.get("url"), str) else None
 
 
-def probe(url: str, timeout: float = 2.0) -> tuple[str, str]:
-    """(state, model) from one `GET /v1/models`: ("ok", "m") or ("down: <reason>", "")."""
+def probe_models(url: str, timeout: float = 2.0) -> tuple[str, list[str]]:
+    """(state, models) from one `GET /v1/models`: ("ok", [ids]) or ("down: <reason>", [])."""
     try:
         with urllib.request.urlopen(url.rstrip("/") + "/models", timeout=timeout) as resp:
             data = json.load(resp)
-        models = [m.get("id", "") for m in data.get("data", []) if isinstance(m, dict)]
-        return ("ok", models[0]) if models else ("down: no models listed", "")
+        models = [str(m.get("id", "")) for m in data.get("data", []) if isinstance(m, dict)]
+        return ("ok", models) if models else ("down: no models listed", [])
     except urllib.error.HTTPError as exc:
-        return f"down: HTTP {exc.code}", ""
-    except (OSError, ValueError) as exc:
-        return f"down: {getattr(exc, 'reason', None) or exc}", ""
+        return f"down: HTTP {exc.code}", []
+    except (OSError, ValueError, AttributeError) as exc:  # refused, timeout, not JSON, not a list
+        return f"down: {getattr(exc, 'reason', None) or exc}", []
+
+
+def probe(url: str, timeout: float = 2.0) -> tuple[str, str]:
+    """(state, model) from one `GET /v1/models`: ("ok", "m") or ("down: <reason>", "")."""
+    state, models = probe_models(url, timeout)
+    return state, (models[0] if models else "")
 
 
 # --- the embedded model ----------------------------------------------------------------------
@@ -437,9 +444,14 @@ def free_port() -> int:
 
 
 def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.executable) -> EmbeddedServer:
-    """argv and environment for `python -m llama_cpp.server` on loopback."""
-    model = find_model(cfg.embedded)
+    """argv and environment for `python -m llama_cpp.server` on loopback (or `embedded.command`)."""
     port = port or free_port()
+    if cfg.embedded.command:
+        model_path = str(find_model(cfg.embedded)) if "{model}" in cfg.embedded.command else ""
+        argv = [part.replace("{port}", str(port)).replace("{python}", python).replace("{model}", model_path)
+                for part in shlex.split(cfg.embedded.command)]
+        return EmbeddedServer(argv, {}, port, model_path)
+    model = find_model(cfg.embedded)
     argv = [python, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
             "--port", str(port), "--n_ctx", str(cfg.embedded.n_ctx)]
     if cfg.embedded.threads > 0:

@@ -11,6 +11,7 @@ thread; only the pump thread touches the zmq socket.
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import logging
 import os
@@ -334,13 +335,18 @@ def main(argv: list[str] | None = None) -> int:
     except pykka.Timeout:
         log.warning("actor did not stop within %.1fs; exiting without it", d.stop_grace_s)
         stuck = True
+    log.info("actor stopped%s", " (abandoned)" if stuck else "")
     pump.stop()
     pump.join(2.0)
     status = 0 if reason and reason[0] in ("actor.stop", "SIGTERM", "SIGINT") else 1
-    if stuck:  # its thread is blocked (e.g. in an LLM call): do not wait for it at exit
-        logging.shutdown()
-        os._exit(status)
-    return status
+    # The actor is stopped and has closed what it owns (on_stop). Skip the interpreter's
+    # teardown: with openai/pydantic loaded it takes ~1 s on a busy box, and a thread left
+    # in an abandoned LLM call need not be waited for. Exit handlers (the sandbox's) still run.
+    logging.shutdown()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

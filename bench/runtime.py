@@ -2,9 +2,11 @@
 
     python bench/runtime.py [--quick]
 
-1. `status` round trip (Client -> supervisor -> Client) vs raw REQ/REP over ipc.
+1. `status` round trip (Client -> supervisor -> Client) vs raw REQ/REP over ipc, one of each
+   in turn so both see the same load (the box is shared).
 2. actor-to-actor ask through the bus (echo-1 -> supervisor -> echo-2 and back) vs a raw
-   DEALER -> ROUTER forwarder -> DEALER ping-pong over ipc.
+   DEALER -> ROUTER forwarder -> DEALER ping-pong over ipc, in turns of 50 asks each (the mean
+   includes the forwarded ask that carries each turn of 50, as before).
 3. bus throughput (tells echo-1 -> echo-2 through the supervisor) vs the same raw forwarder.
 4. restart latency: kill -9 of an actor until it answers again (no raw baseline:
    supervisord and circus poll once a second).
@@ -23,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 import zmq
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +33,12 @@ sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 from tests.daemon_helpers import Daemon, running_pid  # noqa: E402
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (all its threads)."""
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
 
 
 def pct(values: list[float], p: float) -> float:
@@ -86,64 +95,79 @@ def _peer(front: str, name: bytes, mode: str) -> None:
                 n = 0
 
 
-def raw_reqrep(tmp: Path, n: int) -> list[float]:
-    ep = f"ipc://{tmp / 'raw-rep.sock'}"
-    proc = mp.Process(target=_rep_server, args=(ep,), daemon=True)
-    proc.start()
-    ctx = zmq.Context()
-    s = ctx.socket(zmq.REQ)
-    s.connect(ep)
-    for _ in range(50):
-        s.send(b"w"), s.recv()
-    times = []
-    for _ in range(n):
+class RawReqRep:
+    """REQ -> REP over ipc: the status baseline, asked in turn with the daemon (interleaved, so
+    both see the same load on a shared machine)."""
+
+    def __init__(self, tmp: Path) -> None:
+        ep = f"ipc://{tmp / 'raw-rep.sock'}"
+        self.proc = mp.Process(target=_rep_server, args=(ep,), daemon=True)
+        self.proc.start()
+        self.ctx = zmq.Context()
+        self.s = self.ctx.socket(zmq.REQ)
+        self.s.connect(ep)
+        for _ in range(50):
+            self.ask()
+
+    def ask(self) -> float:
         t = time.perf_counter()
-        s.send(b"status?")
-        s.recv()
-        times.append(time.perf_counter() - t)
-    s.send(b"quit"), s.recv()
-    s.close(0)
-    ctx.term()
-    proc.join(5)
-    return times
+        self.s.send(b"status?")
+        self.s.recv()
+        return time.perf_counter() - t
+
+    def close(self) -> None:
+        self.s.send(b"quit"), self.s.recv()
+        self.s.close(0)
+        self.ctx.term()
+        self.proc.join(5)
 
 
-def raw_forwarder(tmp: Path, n_ask: int, n_flood: int) -> tuple[list[float], float]:
-    front = f"ipc://{tmp / 'raw-fwd.sock'}"
-    fwd = mp.Process(target=_forwarder, args=(front,), daemon=True)
-    fwd.start()
-    time.sleep(0.2)
-    ctx = zmq.Context()
-    d = ctx.socket(zmq.DEALER)
-    d.setsockopt(zmq.IDENTITY, b"a")
-    d.connect(front)
-    time.sleep(0.2)
-    echo = mp.Process(target=_peer, args=(front, b"b", "echo"), daemon=True)
-    sink = mp.Process(target=_peer, args=(front, b"c", "sink"), daemon=True)
-    echo.start(), sink.start()
-    for _ in range(2):  # the announcements of b and c
-        d.recv_multipart()
-    times = []
-    for _ in range(n_ask):
+class RawForwarder:
+    """DEALER -> ROUTER forwarder -> DEALER over ipc: the baseline of the ask and the throughput."""
+
+    def __init__(self, tmp: Path) -> None:
+        front = f"ipc://{tmp / 'raw-fwd.sock'}"
+        self.fwd = mp.Process(target=_forwarder, args=(front,), daemon=True)
+        self.fwd.start()
+        time.sleep(0.2)
+        self.ctx = zmq.Context()
+        self.d = self.ctx.socket(zmq.DEALER)
+        self.d.setsockopt(zmq.IDENTITY, b"a")
+        self.d.connect(front)
+        time.sleep(0.2)
+        self.peers = [mp.Process(target=_peer, args=(front, b"b", "echo"), daemon=True),
+                      mp.Process(target=_peer, args=(front, b"c", "sink"), daemon=True)]
+        for p in self.peers:
+            p.start()
+        for _ in range(2):  # the announcements of b and c
+            self.d.recv_multipart()
+
+    def asks(self, n: int) -> list[float]:
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            self.d.send_multipart([b"b", b"ping"])
+            self.d.recv_multipart()
+            times.append(time.perf_counter() - t)
+        return times
+
+    def flood(self, n_flood: int) -> float:
         t = time.perf_counter()
-        d.send_multipart([b"b", b"ping"])
-        d.recv_multipart()
-        times.append(time.perf_counter() - t)
-    t = time.perf_counter()
-    for i in range(n_flood):
-        d.send_multipart([b"c", b"last" if i == n_flood - 1 else b"x"])
-    _, count = d.recv_multipart()
-    rate = int(count) / (time.perf_counter() - t)
-    for dest in (b"b", b"c"):
-        d.send_multipart([dest, b"quit"])
-    d.send_multipart([b"a", b"quit"])
-    time.sleep(0.1)
-    d.close(0)
-    ctx.term()
-    for p in (fwd, echo, sink):
-        p.join(2)
-        p.kill()
-    return times, rate
+        for i in range(n_flood):
+            self.d.send_multipart([b"c", b"last" if i == n_flood - 1 else b"x"])
+        _, count = self.d.recv_multipart()
+        return int(count) / (time.perf_counter() - t)
+
+    def close(self) -> None:
+        for dest in (b"b", b"c"):
+            self.d.send_multipart([dest, b"quit"])
+        self.d.send_multipart([b"a", b"quit"])
+        time.sleep(0.1)
+        self.d.close(0)
+        self.ctx.term()
+        for p in (self.fwd, *self.peers):
+            p.join(2)
+            p.kill()
 
 
 # --- cogloop ---------------------------------------------------------------------------------
@@ -165,20 +189,43 @@ def main() -> int:
             c = d.client
             for _ in range(50):
                 c.call("status")
-            st = []
-            for _ in range(n):
+            rep = RawReqRep(tmp)
+            st, raw_st = [], []
+            for _ in range(n):  # one of each in turn: the same machine load for both
                 t = time.perf_counter()
                 c.call("status")
                 st.append(time.perf_counter() - t)
-            raw_st = raw_reqrep(tmp, n)
+                raw_st.append(rep.ask())
+            # and each in its own tight loop, as the first version of this benchmark did
+            st_seq = []
+            cpu0 = cpu_s(d.proc.pid), cpu_s(os.getpid())
+            for _ in range(n):
+                t = time.perf_counter()
+                c.call("status")
+                st_seq.append(time.perf_counter() - t)
+            cpu_status = [(cpu_s(d.proc.pid) - cpu0[0]) / n, (cpu_s(os.getpid()) - cpu0[1]) / n]
+            raw_seq = [rep.ask() for _ in range(n)]
+            rep.close()
 
-            # actor-to-actor: echo-1 asks echo-2 `n` times inside one forwarded ask
+            # actor-to-actor: echo-1 asks echo-2 `chunk` times inside one forwarded ask, in turn
+            # with as many raw pings through the raw forwarder
+            fwd = RawForwarder(tmp)
             d.forward("echo-1", "echo.relay", {"to": "echo-2", "count": 50})
-            t = time.perf_counter()
-            out = d.forward("echo-1", "echo.relay", {"to": "echo-2", "count": n}, timeout=120)
-            ask_mean = (time.perf_counter() - t) / n
-            assert not out["errors"], out["errors"][:3]
-            raw_ask, raw_rate = raw_forwarder(tmp, n, n_flood)
+            chunk = 50
+            ask_total, raw_ask = 0.0, []
+            echo_pids = [d.proc.pid] + [d.child(e)["pid"] for e in ("echo-1", "echo-2")]
+            ask_cpu = [0.0, 0.0, 0.0]
+            for _ in range(n // chunk):
+                before = [cpu_s(p) for p in echo_pids]
+                t = time.perf_counter()
+                out = d.forward("echo-1", "echo.relay", {"to": "echo-2", "count": chunk}, timeout=120)
+                ask_total += time.perf_counter() - t
+                ask_cpu = [a + cpu_s(p) - b for a, p, b in zip(ask_cpu, echo_pids, before)]
+                assert not out["errors"], out["errors"][:3]
+                raw_ask += fwd.asks(chunk)
+            ask_mean = ask_total / (n // chunk * chunk)
+            raw_rate = fwd.flood(n_flood)
+            fwd.close()
 
             before = d.forward("echo-2", "echo.stats")["handled"]
             t = time.perf_counter()
@@ -214,6 +261,12 @@ def main() -> int:
     print(f"{'figure':<26}{'cogloop':>12}{'raw':>12}  {'unit':<6}{'ratio':>8}  goal")
     for name, ours, raw, unit, goal in rows:
         print(f"{name:<26}{ours:>12.0f}{raw:>12.0f}  {unit:<6}{ours / raw:>8.2f}  {goal}")
+    print(f"{'status p50, tight loops':<26}{pct(st_seq, 50) * us:>12.0f}{pct(raw_seq, 50) * us:>12.0f}  "
+          f"{'us':<6}{pct(st_seq, 50) / pct(raw_seq, 50):>8.2f}  (each side alone: raw REQ/REP at its fastest)")
+    asks = n // 50 * 50
+    print(f"CPU per status call (tight loop): supervisor {cpu_status[0] * us:.0f} us, client {cpu_status[1] * us:.0f} us; "
+          f"per actor->actor ask: supervisor {ask_cpu[0] / asks * us:.0f} us, echo-1 {ask_cpu[1] / asks * us:.0f} us, "
+          f"echo-2 {ask_cpu[2] / asks * us:.0f} us")
     print(f"{'restart kill -9 -> serving':<26} p50 {pct(restart, 50) * 1000:.0f} ms, "
           f"p90 {pct(restart, 90) * 1000:.0f} ms over {len(restart)} kills (goal p50 <= 250 ms)")
     return 0

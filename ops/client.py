@@ -120,10 +120,14 @@ class Client:
         return answer["body"]
 
     def forward(self, to: str, op: str, body: dict[str, Any] | None = None, *,
-                timeout: float | None = None, retries: int | None = None) -> dict[str, Any]:
-        """Ask an actor through the supervisor; its reply body."""
-        return self.call("forward", {"to": to, "op": op, "body": body or {}}, timeout=timeout,
-                         retries=retries)["reply"]
+                timeout: float | None = None, retries: int | None = None,
+                wait_s: float = 0.0) -> dict[str, Any]:
+        """Ask an actor through the supervisor; its reply body. `wait_s` > 0: an actor that is
+        restarting gets the ask after its restart (within wait_s) instead of `unavailable`."""
+        msg: dict[str, Any] = {"to": to, "op": op, "body": body or {}}
+        if wait_s > 0:
+            msg["wait_s"] = float(wait_s)
+        return self.call("forward", msg, timeout=timeout, retries=retries)["reply"]
 
 
 def client_timeout() -> float:

@@ -7,14 +7,8 @@ from typing import Any
 
 from store._base import StoreBase
 from store.errors import StoreError
+from store.queries import HISTORY_QUERIES
 
-# name -> (view, what it answers)
-HISTORY_QUERIES: dict[str, tuple[str, str]] = {
-    "recent": ("recent_attempts", "the latest attempts with their scores"),
-    "progress": ("skill_progress", "per skill: attempts, passes, pass rate, hardest difficulty passed"),
-    "daily": ("skill_pass_rate", "per skill per day: attempts, passes, pass rate"),
-    "queue": ("queue", "tasks waiting or leased, in lease order"),
-}
 
 
 class HistoryMixin(StoreBase):

@@ -26,28 +26,47 @@ _ORDER = "source_rank, priority DESC, created_at, rowid"
 
 
 class QueueMixin(StoreBase):
-    def _reclaim_expired(self) -> int:
-        """Inside a transaction: expired leases go back to the queue (or fail at the limit)."""
+    def _expire_leases(self, which: str, params: list[Any]) -> int:
+        """Inside a transaction: the leases `which` selects (an SQL condition on tasks) end now, as
+        if expired: their running attempts say `expired` (and stay counted), their tasks go back
+        to the queue, or fail at the attempts limit."""
         now = self.now()
-        expired = "SELECT lease_id FROM tasks WHERE status = 'leased' AND lease_expires_at < ?"
+        held = f"SELECT lease_id FROM tasks WHERE status = 'leased' AND {which}"
         self.db.execute(f"UPDATE attempts SET status = 'expired', finished_at = ? "
-                        f"WHERE status = 'running' AND lease_id IN ({expired})", [now, now])
+                        f"WHERE status = 'running' AND lease_id IN ({held})", [now, *params])
         cur = self.db.execute(
             "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
-            f"{_CLEAR_LEASE}, updated_at = ? WHERE status = 'leased' AND lease_expires_at < ?", [now, now])
+            f"{_CLEAR_LEASE}, updated_at = ? WHERE status = 'leased' AND {which}", [now, *params])
         return cur.rowcount
+
+    def _reclaim_expired(self) -> int:
+        """Inside a transaction: expired leases go back to the queue (or fail at the limit)."""
+        return self._expire_leases("lease_expires_at < ?", [self.now()])
 
     def sweep_expired(self) -> int:
         """Return expired leases to the queue; the number of tasks reclaimed."""
         with self.tx():
             return self._reclaim_expired()
 
-    def lease(self, builder: str, ttl_s: float) -> dict[str, Any] | None:
-        """The next task for `builder`, held for `ttl_s` seconds, or None when the queue is empty."""
+    def _reclaim_builder(self, builder: str) -> int:
+        """Inside a transaction: leases `builder` still holds expire now. Its new process is
+        leasing afresh, so they belong to an incarnation that died (kill -9, OOM) mid-attempt.
+        Counted like an expiry: the attempt stays burned, so a task that kills builders still
+        reaches max_attempts."""
+        return self._expire_leases("leased_by = ?", [builder])
+
+    def lease(self, builder: str, ttl_s: float, reclaim: bool = False) -> dict[str, Any] | None:
+        """The next task for `builder`, held for `ttl_s` seconds, or None when the queue is empty.
+
+        `reclaim`: the builder's first lease since it (re)started; leases still held under its
+        name are stale and go back to the queue first (without waiting out their TTL)."""
         if not builder or ttl_s <= 0:
             raise StoreError("lease: builder must be named and ttl_s positive")
         with self.tx():
             self._reclaim_expired()
+            if reclaim and (n := self._reclaim_builder(builder)):
+                self.db.execute("INSERT INTO events (id, ts, kind, actor, body) VALUES (?, ?, ?, ?, ?)",
+                                [new_id(), self.now(), "lease.reclaimed", builder, f'{{"tasks": {n}}}'])
             row = self.one(f"SELECT * FROM tasks WHERE status = 'queued' ORDER BY {_ORDER} LIMIT 1")
             if row is None:
                 return None

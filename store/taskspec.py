@@ -67,7 +67,8 @@ def _parse(field: str, source: str) -> ast.Module | str:
         return f"{field}: does not parse: {exc}"
 
 
-def _defines(tree: ast.Module, name: str) -> bool:
+def defines(tree: ast.Module, name: str) -> bool:
+    """Does the module define `name` at top level (function, class or assignment)?"""
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
             return True
@@ -150,7 +151,7 @@ def _check_values(task: dict[str, Any]) -> list[str]:
         tree = _parse("reference", ref)
         if isinstance(tree, str):
             problems.append(tree)
-        elif isinstance(ep, str) and ep.isidentifier() and not _defines(tree, ep):
+        elif isinstance(ep, str) and ep.isidentifier() and not defines(tree, ep):
             problems.append(f"reference: does not define the entry point {ep!r}")
     return problems
 

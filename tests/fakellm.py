@@ -179,3 +179,31 @@ class FakeLLM:
 
         return Handler
 
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python tests/fakellm.py --port P [--default TEXT]`: serve until SIGTERM (the supervisor's
+    `llm` child in tests, through `embedded.command`)."""
+    import argparse
+    import signal
+
+    p = argparse.ArgumentParser(description="a scripted OpenAI-compatible server on loopback")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--model", default="fake-model")
+    p.add_argument("--default", default="```python\ndef f():\n    return 1\n```",
+                   help="the answer to every chat request")
+    args = p.parse_args(argv)
+    fake = FakeLLM(default=args.default, model=args.model, port=args.port)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    fake.start()
+    print(f"fakellm serving {fake.url}", flush=True)
+    while not done.wait(0.5):
+        pass
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -143,3 +143,33 @@ def test_a_deferred_attempt_record_that_fails_still_fails_the_attempt() -> None:
         w.send_ask = mem.send_ask
         assert w.step() > 0  # error backoff
     assert mem.completed == [] and len(mem.released) == 1 and mem.queue[0]["id"] == "t1"
+
+
+def test_stop_during_a_hanging_llm_call_releases_the_lease_at_once() -> None:
+    import threading
+    import time
+
+    mem = FakeMemory([TASK])
+    stopping = threading.Event()
+    with FakeLLM([{"hang": 30.0}]) as fake:
+        cfg = Config()
+        cfg.llm.url, cfg.llm.retries, cfg.llm.timeout_s = fake.url, 0, 60.0
+        w = BuilderWorker("builder-1", cfg, mem.ask, LLMClient(cfg.llm), inproc_run_tests, stopping=stopping)
+        result: list[float] = []
+        t = threading.Thread(target=lambda: result.append(w.step()))
+        t.start()
+        deadline = time.monotonic() + 10
+        while not fake.chat_requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert fake.chat_requests, "the builder never called the LLM"
+        t0 = time.monotonic()
+        stopping.set()
+        t.join(10)
+        took = time.monotonic() - t0
+        assert not t.is_alive() and result == [1.0]
+    print(f"step() returned {took * 1000:.0f} ms after the stop, the LLM call still hanging")
+    ops = [op for _, op, _ in mem.asks]
+    assert ops[-1] == "task.release" and "attempt.record" not in ops and "task.complete" not in ops
+    assert mem.queue == [TASK] and w.released == 1
+    assert mem.asks[0][2].get("reclaim") is True  # the process's first lease reclaims stale ones
+    assert w.step() == 1.0 and [op for _, op, _ in mem.asks][-1] == "task.release"  # stopping: no new lease

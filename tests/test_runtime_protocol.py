@@ -78,3 +78,16 @@ def test_random_bytes_only_ever_raise_protocol_errors():
             codec.decode(frame)
         except P.ProtocolError:
             pass
+
+
+def test_reply_frame_splices_a_pre_encoded_body_into_a_valid_reply():
+    import msgpack
+
+    codec = P.Codec()
+    ask = P.envelope("ask", "cli", "supervisor", "status", {})
+    body = {"status": {"pid": 7, "children": [{"name": "memory", "state": "running"}], "paused": False}}
+    frame = P.reply_frame(ask, "supervisor", msgpack.packb(body, use_bin_type=True))
+    env = codec.decode(frame)
+    assert env["kind"] == "reply" and env["re"] == ask["id"] and env["to"] == "cli" and env["body"] == body
+    plain = codec.decode(codec.encode(P.reply_to(ask, "supervisor", body)))
+    assert set(env) == set(plain)

@@ -196,3 +196,19 @@ def test_lease_exclusivity_across_processes(tmp_path):
     with Store.open(path) as s:
         assert s.queue_stats()["passed"] == 80
         assert s.db["attempts"].count == 80
+
+
+def test_a_restarted_builder_reclaims_its_stale_lease_counted_like_an_expiry(store):
+    tid = store.add_task(task(1))
+    other = store.add_task(task(2))
+    stale = store.lease("b1", 900)  # the process holding it was killed -9
+    held = store.lease("b2", 900)
+    assert {stale["task"]["id"], held["task"]["id"]} == {tid, other}
+    again = store.lease("b1", 900, reclaim=True)  # its restart: the stale lease goes back first
+    assert again["task"]["id"] == stale["task"]["id"] and again["attempt_no"] == 2  # the killed attempt counts
+    first = store.one("SELECT status FROM attempts WHERE id = ?", [stale["attempt_id"]])
+    assert first["status"] == "expired"
+    assert store.get_task(held["task"]["id"])["status"] == "leased"  # b2's lease is untouched
+    assert store.one("SELECT kind FROM events WHERE kind = 'lease.reclaimed' AND actor = 'b1'")
+    # without reclaim, a second lease by the same name keeps the first (the plain API)
+    assert store.lease("b2", 900) is None and store.get_task(held["task"]["id"])["leased_by"] == "b2"

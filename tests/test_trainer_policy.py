@@ -233,3 +233,16 @@ def test_core_loop_with_generated_tasks_and_a_simulated_student():
     assert diffs[strongest] >= diffs[weakest] + 3
     ab = core.status()["abilities"]
     assert spearman([ab[s] for s in SKILLS], [student.abilities[s] for s in SKILLS]) >= 0.85
+
+
+def test_a_builder_that_fails_everything_is_brought_down_to_the_easiest_level():
+    """A weak model (SmolLM2) fails most tasks: the trainer must not keep it above its level
+    because failures far above the estimate barely shrink the uncertainty."""
+    profile, rng = new_profile(), random.Random(3)
+    planned = []
+    for _ in range(200):
+        (pick,) = policy.plan_tasks(profile, 1, rng)
+        planned.append(pick["difficulty"])
+        observe(profile, {"skill": pick["skill"], "difficulty": pick["difficulty"], "passed": False,
+                          "correctness": 0.0})
+    assert Counter(planned[-100:])[1] >= 95, Counter(planned[-100:])

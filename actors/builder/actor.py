@@ -37,7 +37,7 @@ class BuilderActor(BusActor):
         self._limits = None
         self.worker = BuilderWorker(ctx.name, cfg, ctx.bus.ask, llm, self._run_tests,
                                     on_state=lambda s: ctx.bus.publish("builder.state", s),
-                                    send_ask=ctx.bus.send_ask)
+                                    stopping=ctx.stopping, send_ask=ctx.bus.send_ask)
         self._warmed = threading.Event()
 
     def on_start(self) -> None:

@@ -12,6 +12,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from store.taskspec import defines as _tree_defines
+
 _FENCE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 _CODE_START = re.compile(r"^(def |async def |class |import |from \S+ import |@)")
@@ -43,12 +45,7 @@ def defines(code: str, name: str) -> bool:
         tree = ast.parse(code)
     except SyntaxError:
         return bool(re.search(rf"^(async\s+)?def\s+{re.escape(name)}\s*\(", code, re.M))
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-            return True
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            return True
-    return False
+    return _tree_defines(tree, name)
 
 
 def _fenced_blocks(text: str) -> list[str]:

@@ -9,16 +9,25 @@ off every task's path, in the same order on the wire), as are the LLM client and
 server and an in-memory Memory without processes. When the LLM is unavailable the lease is
 released at once (another builder, or this one later, takes the task) and `step` returns the
 breaker's wait, so a dead endpoint never burns leases or CPU.
+
+`stopping` (the actor's stop flag) is checked between steps, and LLM calls are made
+abandonable (actors/builder/abandon.py): a stop mid-attempt releases the lease (the attempt
+is not counted) and returns within a fraction of a second even while the model hangs. Once
+the candidate is scored, a stop skips only the reflection call: the scored work is completed.
+The first lease of a process asks Memory to reclaim leases still held under its name (a
+previous incarnation killed mid-attempt) instead of leaving them to their TTL.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
+from actors.builder.abandon import Stopping, abandonable, check
 from actors.builder.loop import AttemptOutcome, RunTests, run_attempt
 from actors.builder.prompt import build_prompt
 from actors.builder.reflect import make_reflection, reflection_messages
@@ -53,9 +62,14 @@ def _summary(outcome: AttemptOutcome, score: Mapping[str, Any] | None) -> str:
 class BuilderWorker:
     def __init__(self, name: str, cfg: Config, ask: Ask, llm: LLMClient, run_tests: RunTests,
                  *, clock: Callable[[], float] = time.monotonic,
-                 on_state: Callable[[dict], None] | None = None, send_ask: SendAsk | None = None) -> None:
+                 on_state: Callable[[dict], None] | None = None,
+                 stopping: threading.Event | None = None, send_ask: SendAsk | None = None) -> None:
         self.name, self.cfg, self.ask, self.llm, self.run_tests = name, cfg, ask, llm, run_tests
         self.send_ask: SendAsk = send_ask or self._ask_now
+        self.stopping = stopping
+        self._chat = abandonable(llm.chat, stopping)
+        self._resolve_model = abandonable(llm.resolve_model, stopping)
+        self._reclaim = True  # the first lease of this process reclaims stale leases of its name
         self.clock = clock
         self.on_state = on_state or (lambda s: None)
         self.wait_until = 0.0
@@ -87,22 +101,34 @@ class BuilderWorker:
     def step(self) -> float:
         """One task, start to finish. Returns the delay before the next step."""
         now = self.clock()
+        if self.stopping is not None and self.stopping.is_set():
+            return IDLE_POLL_S
         if now < self.wait_until:
             return self.wait_until - now
         try:
-            self.llm.resolve_model()  # cheap after the first time; waits here, not holding a lease
+            if not self.llm.model:  # known after the first time; waits here, not holding a lease
+                self._resolve_model()
+        except Stopping:
+            return IDLE_POLL_S
         except LLMUnavailable as exc:
             return self._wait(exc)
         except LLMError as exc:
             return self._wait(LLMUnavailable(str(exc), retry_in=ERROR_BACKOFF_S))
         finally:
             self._note_state()
-        lease = self.ask("memory", "task.lease", {"builder": self.name, "ttl_s": self.cfg.builder.lease_ttl_s})
-        lease = lease.get("lease")
+        body: dict[str, Any] = {"builder": self.name, "ttl_s": self.cfg.builder.lease_ttl_s}
+        if self._reclaim:
+            body["reclaim"] = True
+        lease = self.ask("memory", "task.lease", body).get("lease")
+        self._reclaim = False
         if not lease:
             return IDLE_POLL_S
         try:
             return self._attempt(lease)
+        except Stopping:
+            log.info("stopping: giving task %s back", lease.get("task", {}).get("id"))
+            self._release(lease)
+            return IDLE_POLL_S
         except LLMUnavailable as exc:
             self._release(lease)
             return self._wait(exc)
@@ -124,6 +150,7 @@ class BuilderWorker:
         try:
             self.ask("memory", "task.release", {"lease_id": lease["lease_id"]})
             self.released += 1
+            log.info("lease %s released", lease["lease_id"])
         except Exception:  # the lease expires on its own; Memory puts the task back then
             log.exception("could not release lease %s", lease.get("lease_id"))
 
@@ -138,6 +165,7 @@ class BuilderWorker:
         lessons = lessons_later().get("lessons") or []
         bcfg = self.cfg.builder
         prompt = build_prompt(task, lessons, example, budget=bcfg.prompt_token_budget)
+        check(self.stopping)
         chat = self._renewing(lease)
         outcome = run_attempt(task, prompt, llm=chat, run_tests=self.run_tests,
                               repair_rounds=bcfg.repair_rounds, budget=bcfg.prompt_token_budget, clock=self.clock)
@@ -151,6 +179,7 @@ class BuilderWorker:
                    "repair_rounds": outcome.repair_rounds, "tokens_in": outcome.tokens_in,
                    "tokens_out": outcome.tokens_out, "llm_latency_s": round(outcome.llm_latency_s, 4),
                    "started_at": started, "finished_at": utcnow()}
+        check(self.stopping)  # not scored yet: the attempt is given back, not recorded
         # Memory stores the attempt while the Scorer grades it (Memory archives a passing
         # solution whichever of attempt and score arrives last); a failed record still fails
         # the attempt, just after the score.
@@ -160,7 +189,9 @@ class BuilderWorker:
                          timeout=max(60.0, 4 * self.cfg.sandbox.wall_s)).get("score") or {}
         recorded()
         passed = bool(score.get("passed"))
-        reflected = self._reflect(chat, task, outcome, score, attempt_id, passed) if self.cfg.builder.reflect else None
+        stopped = self.stopping is not None and self.stopping.is_set()  # a stop skips only the reflection
+        reflected = (self._reflect(chat, task, outcome, score, attempt_id, passed)
+                     if self.cfg.builder.reflect and not stopped else None)
         self.ask("memory", "task.complete", {"lease_id": lease["lease_id"], "attempt_id": attempt_id,
                                              "outcome": "passed" if passed else "failed"})
         if reflected is not None:
@@ -179,7 +210,7 @@ class BuilderWorker:
             if self.clock() - last[0] > ttl / 3:
                 self.ask("memory", "task.renew", {"lease_id": lease["lease_id"], "ttl_s": ttl})
                 last[0] = self.clock()
-            return self.llm.chat(messages, **kw)
+            return self._chat(messages, **kw)
         return call
 
     def _reflect(self, chat: Callable[..., Any], task: Mapping[str, Any], outcome: AttemptOutcome,
@@ -192,7 +223,7 @@ class BuilderWorker:
             try:
                 answer = chat(reflection_messages(task, outcome.code, _summary(outcome, score)),
                                        max_tokens=200).text
-            except LLMError as exc:  # reflection is best effort; the rule-based lesson stands in
+            except (LLMError, Stopping) as exc:  # best effort; the rule-based lesson stands in
                 log.info("reflection call failed: %s", exc)
         r = make_reflection(answer, category)
         return self.send_ask("memory", "reflection.record", {"reflection": {

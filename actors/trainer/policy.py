@@ -197,9 +197,12 @@ def adjust_difficulty(profile: Mapping[str, Any], skill: str, params: PolicyPara
     st = profile["skills"][skill]
     last = st["difficulty"]
     want = target_difficulty(st["mu"], params)
-    if st["var"] > params.settle_var:
+    failing = len(st["recent"]) >= 3 and max(st["recent"][-3:]) < 0.5
+    if st["var"] > params.settle_var and not failing:
         # Still unsure: aim above the estimate (optimism in the face of uncertainty). Easy
         # passes teach the model little, so without this a strong skill is found only slowly.
+        # Not after three failures in a row: a builder that fails everything (a weak model)
+        # would be held above its level, as failures far above it barely shrink the uncertainty.
         want = min(MAX_DIFFICULTY, want + round(params.explore * math.sqrt(st["var"])))
     if st["regressed"]:
         # Regression protection: step back below the last level and review there.

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from store import SchemaTooOld, Store, StoreMissing
+from typing import TYPE_CHECKING
 
 from ops.context import Context
 
+if TYPE_CHECKING:
+    from store import Store
 
-def open_for_write(ctx: Context) -> Store:
+
+def open_for_write(ctx: Context) -> "Store":
     """Read-write (creates and migrates); used only when no daemon owns the database."""
+    from store import Store  # imported on use: sqlite-utils is slow to import, most commands never need it
+
     return Store.open(ctx.home.db, max_attempts=ctx.config.store.max_attempts)
 
 
-def open_for_read(ctx: Context) -> Store:
+def open_for_read(ctx: Context) -> "Store":
     """Read-only, so reads go on beside a running daemon (WAL). A home with no database yet,
     or one written by an older cogloop, is created or upgraded once instead."""
+    from store import SchemaTooOld, Store, StoreMissing
+
     try:
         return Store.open(ctx.home.db, readonly=True)
     except (StoreMissing, SchemaTooOld):

@@ -4,24 +4,12 @@ then the only writer), else straight into the store. Both answer with the op's r
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from store.service import handle
-
+from ops import client
 from ops.commands._store import open_for_write
 from ops.context import Context
 from ops.errors import UsageError
-
-
-def _client() -> Any:
-    """`ops.client` (the runtime part's control client), or None in a tree without it."""
-    try:
-        return importlib.import_module("ops.client")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("ops.client", "zmq"):
-            raise
-        return None
 
 
 def memory_op(ctx: Context, op: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -29,8 +17,7 @@ def memory_op(ctx: Context, op: str, body: dict[str, Any]) -> dict[str, Any]:
 
     Callers make their ops idempotent (task ids are chosen before sending), because the
     control client's Lazy Pirate retries may deliver a request twice."""
-    client = _client()
-    if client is not None and client.daemon_running(ctx.home.root):
+    if client.daemon_running(ctx.home.root):
         with client.Client(ctx.home.root) as c:
             try:
                 return c.forward("memory", op, body)
@@ -38,5 +25,7 @@ def memory_op(ctx: Context, op: str, body: dict[str, Any]) -> dict[str, Any]:
                 if exc.code == "bad_request":  # the same exit status as the direct path
                     raise UsageError(exc.message) from None
                 raise
+    from store.service import handle
+
     with open_for_write(ctx) as store:
         return handle(store, op, body, sender="cli", archive_dir=ctx.home.code_archive)

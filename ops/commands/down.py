@@ -6,6 +6,10 @@ Usage:
 Sends `stop` to the supervisor and returns when every process of the daemon is gone (the
 supervisor waits for its children before it releases its pidfile). Exit 3 when no daemon
 runs at HOME; exit 1 if it is still there after the timeout.
+
+Examples:
+    cogloop down
+    cogloop down --home /srv/cogloop --timeout 60
 """
 
 from __future__ import annotations

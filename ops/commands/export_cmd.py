@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from store.export import export_memory
 
 from ops.commands._store import open_for_read
 from ops.context import Context
@@ -35,6 +34,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(ctx: Context, args: argparse.Namespace) -> int:
     dest = Path(args.dir).expanduser() if args.dir else ctx.home.root
     with open_for_read(ctx) as store:
+        from store.export import export_memory
+
         summary = export_memory(store, dest, home=ctx.home.root)
     if ctx.json:
         ctx.emit_json(summary)

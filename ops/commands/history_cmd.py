@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 
-from store._history import HISTORY_QUERIES
+from store.queries import HISTORY_QUERIES
 
 from ops.commands._store import open_for_read
 from ops.commands._table import table

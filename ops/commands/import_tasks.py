@@ -10,13 +10,15 @@ per line on stderr (exit 1); the valid ones are still added, in one transaction.
 
 Message: memory `task.add_many` through the control socket when a daemon runs at HOME,
 else a direct write to HOME/history.db. Prints the ids (or {"ids", "errors"} with --json).
+
+Examples:
+    cogloop export ./snap && cogloop import tasks ./snap/memory/core/task_queue.json --home /tmp/other
 """
 
 from __future__ import annotations
 
 import argparse
 
-from store.export import tasks_from_queue_file
 
 from ops.commands._write import memory_op
 from ops.commands.task_cmd import report_many, with_ids
@@ -33,5 +35,7 @@ def register(isub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from store.export import tasks_from_queue_file
+
     tasks = with_ids(tasks_from_queue_file(args.file))
     return report_many(ctx, memory_op(ctx, "task.add_many", {"tasks": tasks}), args.file)

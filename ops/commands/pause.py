@@ -6,6 +6,10 @@ Usage:
 
 Sends `pause` / `resume` to the supervisor, which tells every actor `actor.pause` /
 `actor.resume` (running attempts finish; `work()` stops being called). Exit 3 without a daemon.
+
+Examples:
+    cogloop pause          # e.g. before swapping the model in LM Studio
+    cogloop resume
 """
 
 from __future__ import annotations

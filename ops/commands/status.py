@@ -6,6 +6,10 @@ Usage:
 Sends `status` to the supervisor, which answers from the state it keeps (psutil is sampled
 in the background), so this is fast. `--json` prints exactly the JSON of DESIGN.md's CLI
 contracts. Exit 3 when no daemon runs at HOME.
+
+Examples:
+    cogloop status
+    cogloop status --json | jq '.children[] | {name, state, restarts}'
 """
 
 from __future__ import annotations

@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     tsub = p.add_subparsers(dest="task_command", metavar="SUBCOMMAND", required=True)
 
-    add = tsub.add_parser("add", parents=[common], help="queue a task (flags or --file)")
+    add = tsub.add_parser("add", parents=[common], help="queue a task (flags or --file)", epilog=__doc__,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     add.add_argument("--file", metavar="TASKFILE", help="a JSON or TOML task file")
     add.add_argument("--title")
     add.add_argument("--prompt", help="what the builder sees (signature and docstring)")
@@ -65,18 +66,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add.add_argument("--max-attempts", dest="max_attempts", type=int)
     add.set_defaults(handler=run_add)
 
-    ls = tsub.add_parser("list", parents=[common], help="list tasks, newest first")
+    ls = tsub.add_parser("list", parents=[common], help="list tasks, newest first", epilog=__doc__,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     ls.add_argument("--status", choices=("queued", "leased", "passed", "failed", "cancelled"))
     ls.add_argument("--source", choices=("user", "humaneval", "trainer", "llm"))
     ls.add_argument("--limit", type=int, default=50)
     ls.set_defaults(handler=run_list)
 
-    show = tsub.add_parser("show", parents=[common], help="one task with its state")
+    show = tsub.add_parser("show", parents=[common], help="one task with its state", epilog=__doc__,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     show.add_argument("id")
     show.add_argument("--private", action="store_true", help="include hidden/edge tests and the reference")
     show.set_defaults(handler=run_show)
 
-    cancel = tsub.add_parser("cancel", parents=[common], help="cancel a queued or leased task")
+    cancel = tsub.add_parser("cancel", parents=[common], help="cancel a queued or leased task", epilog=__doc__,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     cancel.add_argument("id")
     cancel.set_defaults(handler=run_cancel)
 
