@@ -218,7 +218,7 @@ class Supervisor:
             with open(self.home.logs / "spares.log", "ab") as logf:
                 self.spares[kind] = subprocess.Popen(argv, env=self._child_env(), stdin=subprocess.PIPE,
                                                      stdout=logf, stderr=subprocess.STDOUT, close_fds=True,
-                                                     cwd=str(self.home.root))
+                                                     cwd=str(self.home.root), process_group=0)
             return  # one per tick
 
     def _dismiss_spares(self) -> None:
@@ -245,9 +245,12 @@ class Supervisor:
         else:
             with self._log_file(spec.name) as logf:
                 try:
+                    # Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group)
+                    # reaches only the supervisor, which then stops the children in reverse order.
+                    # PR_SET_PDEATHSIG still takes them down with the supervisor.
                     child.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=logf,
                                                   stderr=subprocess.STDOUT, close_fds=True,
-                                                  cwd=str(self.home.root))
+                                                  cwd=str(self.home.root), process_group=0)
                 except OSError as exc:
                     log.error("cannot start %s: %s", spec.name, exc)
                     child.proc = None
@@ -722,7 +725,9 @@ class Supervisor:
             children.append({
                 "name": name, "pid": c.pid, "state": c.state, "restarts": c.restarts,
                 "uptime_s": c.uptime_s(),
-                "last_heartbeat_s": round(now - c.last_hb, 3) if c.last_hb is not None else None,
+                # An external program (the model server) sends no heartbeats; its health is llm.state.
+                "last_heartbeat_s": (round(now - c.last_hb, 3)
+                                     if c.last_hb is not None and not c.spec.external else None),
                 "backlog": len(c.backlog), "rss_mb": rss, "cpu_percent": cpu,
             })
         return {

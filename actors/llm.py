@@ -452,8 +452,9 @@ def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.
                 for part in shlex.split(cfg.embedded.command)]
         return EmbeddedServer(argv, {}, port, model_path)
     model = find_model(cfg.embedded)
-    argv = [python, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-            "--port", str(port), "--n_ctx", str(cfg.embedded.n_ctx)]
+    # The alias is the name /v1/models lists and attempts record: the file's stem, not its path.
+    argv = [python, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", model.stem,
+            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(cfg.embedded.n_ctx)]
     if cfg.embedded.threads > 0:
         argv += ["--n_threads", str(cfg.embedded.threads)]
     # llama.cpp's server reads no secrets; keep its threads from oversubscribing small boxes

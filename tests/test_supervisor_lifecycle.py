@@ -50,6 +50,25 @@ def test_sigterm_stops_all_in_reverse_order_and_leaves_nothing(home):
     assert not (home / "run" / "control.sock").exists()
 
 
+def test_ctrl_c_to_the_foreground_group_still_stops_in_reverse_order(home):
+    """A terminal's Ctrl-C sends SIGINT to the whole foreground process group. The actors live
+    in their own groups, so only the supervisor hears it and stops them one by one, gracefully."""
+    d = Daemon(home, "echo-1:echo,echo-2:echo,echo-3:echo", COGLOOP_DAEMON_STOP_GRACE_S="5")
+    with open(d.err, "ab") as err:  # the supervisor leads a group of its own, like a shell job
+        d.proc = subprocess.Popen([sys.executable, "-m", "supervisor", "--home", str(home)], env=d.env,
+                                  stdout=err, stderr=subprocess.STDOUT, process_group=0)
+    wait_for(lambda: (home / "run" / "control.sock").exists(), timeout=30, what="the control socket")
+    wait_for(lambda: len(d.children()) == 3 and all(c["state"] == "running" for c in d.children()),
+             timeout=30, what="three running actors")
+    pids = [p.pid for p in d.descendants()]
+    os.killpg(d.proc.pid, signal.SIGINT)
+    assert d.proc.wait(15) == 0
+    assert gone(pids)
+    text = d.err.read_text()
+    assert re.findall(r"'name': '(echo-\d)', 'state': 'stopped'", text) == ["echo-3", "echo-2", "echo-1"]
+    assert "returncode': -" not in text  # none was killed by a signal
+
+
 def test_sigkill_to_the_supervisor_leaves_no_orphan(home):
     d = Daemon(home, "echo-1:echo,echo-2:echo").start()
     # every process under the supervisor: the actors and the warm spare
