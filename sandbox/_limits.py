@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from ops.config import SandboxConfig
+
+# The defaults are the configuration's ([sandbox] in cogloop.toml): written once, there.
+_DEFAULT = SandboxConfig()
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -18,13 +23,13 @@ class Limits:
     stderr each.
     """
 
-    cpu_s: float = 5.0
-    mem_mb: int = 512
-    wall_s: float = 10.0
-    fsize_mb: int = 16
-    nofile: int = 64
-    nproc: int = 32
-    output_bytes: int = 1_000_000
+    cpu_s: float = _DEFAULT.cpu_s
+    mem_mb: int = _DEFAULT.mem_mb
+    wall_s: float = _DEFAULT.wall_s
+    fsize_mb: int = _DEFAULT.fsize_mb
+    nofile: int = _DEFAULT.nofile
+    nproc: int = _DEFAULT.nproc
+    output_bytes: int = _DEFAULT.output_bytes
 
     def __post_init__(self) -> None:
         for f in fields(self):
