@@ -37,9 +37,9 @@ from actors.supervision.llmstate import llm_state
 from actors.supervision.pidfile import AlreadyRunning, PidFile
 from actors.supervision.policy import RestartPolicy
 from actors.supervision.sampler import Sampler
-from ops.config import Config, load_config
-from ops.errors import CogloopError
-from ops.home import Home
+from ops.ground.config import Config, load_config
+from ops.ground.errors import CogloopError
+from ops.ground.home import Home
 
 log = logging.getLogger("cogloop.supervisor")
 

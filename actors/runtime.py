@@ -74,7 +74,7 @@ class ActorContext:
     name: str
     kind: str
     home: Path
-    config: Any  # ops.config.Config
+    config: Any  # ops.ground.config.Config
     bus: Bus
     # Set (from the pump or signal handler) as soon as a stop is asked for: a long work()
     # round (an LLM call) can check it and give up early instead of being killed.
@@ -260,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if args.parent_pid:
         set_pdeathsig(signal.SIGKILL, args.parent_pid)
-    from ops.config import load_config
-    from ops.errors import CogloopError
+    from ops.ground.config import load_config
+    from ops.ground.errors import CogloopError
     home = Path(args.home).expanduser().absolute()
     try:
         cfg = load_config(home, args.config)

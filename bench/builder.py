@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from actors.builder.reflect import REFLECT_SYSTEM  # noqa: E402
 from actors.builder.worker import BuilderWorker  # noqa: E402
 from actors.llm import LLMClient, embedded_command, wait_ready  # noqa: E402
-from ops.config import Config  # noqa: E402
+from ops.ground.config import Config  # noqa: E402
 from tests.builder_helpers import FakeMemory, inproc_run_tests  # noqa: E402
 from tests.fakellm import FakeLLM  # noqa: E402
 
@@ -180,7 +180,7 @@ def daemon_cpu_s(home: Path) -> float:
     import psutil
 
     from actors.supervision.pidfile import read_pid
-    from ops.home import Home
+    from ops.ground.home import Home
 
     pid = read_pid(Home(home).pidfile)
     if not pid:

@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from ops.errors import CogloopError, UsageError
+from ops.ground.errors import CogloopError, UsageError
 
 
 @dataclass(frozen=True)

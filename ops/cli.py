@@ -16,7 +16,8 @@ from typing import Sequence
 from ops import __version__
 from ops.commands import COMMANDS
 from ops.context import Context
-from ops.errors import EXIT_FAILED, EXIT_USAGE, CogloopError
+from ops.exitcodes import EXIT_FAILED, EXIT_USAGE, exit_status
+from ops.ground.errors import CogloopError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(ctx, args) or 0)
     except CogloopError as exc:
         print(f"cogloop: {exc}", file=sys.stderr)
-        return exc.exit_status
+        return exit_status(exc)
     except KeyboardInterrupt:
         print("cogloop: interrupted", file=sys.stderr)
         return EXIT_FAILED

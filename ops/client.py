@@ -15,8 +15,8 @@ import zmq
 
 from actors import protocol as P
 from actors.supervision.pidfile import is_locked
-from ops.errors import CogloopError, NoDaemonError
-from ops.home import Home
+from ops.ground.errors import CogloopError, NoDaemonError
+from ops.ground.home import Home
 
 
 class RemoteFailure(CogloopError):

@@ -1,9 +1,9 @@
-"""Generate docs/configuration.md from the dataclasses of ops/config.py.
+"""Generate docs/configuration.md from the dataclasses of ops/ground/config.py.
 
     python -m ops.configdoc > docs/configuration.md
 
 Types and defaults come from the dataclasses, so they cannot drift; what each key means is
-written once below, or else taken from the field's inline comment in ops/config.py.
+written once below, or else taken from the field's inline comment in ops/ground/config.py.
 tests/test_configdoc.py fails when a key has neither or the page is stale.
 """
 
@@ -14,7 +14,7 @@ import inspect
 import re
 import sys
 
-from ops.config import SECTIONS, Config
+from ops.ground.config import SECTIONS, Config
 
 SECTION_DOCS = {
     "llm": "The OpenAI-compatible model server (LM Studio, Ollama, llama.cpp, vLLM).",
@@ -87,7 +87,7 @@ DESCRIPTIONS = {
 
 HEADER = """# Configuration reference
 
-Generated from `ops/config.py` by `python -m ops.configdoc > docs/configuration.md`; do not
+Generated from `ops/ground/config.py` by `python -m ops.configdoc > docs/configuration.md`; do not
 edit by hand (tests/test_configdoc.py checks it is current).
 
 Precedence: defaults < the TOML file (`--config FILE`, else `HOME/cogloop.toml`) <
@@ -127,7 +127,7 @@ def _inline_comments(section: str) -> dict[str, str]:
 
 
 def description(section: str, key: str) -> str:
-    """The written meaning, else the field's inline comment in ops/config.py."""
+    """The written meaning, else the field's inline comment in ops/ground/config.py."""
     return DESCRIPTIONS.get(f"{section}.{key}") or _inline_comments(section).get(key, "")
 
 

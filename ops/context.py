@@ -9,8 +9,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from ops.config import Config, load_config
-from ops.home import Home, resolve_home
+from ops.ground.config import Config, load_config
+from ops.ground.home import Home, resolve_home
 
 
 @dataclass

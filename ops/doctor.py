@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ops.config import Config
+from ops.ground.config import Config
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MIN_FREE_MB = 200  # below this the history's next checkpoint may not fit: fail

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from typing import Any, Iterable
 
-from ops.errors import CogloopError
+from ops.ground.errors import CogloopError
 
 _CHILD = r"""
 import json, signal, sys

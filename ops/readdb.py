@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ops.errors import CogloopError
+from ops.ground.errors import CogloopError
 
 BUSY_TIMEOUT_S = 10.0
 

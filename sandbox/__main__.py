@@ -66,9 +66,9 @@ def _read(path: str) -> str:
 def _limits(args: argparse.Namespace) -> Limits:
     base = Limits()
     if args.home or args.config:
-        from ops.config import load_config
-        from ops.errors import ConfigError
-        from ops.home import resolve_home
+        from ops.ground.config import load_config
+        from ops.ground.errors import ConfigError
+        from ops.ground.home import resolve_home
 
         try:
             base = Limits.from_config(load_config(resolve_home(args.home), args.config).sandbox)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from ops.config import SandboxConfig
+from ops.ground.config import SandboxConfig
 
 # The defaults are the configuration's ([sandbox] in cogloop.toml): written once, there.
 _DEFAULT = SandboxConfig()
@@ -39,7 +39,7 @@ class Limits:
 
     @classmethod
     def from_config(cls, cfg: Any) -> "Limits":
-        """Build from `ops.config.SandboxConfig` (or anything with the same attributes)."""
+        """Build from `ops.ground.config.SandboxConfig` (or anything with the same attributes)."""
         return cls(**{f.name: getattr(cfg, f.name) for f in fields(cls)})
 
     def replace(self, **changes: Any) -> "Limits":

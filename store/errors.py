@@ -1,12 +1,12 @@
-"""Store errors: each is one line for the operator and carries the CLI exit status.
+"""Store errors: each is one line for the operator.
 
-They subclass `ops.errors.CogloopError`, so the CLI prints them as `cogloop: <message>`
-and exits 1 (or 2 for bad input), never with a traceback.
+They subclass the ground's error kinds (`ops.ground.errors`): bad input is a `UsageError`, the
+rest a `CogloopError`. The store knows nothing of exit statuses; the CLI maps the kinds.
 """
 
 from __future__ import annotations
 
-from ops.errors import EXIT_USAGE, CogloopError
+from ops.ground.errors import CogloopError, UsageError
 
 
 class StoreError(CogloopError):
@@ -49,20 +49,16 @@ class TaskStateError(StoreError):
     """The operation does not apply to the task in its current status."""
 
 
-class TaskInvalid(StoreError):
+class TaskInvalid(StoreError, UsageError):
     """A task failed validation; `errors` holds every problem, one line each."""
-
-    exit_status = EXIT_USAGE
 
     def __init__(self, errors: list[str], where: str = "task") -> None:
         self.errors = list(errors)
         super().__init__(f"{where}: invalid: {'; '.join(self.errors) or 'unknown problem'}")
 
 
-class TaskFileError(StoreError):
+class TaskFileError(StoreError, UsageError):
     """A task file could not be read or parsed."""
-
-    exit_status = EXIT_USAGE
 
 
 class Forbidden(StoreError):

@@ -8,7 +8,7 @@ import pytest
 from actors.builder.loop import run_attempt
 from actors.builder.prompt import build_prompt
 from actors.llm import LLMClient, LLMUnavailable
-from ops.config import LLMConfig
+from ops.ground.config import LLMConfig
 from tests.builder_helpers import inproc_run_tests
 from tests.fakellm import FakeLLM
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from actors.builder.worker import BuilderWorker
 from actors.llm import LLMClient
-from ops.config import Config
+from ops.ground.config import Config
 from sandbox import Limits, run_tests
 from store import Store
 from store.service import handle

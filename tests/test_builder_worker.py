@@ -9,7 +9,7 @@ import json
 from actors.builder.worker import BuilderWorker
 from actors.runtime import RemoteError
 from actors.llm import LLMClient
-from ops.config import Config
+from ops.ground.config import Config
 from tests.builder_helpers import FakeMemory, inproc_run_tests
 from tests.fakellm import FakeLLM, free_port
 

@@ -1,4 +1,4 @@
-"""Configuration precedence and bad-config errors (ops/config.py)."""
+"""Configuration precedence and bad-config errors (ops/ground/config.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from ops.config import load_config
-from ops.errors import ConfigError
+from ops.ground.config import load_config
+from ops.ground.errors import ConfigError
 from tests.conftest import cogloop_cmd
 
 

@@ -1,11 +1,11 @@
-"""docs/configuration.md documents every key of ops/config.py, with a working variable."""
+"""docs/configuration.md documents every key of ops/ground/config.py, with a working variable."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-from ops.config import SECTIONS, Config, load_config
+from ops.ground.config import SECTIONS, Config, load_config
 from ops.configdoc import missing_descriptions, render
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"

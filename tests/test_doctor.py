@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from ops import doctor
-from ops.config import load_config
+from ops.ground.config import load_config
 from tests.conftest import cogloop_cmd
 from tests.operatorhelp import ModelServer, fill, free_port, improving_runs
 

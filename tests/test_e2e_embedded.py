@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from actors.llm import find_model
-from ops.config import EmbeddedConfig
+from ops.ground.config import EmbeddedConfig
 from tests.conftest import cogloop_cmd
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]

@@ -10,8 +10,8 @@ import pytest
 
 from actors.llm import (CircuitBreaker, LLMClient, LLMError, LLMUnavailable, embedded_command, find_model,
                         probe, read_endpoint, write_endpoint)
-from ops.config import Config, EmbeddedConfig, LLMConfig
-from ops.errors import CogloopError
+from ops.ground.config import Config, EmbeddedConfig, LLMConfig
+from ops.ground.errors import CogloopError
 from tests.fakellm import FakeLLM, free_port
 
 MSG = [{"role": "user", "content": "hi"}]

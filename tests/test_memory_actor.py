@@ -13,7 +13,7 @@ from actors import protocol as P
 from actors.memory import MemoryActor, error_code
 from actors.runtime import ActorContext, ActorError
 from ops.client import RemoteFailure
-from ops.config import Config
+from ops.ground.config import Config
 from store import Store, StoreFull, TaskInvalid
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import Daemon, running_pid, wait_for

@@ -94,7 +94,7 @@ def test_humaneval_tests_conversion() -> None:
 
 
 def test_limits_from_config_and_validation() -> None:
-    from ops.config import SandboxConfig
+    from ops.ground.config import SandboxConfig
 
     cfg = SandboxConfig(cpu_s=2.0, mem_mb=64, wall_s=3.0, fsize_mb=1, nofile=16, nproc=4, output_bytes=10)
     assert Limits.from_config(cfg) == Limits(2.0, 64, 3.0, 1, 16, 4, 10)

@@ -8,7 +8,7 @@ from actors.scorer import metrics
 from actors.scorer.elegance import elegance
 from actors.scorer.grade import grade
 from actors.trainer.taskbank import make_task
-from ops.config import ScorerConfig
+from ops.ground.config import ScorerConfig
 
 WEIGHTS = metrics.weights_from(ScorerConfig())
 

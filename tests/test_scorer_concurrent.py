@@ -13,7 +13,7 @@ import pytest
 
 from actors.runtime import ActorContext, ActorError, RemoteError
 from actors.scorer import actor as scorer_actor
-from ops.config import Config
+from ops.ground.config import Config
 
 TASKS = {tid: {"id": tid, "skill": "math", "difficulty": 2, "source": "user", "entry_point": "f",
                "hidden_tests": "assert candidate(1) == 1\n"} for tid in ("slow", "quick")}

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from ops.client import Client
-from ops.errors import CogloopError
+from ops.ground.errors import CogloopError
 from store import Store
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import Daemon, running_pid, wait_for

@@ -14,7 +14,7 @@ from actors.trainer.core import TrainerCore
 from actors.trainer.policy import PolicyParams, adjust_difficulty, new_profile, next_skill, observe
 from actors.trainer.simstudent import compare, spearman
 from actors.trainer.taskbank import SKILL_MAP, SKILLS
-from ops.config import TrainerConfig
+from ops.ground.config import TrainerConfig
 
 P = PolicyParams()
 

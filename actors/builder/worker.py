@@ -32,7 +32,7 @@ from actors.builder.loop import AttemptOutcome, RunTests, run_attempt
 from actors.builder.prompt import build_prompt
 from actors.builder.reflect import make_reflection, reflection_messages
 from actors.llm import LLMClient, LLMError, LLMUnavailable
-from ops.config import Config
+from ops.ground.config import Config
 
 log = logging.getLogger("cogloop.builder")
 

@@ -66,7 +66,7 @@ def weighted_total(parts: Mapping[str, float | None], weights: Mapping[str, floa
 
 
 def weights_from(config: Any) -> dict[str, float]:
-    """The four weights from an ops.config.ScorerConfig (or any object/dict with those names)."""
+    """The four weights from an ops.ground.config.ScorerConfig (or any object/dict with those names)."""
     if isinstance(config, Mapping):
         return {k: float(config[k]) for k in PARTS}
     return {k: float(getattr(config, k)) for k in PARTS}

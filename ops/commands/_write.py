@@ -9,7 +9,7 @@ from typing import Any
 from ops import client
 from ops.commands._store import open_for_write
 from ops.context import Context
-from ops.errors import UsageError
+from ops.ground.errors import UsageError
 
 
 def memory_op(ctx: Context, op: str, body: dict[str, Any]) -> dict[str, Any]:

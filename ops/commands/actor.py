@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ops.commands._daemon import add_parser
 from ops.context import Context
-from ops.errors import UsageError
+from ops.ground.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -22,7 +22,7 @@ import psutil
 from ops.client import daemon_running
 from ops.commands._daemon import add_parser, call
 from ops.context import Context
-from ops.errors import CogloopError
+from ops.ground.errors import CogloopError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

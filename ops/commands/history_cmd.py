@@ -26,7 +26,7 @@ from store.queries import HISTORY_QUERIES
 from ops.commands._store import open_for_read
 from ops.commands._table import table
 from ops.context import Context
-from ops.errors import UsageError
+from ops.ground.errors import UsageError
 
 COLUMNS = {
     "recent": ("started_at", "task_id", "skill", "difficulty", "builder", "attempt_no", "status", "score", "title"),

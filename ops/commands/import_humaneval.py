@@ -27,7 +27,7 @@ import time
 
 from ops import humaneval
 from ops.context import Context
-from ops.errors import CogloopError, UsageError
+from ops.ground.errors import CogloopError, UsageError
 from ops.commands._write import memory_op
 from ops.humaneval_verify import failing_examples
 

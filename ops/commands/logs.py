@@ -20,7 +20,7 @@ import time
 
 from ops.commands._daemon import add_parser
 from ops.context import Context
-from ops.errors import CogloopError, UsageError
+from ops.ground.errors import CogloopError, UsageError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

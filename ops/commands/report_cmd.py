@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from ops.context import Context
-from ops.errors import CogloopError, UsageError
+from ops.ground.errors import CogloopError, UsageError
 from ops.readdb import open_readonly
 from ops.report import data as report_data
 

@@ -37,7 +37,7 @@ from ops.commands._store import open_for_read
 from ops.commands._table import table
 from ops.commands._write import memory_op
 from ops.context import Context
-from ops.errors import UsageError
+from ops.ground.errors import UsageError
 
 FIELD_FLAGS = {"title": "title", "prompt": "prompt", "skill": "skill", "difficulty": "difficulty",
                "entry_point": "entry_point", "priority": "priority", "max_attempts": "max_attempts"}

@@ -26,7 +26,7 @@ from pathlib import Path
 from ops.client import Client, daemon_running
 from ops.commands._daemon import add_parser
 from ops.context import Context
-from ops.errors import CogloopError
+from ops.ground.errors import CogloopError
 
 CODE_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30.0

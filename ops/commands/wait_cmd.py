@@ -22,7 +22,7 @@ import time
 from typing import Callable
 
 from ops.context import Context
-from ops.errors import CogloopError, UsageError
+from ops.ground.errors import CogloopError, UsageError
 from ops.readdb import open_readonly
 from store.taskspec import SOURCES
 

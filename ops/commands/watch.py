@@ -24,7 +24,7 @@ from actors import protocol as P
 from ops.client import daemon_running
 from ops.commands._daemon import add_parser
 from ops.context import Context
-from ops.errors import NoDaemonError
+from ops.ground.errors import NoDaemonError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from ops.errors import ConfigError
+from ops.ground.errors import ConfigError
 
 LM_STUDIO_URL = "http://localhost:1234/v1"
 
