@@ -21,9 +21,9 @@ SECTION_DOCS = {
     "embedded": "The embedded llama.cpp server, used when `llm.url` is empty.",
     "daemon": "The supervisor: children, liveness, restarts, the bus, logs.",
     "sandbox": "Limits on generated code (per run).",
-    "builder": "The Builder's attempt loop.",
+    "builder": "The Builder's attempt loop: memory in the prompt (lessons, a solved example) and search (repair rounds, sampling).",
     "scorer": "The weights of the total score (they need not sum to 1) and the trend window.",
-    "trainer": "The curriculum: target pass rate and queue size.",
+    "trainer": "The curriculum: target pass rate and queue size; the exam during training.",
     "store": "The task queue.",
 }
 
@@ -81,7 +81,7 @@ DESCRIPTIONS = {
     "trainer.target_high": "Pass rate above which it raises the difficulty.",
     "trainer.low_water_per_builder": "Queued tasks per builder below which the trainer tops the queue up.",
     "trainer.llm_tasks": "Also let the LLM propose tasks (validated by execution); off for weak models.",
-    "trainer.seed": "Seed of the procedural task bank (reproducible curricula).",
+    "trainer.seed": "Seed of the procedural task bank (reproducible curricula); 0 or more (negative seeds are the exam's).",
     "store.max_attempts": "Attempts per task before it is marked failed (HumanEval tasks use 1).",
 }
 
