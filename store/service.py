@@ -100,6 +100,16 @@ def _reflection(req: Request) -> dict[str, Any]:
     return {"id": rid}
 
 
+def _exam_finish(req: Request) -> dict[str, Any]:
+    req.store.finish_exam_run(req.need("run_id"), req.need("status"), str(req.opt("note", "")))
+    return {}
+
+
+def _exam_result(req: Request) -> dict[str, Any]:
+    req.store.record_exam_result(req.need("result", dict))
+    return {}
+
+
 HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "task.add": lambda r: {"id": r.store.add_task(r.need("task", dict))},
     "task.add_many": _add_many,
@@ -124,6 +134,14 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "profile.latest": lambda r: {"profile": r.store.latest_profile()},
     "scores.recent": lambda r: {"scores": r.store.recent_scores(r.opt("skill"), r.opt("limit", 100))},
     "event.log": lambda r: {"id": r.store.log_event(r.need("kind"), r.sender, r.opt("body", {}))},
+    # the exam (store/_exam.py): written apart from the training record
+    "exam.create": lambda r: {"id": r.store.create_exam(r.need("exam", dict), r.need("tasks", list),
+                                                        seal=r.opt("seal", True) is True)},
+    "exam.run.start": lambda r: {"id": r.store.start_exam_run(r.need("run", dict))},
+    "exam.result": _exam_result,
+    "exam.run.finish": _exam_finish,
+    "exam.guard": lambda r: {"guard": r.store.exam_guard(), "runs": [
+        {k: run[k] for k in ("id", "status", "training_attempts", "started_at")} for run in r.store.exam_runs()]},
 }
 
 

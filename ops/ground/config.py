@@ -260,6 +260,10 @@ def _check_ranges(cfg: Config) -> None:
         problems.append(f"trainer.seed: expected 0 or more (negative seeds are the exam's), got {cfg.trainer.seed}")
     if cfg.trainer.exam_every < 0:
         problems.append(f"trainer.exam_every: expected 0 (off) or more, got {cfg.trainer.exam_every}")
+    bad_arms = [a for a in split_arms(cfg.trainer.exam_arms) if a not in EXAM_ARMS] or (
+        [] if split_arms(cfg.trainer.exam_arms) else ["(none)"])
+    if bad_arms:
+        problems.append(f"trainer.exam_arms: unknown arm {bad_arms[0]!r} (known: {', '.join(EXAM_ARMS)})")
     if cfg.daemon.max_msg_bytes < 4096:
         problems.append(f"daemon.max_msg_bytes: expected at least 4096, got {cfg.daemon.max_msg_bytes}")
     for key in ("cpu_s", "wall_s", "mem_mb", "fsize_mb", "nofile", "nproc", "output_bytes"):
@@ -275,6 +279,13 @@ def _check_ranges(cfg: Config) -> None:
 
 
 EXAMPLE_MODES = ("similar", "off")
+# The exam's arms (actors/exam/arms.py defines what each one switches on).
+EXAM_ARMS = ("plain", "loop", "nomemory", "repair", "lessons", "examples", "sampling", "plain@k")
+
+
+def split_arms(text: str) -> list[str]:
+    """"plain, loop" -> ["plain", "loop"] (order kept, repeats dropped)."""
+    return list(dict.fromkeys(a.strip() for a in str(text).split(",") if a.strip()))
 
 
 def _builder_problems(b: BuilderConfig) -> list[str]:
