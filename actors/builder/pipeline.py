@@ -40,7 +40,8 @@ def recall(task: Mapping[str, Any], strategy: Strategy, *, lessons: LessonsAsk,
     return found[:strategy.lessons], keep_example(task, example, strategy)
 
 
-def _with(llm: LLMCall, overrides: Mapping[str, Any]) -> LLMCall:
+def with_settings(llm: LLMCall, overrides: Mapping[str, Any]) -> LLMCall:
+    """`llm` with some call settings (temperature, seed) fixed."""
     if not overrides:
         return llm
     return lambda messages, **kw: llm(messages, **{**overrides, **kw})
@@ -56,7 +57,7 @@ def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_test
     outcomes: list[AttemptOutcome] = []
     for i in range(strategy.samples):
         try:
-            outcome = run_attempt(task, prompt, llm=_with(llm, strategy.sample_settings(i)), run_tests=run_tests,
+            outcome = run_attempt(task, prompt, llm=with_settings(llm, strategy.sample_settings(i)), run_tests=run_tests,
                                   repair_rounds=strategy.repair_rounds, budget=budget, clock=clock)
         except LLMUnavailable:
             if not outcomes:

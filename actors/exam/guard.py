@@ -25,8 +25,8 @@ def generator_of(task: Mapping[str, Any]) -> str:
     if isinstance(meta, Mapping):
         if meta.get("generator"):
             return str(meta["generator"])
-        if meta.get("task_id"):
-            return f"humaneval/{meta['task_id']}"
+        if meta.get("humaneval_id"):
+            return f"humaneval/{meta['humaneval_id']}"
     return f"task/{task.get('id', '')}"
 
 

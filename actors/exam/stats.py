@@ -49,7 +49,9 @@ class Estimate:
     se: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        """JSON-friendly: floats rounded, the mean of no tasks as None."""
+        return {k: (None if isinstance(v, float) and v != v else round(v, 4) if isinstance(v, float) else v)
+                for k, v in asdict(self).items()}
 
 
 def clustered_mean(values: Sequence[float], clusters: Sequence[Hashable], *, lo: float = 0.0,

@@ -125,7 +125,7 @@ def select_exam(spec: ExamSpec, *, training_prompts: Iterable[str] = (), trainin
     """The exam's tasks for `spec`, given what training has seen (prompt keys and generators)."""
     trained_prompts = set(training_prompts)
     trained_gens = set(training_generators)
-    levels = [_Level(s, d, spec.seed) for s in spec.skills for d in sorted(set(spec.difficulties))]
+    levels = [_Level(s, d, spec.seed) for d in sorted(set(spec.difficulties)) for s in spec.skills]
     reserved = reserve(levels, trained_gens, spec.seed) if spec.heldout_share > 0 else []
     dropped = {"training_duplicate": 0, "exam_duplicate": 0}
     chosen: list[tuple[str, dict[str, Any]]] = []
