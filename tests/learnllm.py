@@ -44,6 +44,22 @@ class LearningModel:
     def add(self, tasks: Iterable[Mapping[str, Any]]) -> None:
         self.tasks.extend(tasks)
 
+    def watch(self, db_path: Any) -> "LearningModel":
+        """Also know every task of this history (training and exam), read again on a miss."""
+        self.db_path = db_path
+        return self
+
+    def _reload(self) -> None:
+        from store import Store
+
+        path = getattr(self, "db_path", None)
+        if path is None:
+            return
+        with Store.open(path, readonly=True) as s:
+            found = [dict(r, meta={}) for r in s.rows("SELECT prompt, entry_point, skill, reference FROM tasks")]
+            found += [t["task"] for e in s.exams() for t in s.exam_tasks(e["id"])]
+        self.tasks = found
+
     def _task(self, text: str) -> Mapping[str, Any] | None:
         # The longest matching prompt wins (an example's task text may hold another prompt).
         found = [t for t in self.tasks if str(t["prompt"]).strip() and str(t["prompt"]).strip() in text]
@@ -64,6 +80,9 @@ class LearningModel:
             return json.dumps({"strengths": "tried", "weaknesses": "unsure", "lesson": "Read the task twice."})
         first_user = next((m["content"] for m in msgs if m.get("role") == "user"), "")
         task = self._task(first_user)
+        if task is None:
+            self._reload()
+            task = self._task(first_user)
         if task is None:
             return "```python\ndef unknown():\n    return None\n```"
         entry = str(task["entry_point"])

@@ -104,12 +104,12 @@ class ExamRunner:
         status, note = "done", ""
         try:
             for et in self.tasks:
-                for arm in self.arms:
+                for arm in sorted(self.arms, key=lambda a: not a.cacheable):  # memory arms last: see _attempt
                     if self.stopping is not None and self.stopping.is_set():
                         raise _Stop()
                     mine = cache.get(self.keys[arm.name]) if arm.cacheable else None
                     hit = mine.get(et["id"]) if mine is not None else None
-                    row = self._from_cache(run["id"], arm, hit) if hit else self._attempt(run["id"], et, arm)
+                    row = self._from_cache(run["id"], arm, hit) if hit else self._attempt(run["id"], et, arm, cache)
                     self.sink.result(row)
                     if mine is not None and not hit:
                         mine[et["id"]] = row
@@ -126,11 +126,12 @@ class ExamRunner:
         keep = {k: v for k, v in hit.items() if k not in ("run_id", "arm", "created_at", "cached_from")}
         return {**keep, "run_id": run_id, "arm": arm.name, "cached_from": hit.get("cached_from") or hit["run_id"]}
 
-    def _attempt(self, run_id: str, et: Mapping[str, Any], arm: Arm) -> dict[str, Any]:
+    def _attempt(self, run_id: str, et: Mapping[str, Any], arm: Arm,
+                 cache: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         waits = 0
         while True:
             try:
-                return self._once(run_id, et, arm)
+                return self._once(run_id, et, arm, cache)
             except LLMUnavailable as exc:
                 waits += 1
                 if waits > MAX_WAITS:
@@ -138,7 +139,8 @@ class ExamRunner:
                 log.warning("LLM unavailable (%s); waiting %.1fs", exc, max(0.5, exc.retry_in))
                 self.sleep(max(0.5, exc.retry_in))
 
-    def _once(self, run_id: str, et: Mapping[str, Any], arm: Arm) -> dict[str, Any]:
+    def _once(self, run_id: str, et: Mapping[str, Any], arm: Arm,
+              cache: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         task = public_task(et)
         start = self.clock()
         if arm.pass_at_k:
@@ -156,6 +158,13 @@ class ExamRunner:
             latency = sum(o.llm_latency_s for o in outcomes)
         else:
             lessons, example = recall(task, arm.strategy, lessons=self.memory.lessons, similar=self.memory.similar)
+            if arm.strategy.uses_memory and not lessons and example is None:
+                # memory had nothing for this task: the prompt is the memory-off arm's, and so is
+                # the answer (cached when that arm ran, e.g. nomemory earlier on this task)
+                plain_key = cache_key(self.exam_id, Arm(arm.name, arm.strategy.without_memory()), self.settings)
+                hit = cache.get(plain_key, {}).get(et["id"])
+                if hit:
+                    return {**self._from_cache(run_id, arm, hit), "arm_key": self.keys[arm.name]}
             _, outcome = solve(task, arm.strategy, llm=self.llm, run_tests=self.run_tests, lessons=lessons,
                                example=example, budget=self.budget, clock=self.clock)
             score = self._grade(et, outcome)

@@ -60,7 +60,7 @@ def summarize(tasks: Sequence[Mapping[str, Any]], results: Sequence[Mapping[str,
     figures = {name: arm_figures(tasks, by_arm.get(name, {})) for name in names}
     lifts = [{"label": label, "arm": a, "baseline": b, **lift_figures(tasks, by_arm[a], by_arm[b])}
              for label, a, b in COMPARISONS if a in by_arm and b in by_arm]
-    return {"tasks": len(tasks), "parts": {p: sum(1 for t in tasks if t["part"] == p) for p in PARTS},
+    return {"tasks": len(tasks), "order": names, "parts": {p: sum(1 for t in tasks if t["part"] == p) for p in PARTS},
             "generators": len({t["generator"] for t in tasks}), "arms": figures, "lifts": lifts}
 
 

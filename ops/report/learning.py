@@ -87,7 +87,8 @@ def _cols(rows: list[list[str]]) -> list[str]:
 
 def arm_rows(summary: Mapping[str, Any]) -> list[list[str]]:
     rows = [["arm", "passed", "rate [95% CI]", "seen-generator", "held-out-generator", "tokens/solved", "cached"]]
-    for name, f in summary["arms"].items():
+    for name in summary.get("order") or list(summary["arms"]):
+        f = summary["arms"][name]
         parts = [f"{f['parts'][p]['passed']}/{f['parts'][p]['n']} {_rate(f['parts'][p]['rate'])}" for p in PART_NAMES]
         rows.append([name, f"{f['passed']}/{f['n']}", _rate(f["rate"]), *parts,
                      "-" if f["tokens_per_solved"] is None else f"{f['tokens_per_solved']:,.0f}", str(f["cached"])])
