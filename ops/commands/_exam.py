@@ -126,6 +126,20 @@ def endpoint(ctx: Context, say: Any = lambda text: None) -> Iterator[Any]:
         log.close()
 
 
+def reap_abandoned(ctx: Context) -> int:
+    """Runs still marked running whose process is gone (killed with their Trainer, say) are
+    marked stopped; their results so far stay."""
+    import psutil
+
+    with open_for_read(ctx) as store:
+        stale = [r for r in store.exam_runs() if r["status"] == "running"
+                 and not (r.get("pid") and psutil.pid_exists(int(r["pid"])))]
+    for r in stale:
+        memory_op(ctx, "exam.run.finish", {"run_id": r["id"], "status": "stopped",
+                                           "note": "abandoned: its process is gone"})
+    return len(stale)
+
+
 def the_exam(ctx: Context) -> dict[str, Any] | None:
     with open_for_read(ctx) as store:
         exam = store.exam()

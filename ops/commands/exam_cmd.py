@@ -176,6 +176,7 @@ def run_exam(ctx: Context, arm_text: str | None, *, limit: int | None = None, us
         exam = _exam.the_exam(ctx)
         assert exam is not None
     tasks = exam["tasks"][:limit] if limit else exam["tasks"]
+    _exam.reap_abandoned(ctx)
     stopping = threading.Event()
     _stop_on_signals(stopping)
     visible, grade = _exam.sandbox_tools(ctx)
