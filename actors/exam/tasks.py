@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from actors.exam.guard import ExamGuard, generator_of, prompt_key
-from actors.trainer.taskbank import MAX_DIFFICULTY, MIN_DIFFICULTY, SKILLS, make_task
+from actors.trainer.taskbank import MAX_DIFFICULTY, MIN_DIFFICULTY, SKILLS, make_draft, make_task
 
 PROBES = 64  # seeds tried per level to find its generators (a 1-in-4 variant is missed with p < 1e-7)
 MAX_SEEDS = 4000  # seeds tried per level before giving up on filling it
@@ -86,27 +86,33 @@ def _order(seed: int, name: str) -> str:
 
 
 class _Level:
-    """The bank tasks of one (skill, difficulty) at exam seeds, made as they are needed."""
+    """The bank tasks of one (skill, difficulty) at exam seeds, made as they are needed (a draft
+    names its generator; the whole task, which runs the reference on every case, only when taken)."""
 
     def __init__(self, skill: str, difficulty: int, seed: int) -> None:
         self.skill, self.difficulty, self.seed = skill, difficulty, seed
-        self.made: list[dict[str, Any]] = []
+        self._gens: list[str] = []
+        self._tasks: dict[int, dict[str, Any]] = {}
+
+    def generator(self, j: int) -> str:
+        while len(self._gens) <= j:
+            draft = make_draft(self.skill, self.difficulty, exam_seed(self.seed, len(self._gens)))
+            self._gens.append(f"{self.skill}/{draft.entry_point}")
+        return self._gens[j]
 
     def task(self, j: int) -> dict[str, Any]:
-        while len(self.made) <= j:
-            s = exam_seed(self.seed, len(self.made))
-            self.made.append(make_task(self.skill, self.difficulty, s))
-        return self.made[j]
+        if j not in self._tasks:
+            self._tasks[j] = make_task(self.skill, self.difficulty, exam_seed(self.seed, j))
+        return self._tasks[j]
 
     def generators(self) -> list[str]:
-        return sorted({generator_of(self.task(j)) for j in range(PROBES)})
+        return sorted({self.generator(j) for j in range(PROBES)})
 
     def stream(self, keep: set[str] | None = None, drop: set[str] | None = None) -> Iterator[dict[str, Any]]:
         for j in range(MAX_SEEDS):
-            t = self.task(j)
-            g = generator_of(t)
+            g = self.generator(j)
             if (keep is None or g in keep) and (drop is None or g not in drop):
-                yield t
+                yield self.task(j)
 
 
 def reserve(levels: Sequence[_Level], training_generators: set[str], seed: int) -> list[str]:
