@@ -120,10 +120,10 @@ class TrainerActor(BusActor):
         last = max((int(r.get("training_attempts") or 0) for r in self._exam_runs), default=None)
         if not exam_due(int(self.core.profile["observations"]), every, last, running):
             return
-        home = getattr(self.ctx.home, "root", self.ctx.home)
+        home = str(self.ctx.home)  # a Path (its .root attribute is "/", not the home)
         argv = [sys.executable, "-m", "actors._pdeath", "--parent", str(os.getpid()), "--", sys.executable, "-m",
                 "ops.cli", "exam", "run", "--home", str(home), "--arms", self.ctx.config.trainer.exam_arms, "--quiet"]
-        with open(os.path.join(str(home), "logs", "exam.log"), "ab") as out:
+        with open(os.path.join(home, "logs", "exam.log"), "ab") as out:
             self._exam_proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         # counted as started now, so it is not due again before the next `every`
         self._exam_runs.append({"training_attempts": int(self.core.profile["observations"]), "status": "starting"})

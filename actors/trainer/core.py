@@ -58,7 +58,7 @@ class TrainerCore:
         rng = random.Random(f"trainer:{self.seed}:{self.profile['picks']}")
         tasks = []
         for item in policy.plan_tasks(self.profile, count, rng, self.params):
-            task = self._allowed_task(item, guard or ExamGuard())
+            task = self._allowed_task(item, guard if guard is not None else ExamGuard())
             if task is None:
                 self.guarded += 1
                 continue
