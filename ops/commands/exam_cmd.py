@@ -243,13 +243,16 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
     from ops.readdb import open_readonly
     from ops.report.learning import collect, summary_lines
 
+    no_exam = "this home has no exam yet: cogloop exam create (or cogloop exam run)"
+    if not ctx.home.db.exists():
+        raise CogloopError(no_exam)
     conn = open_readonly(ctx.home.db)
     try:
         data = collect(conn, run_id=args.run)
     finally:
         conn.close()
     if data is None:
-        raise CogloopError("this home has no exam yet: cogloop exam create (or cogloop exam run)")
+        raise CogloopError(no_exam)
     if args.run and data["latest"] is None:
         raise UsageError(f"--run {args.run}: no such run of this home's exam")
     if ctx.json:
