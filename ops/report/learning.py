@@ -159,8 +159,10 @@ def curve_chart(curve: Mapping[str, list[list[Any]]], *, width: int = 560, heigh
         shift = (n - (len(curve) - 1) / 2) * 4  # side by side, so bars at one x do not hide each other
         good = [p for p in pts if p[1] is not None]
         if len(good) > 1:
+            # earlier arms drawn wider, so an arm that matches another (nomemory = plain) shows as an outline
             coords = " ".join(f"{sx(p[0]) + shift:.1f},{sy(p[1]):.1f}" for p in good)
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>')
+            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{2 + 2.5 * (len(curve) - 1 - n):.1f}" '
+                         f'stroke-linejoin="round" points="{coords}"/>')
         for x, y, lo, hi, k in good:
             cx = sx(x) + shift
             if lo is not None and hi is not None:
