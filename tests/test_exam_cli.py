@@ -121,3 +121,15 @@ def test_a_run_left_running_by_a_dead_process_is_marked_stopped(home):
     with Store.open(home / "history.db", readonly=True) as s:
         ghost = next(r for r in s.exam_runs() if r["id"] == "ghost")
         assert ghost["status"] == "stopped" and "process is gone" in ghost["note"]
+
+
+def test_a_run_warns_when_training_holds_exam_prompts(home):
+    made = json.loads(cli(home, "exam", "create", "--tasks", "3", "--difficulties", "1", "--json").stdout)
+    with Store.open(home / "history.db") as s:
+        leaked = {**s.exam_tasks(made["id"])[0]["task"], "id": "by-hand", "source": "user"}
+        s.add_task(leaked)
+    model = LearningModel([]).watch(home / "history.db")
+    with FakeLLM(default=model) as fake:
+        out = cli(home, "exam", "run", "--arms", "plain", "--llm-url", fake.url, "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["leaks"]["prompts"] == 1

@@ -177,6 +177,11 @@ def run_exam(ctx: Context, arm_text: str | None, *, limit: int | None = None, us
         assert exam is not None
     tasks = exam["tasks"][:limit] if limit else exam["tasks"]
     _exam.reap_abandoned(ctx)
+    leaks = _leaks(ctx, exam)
+    if leaks["prompts"] or leaks["generators"]:
+        say(f"warning: the training record holds {leaks['prompts']} exam prompt(s) and tasks of "
+            f"{len(leaks['generators'])} reserved generator(s) ({', '.join(leaks['generators']) or '-'}): "
+            "tasks added by hand, or before the Trainer read the exam's guard")
     stopping = threading.Event()
     _stop_on_signals(stopping)
     visible, grade = _exam.sandbox_tools(ctx)
@@ -214,7 +219,14 @@ def run_exam(ctx: Context, arm_text: str | None, *, limit: int | None = None, us
     results = _run_results(ctx, run_id)
     summary = summarize(tasks, results, [a.name for a in arms])
     return {"run": run_id, "exam": exam["id"], "status": status, "model": model,
-            "training_attempts": exam["training_attempts"], **summary}
+            "training_attempts": exam["training_attempts"], "leaks": leaks, **summary}
+
+
+def _leaks(ctx: Context, exam: dict[str, Any]) -> dict[str, Any]:
+    """Exam prompts and reserved generators that nonetheless reached the training record."""
+    prompts, generators = _exam.training_seen(ctx)
+    return {"prompts": sum(1 for t in exam["tasks"] if t["prompt_key"] in prompts),
+            "generators": sorted(set(exam["reserved"]) & generators)}
 
 
 def _run_results(ctx: Context, run_id: str) -> list[dict[str, Any]]:
