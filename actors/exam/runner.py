@@ -87,7 +87,7 @@ class ExamRunner:
                  sleep: Callable[[float], None] = time.sleep, stopping: threading.Event | None = None,
                  progress: Callable[[int, int, Mapping[str, Any]], None] | None = None) -> None:
         self.tasks, self.arms, self.exam_id = list(tasks), list(arms), exam_id
-        self.llm = PinnedModel(llm, str(model_settings.get("model") or ""))
+        self.llm = PinnedModel(llm)  # pinned to the model the first answer names (servers may alias the asked name)
         self.run_tests, self.grade, self.memory, self.sink = run_tests, grade, memory, sink
         self.settings, self.budget, self.use_cache, self.endpoint = dict(model_settings), budget, use_cache, endpoint
         self.clock, self.sleep, self.stopping = clock, sleep, stopping
