@@ -3,8 +3,8 @@
     python -m ops.clidoc > docs/cli.md
 
 The page is only ever as current as the code: tests/test_clidoc.py fails when it is stale or
-a command is missing. Commands DESIGN.md promises that this build lacks keep a heading with
-their contracted usage, marked as such.
+a command is missing. Commands that docs/architecture.md (CLI contracts) promises and this
+build lacks keep a heading with their contracted usage, marked as such.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from contextlib import redirect_stdout
 
 from ops.cli import build_parser
 
-# DESIGN.md's CLI contract, for commands not registered in this build.
+# docs/architecture.md's CLI contracts, for commands not registered in this build.
 PROMISED = {
     "task": "cogloop task add ... | task list [--json] | task show ID | task cancel ID",
     "history": "cogloop history ...",
@@ -70,7 +70,7 @@ def render() -> str:
         for child_name, child in _subcommands(sub).items():
             out.append(f"\n### {name} {child_name}\n\n```text\n{_help(child).strip()}\n```")
     for name in missing:
-        out.append(f"\n## {name}\n\nNot in this build yet. DESIGN.md's contract:\n\n```text\n{PROMISED[name]}\n```")
+        out.append(f"\n## {name}\n\nNot in this build yet. The contract (docs/architecture.md, CLI contracts):\n\n```text\n{PROMISED[name]}\n```")
     return "\n".join(out) + "\n"
 
 

@@ -1,4 +1,4 @@
-"""DESIGN.md's CLI contracts, checked over every command at once: --home/--config/--json after
+"""The CLI contracts of docs/architecture.md, checked over every command at once: --home/--config/--json after
 every subcommand, exit 3 without a daemon, exit 2 with one line for usage errors, no tracebacks."""
 
 from __future__ import annotations
