@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +24,19 @@ def test_every_command_has_a_section_with_usage_and_example():
     for name, sub in _subcommands(build_parser()).items():
         assert f"\n## {name}\n" in text, name
         assert "Usage:" in (sub.description or ""), f"{name}: docstring without Usage"
+
+
+def test_every_contracted_command_is_built():
+    """The commands docs/architecture.md promises outside tools (CLI contracts) all exist."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    block = page.split("## CLI contracts", 1)[1].split("```", 2)[1]
+    promised = set()
+    for line in block.splitlines():
+        if line.startswith("cogloop "):  # "cogloop a ... | b ...   cogloop c ...": a, b and c
+            for part in re.split(r"\s\|\s|\s{2,}", line):
+                word = part.strip().removeprefix("cogloop ").split(" ")[0]
+                if word.isalpha():
+                    promised.add(word)
+    assert {"up", "down", "status", "task", "report", "export", "doctor"} <= promised  # the block was read
+    missing = promised - set(_subcommands(build_parser()))
+    assert not missing, f"contracted in docs/architecture.md but not built: {sorted(missing)}"

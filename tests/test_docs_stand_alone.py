@@ -12,7 +12,7 @@ GONE = "DESIGN" + ".md"  # spelt in two parts so this file does not mention it i
 ARCH = ROOT / "docs" / "architecture.md"
 # "architecture.md, Data", "architecture.md (CLI contracts)", "architecture.md's CLI contracts",
 # 'architecture.md, "Who reads and writes the database"'
-SECTION_REF = re.compile(r"architecture\.md(?:'s|,| \()\s*\"?([A-Z][A-Za-z -]+)")
+SECTION_REF = re.compile(r"architecture\.md(?:'s|,| \()\s*\"?([A-Z][A-Za-z' -]+)")
 
 
 def tracked_texts() -> dict[str, str]:

@@ -4,7 +4,6 @@ across real processes."""
 from __future__ import annotations
 
 import multiprocessing
-from pathlib import Path
 
 import pytest
 

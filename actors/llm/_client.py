@@ -20,12 +20,6 @@ from actors.llm._endpoint import read_endpoint
 from actors.llm._errors import LLMError, LLMUnavailable
 from ops.ground.config import LLMConfig
 
-CODE_SYSTEM = ("You are a careful Python programmer. Answer with one complete Python function "
-               "in a single ```python code block, no explanations.")
-ANALYZE_SYSTEM = ("You are a strict code reviewer. Name the bugs, risks and inefficiencies of the "
-                  "code you are shown, briefly.")
-
-
 @dataclass
 class LLMResult:
     """One completed call: the text and what it cost."""
@@ -232,18 +226,10 @@ class LLMClient:
         st.latency_s += result.latency_s
         return result
 
-    # --- the original plan's names -------------------------------------------------------
     def query(self, prompt: str, *, system: str | None = None, **kw: Any) -> LLMResult:
-        """A single question."""
+        """A single question (the trainer's task proposals)."""
         messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         return self.chat(messages, **kw)
-
-    def code_completion(self, prompt: str, **kw: Any) -> LLMResult:
-        """Ask for code: the answer is a fenced Python block (see actors.builder.extract)."""
-        return self.query(prompt, system=CODE_SYSTEM, **kw)
-
-    def analyze_code(self, code: str, question: str = "Review this code.", **kw: Any) -> LLMResult:
-        return self.query(f"{question}\n\n```python\n{code}\n```", system=ANALYZE_SYSTEM, **kw)
 
 
 _STATUS_PREFIX = re.compile(r"^Error code: \d+ - ")  # openai's prefix; we say it shorter

@@ -21,8 +21,6 @@ from typing import Any, Mapping
 
 from ops.ground.errors import ConfigError
 
-LM_STUDIO_URL = "http://localhost:1234/v1"
-
 
 @dataclass
 class LLMConfig:
