@@ -93,11 +93,16 @@ def test_failures_up_to_max_attempts_mark_failed(store):
     assert store.get_task(tid)["status"] == "failed" and store.lease("b1", 60) is None
 
 
-def test_late_pass_after_expiry_is_not_lost(store, clock):
+def _expired_and_leased_again(store, clock):
+    """A task whose lease by b1 expired and which b2 then leased: (task id, old lease, new lease)."""
     tid = add(store, clock, 1)
     old = store.lease("b1", 5)
     clock.tick(6)
-    new = store.lease("b2", 5)
+    return tid, old, store.lease("b2", 5)
+
+
+def test_late_pass_after_expiry_is_not_lost(store, clock):
+    tid, old, new = _expired_and_leased_again(store, clock)
     assert store.complete(old["lease_id"], old["attempt_id"], "passed") == "passed"
     assert store.get_task(tid)["status"] == "passed"
     # The second builder's later failure does not undo the pass.
@@ -105,10 +110,7 @@ def test_late_pass_after_expiry_is_not_lost(store, clock):
 
 
 def test_late_failure_leaves_a_newer_lease_alone(store, clock):
-    tid = add(store, clock, 1)
-    old = store.lease("b1", 5)
-    clock.tick(6)
-    new = store.lease("b2", 5)
+    tid, old, new = _expired_and_leased_again(store, clock)
     assert store.complete(old["lease_id"], old["attempt_id"], "failed") == "leased"
     assert store.get_task(tid)["leased_by"] == "b2"
     assert store.complete(new["lease_id"], new["attempt_id"], "passed") == "passed"
