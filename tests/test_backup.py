@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import cogloop_cmd
 from tests.operatorhelp import fill, improving_runs
 
+pytestmark = pytest.mark.process
+
 WRITER = textwrap.dedent("""
     import sys, time
     from store import Store

@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 GONE = "DESIGN" + ".md"  # spelt in two parts so this file does not mention it itself
 ARCH = ROOT / "docs" / "architecture.md"
@@ -26,12 +28,14 @@ def tracked_texts() -> dict[str, str]:
     return out
 
 
+@pytest.mark.process
 def test_no_tracked_file_mentions_the_design_file():
     hits = [f"{name}:{n}" for name, text in tracked_texts().items()
             for n, line in enumerate(text.splitlines(), 1) if GONE.lower() in line.lower()]
     assert not hits, f"point these at docs/architecture.md instead: {hits}"
 
 
+@pytest.mark.process
 def test_architecture_section_references_name_real_sections():
     headings = [h.strip() for h in re.findall(r"^## (.+)$", ARCH.read_text(), re.M)]
     bad = []
@@ -45,6 +49,7 @@ def test_architecture_section_references_name_real_sections():
     assert not bad, f"no such section in docs/architecture.md ({headings}): {bad}"
 
 
+@pytest.mark.unit
 def test_architecture_page_covers_what_a_newcomer_needs():
     headings = set(re.findall(r"^## (.+)$", ARCH.read_text(), re.M))
     for needed in ("Layers", "Processes and wiring", "Wire protocol", "The loop",

@@ -14,6 +14,8 @@ from ops.ground.config import Config, EmbeddedConfig, LLMConfig
 from ops.ground.errors import CogloopError
 from tests.fakellm import FakeLLM, free_port
 
+pytestmark = pytest.mark.unit
+
 MSG = [{"role": "user", "content": "hi"}]
 
 

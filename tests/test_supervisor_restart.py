@@ -11,6 +11,8 @@ import pytest
 from ops.client import RemoteFailure
 from tests.daemon_helpers import Daemon, crash_into_backoff, running_pid, wait_for
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture
 def daemon(home):
