@@ -3,7 +3,7 @@
 Retries are ours (the `openai` client runs with `max_retries=0`) so they are counted and
 testable: connection errors, timeouts, 5xx and 429 are retried with exponential backoff and
 jitter (429 honours `Retry-After`, capped). Every failed try counts towards the circuit
-breaker (`_breaker.py`). Every HTTP request goes through the `openai` package.
+breaker (`_breaker.py`). Its requests go through the `openai` package (`_probe.py`'s do not, yet).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from actors.llm._breaker import CircuitBreaker
 from actors.llm._endpoint import read_endpoint
 from actors.llm._errors import LLMError, LLMUnavailable
 from ops.ground.config import LLMConfig
+
 
 @dataclass
 class LLMResult:

@@ -22,6 +22,7 @@ from actors.supervision.policy import RestartPolicy, RestartTracker
 
 log = logging.getLogger("cogloop.supervisor")
 
+
 @dataclass
 class ChildSpec:
     name: str
