@@ -12,6 +12,8 @@ from tests.builder_helpers import FakeMemory
 from tests.fakellm import FakeLLM
 from tests.test_builder_worker import LESSONS, RIGHT, TASK, worker
 
+pytestmark = pytest.mark.unit
+
 EXAMPLE = {"task_id": "old", "code": "def add(a, b):\n    return a + b\n", "title": "Add", "prompt": "Return a + b.",
            "entry_point": "add"}
 FAR = {"task_id": "far", "code": "def largest(xs):\n    return max(xs)\n", "title": "Largest",

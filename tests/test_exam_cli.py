@@ -16,6 +16,8 @@ from tests.daemon_helpers import wait_for
 from tests.fakellm import FakeLLM
 from tests.learnllm import LearningModel
 
+pytestmark = pytest.mark.process
+
 
 def cli(home, *args, timeout=240):
     return subprocess.run(cogloop_cmd(*args, "--home", str(home)), capture_output=True, text=True, timeout=timeout)

@@ -20,6 +20,8 @@ from store import Store
 from tests.fakellm import FakeLLM
 from tests.learnllm import LearningModel
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parent.parent
 LINE = re.compile(r"^learning: plain (\d+)/(\d+), loop (\d+)/(\d+), ratio (\S+); memory on-off ([+-]\d+\.\d|n/a) pts "
                   r"\(seen ([+-]\d+\.\d|n/a) pts, held-out ([+-]\d+\.\d|n/a) pts\)$")

@@ -19,6 +19,8 @@ from sandbox import Limits, run_tests
 from tests.fakellm import FakeLLM, free_port
 from tests.learnllm import LearningModel
 
+pytestmark = pytest.mark.process
+
 WEIGHTS = {"correctness": 0.5, "robustness": 0.2, "efficiency": 0.15, "elegance": 0.15}
 
 

@@ -12,6 +12,8 @@ from actors.exam.stats import clustered_mean, lift, pass_rate, t975
 from actors.exam.summary import learning_line, summarize
 from actors.trainer.taskbank import make_task
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize("df, table", [(1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (5, 2.571), (10, 2.228),
                                        (30, 2.042), (120, 1.980)])

@@ -10,6 +10,8 @@ from store import ExamFixed, Store, StoreError
 from store.service import handle
 from tests.storehelp import task
 
+pytestmark = pytest.mark.unit
+
 TRAINING_TABLES = ("tasks", "attempts", "scores", "reflections", "lessons", "solutions", "profile", "skills")
 
 

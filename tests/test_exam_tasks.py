@@ -11,6 +11,8 @@ from actors.exam.guard import ExamGuard, generator_of, prompt_key
 from actors.exam.tasks import ExamDraft, ExamSpec, ExamSpecError, select_exam
 from actors.trainer.taskbank import make_task
 
+pytestmark = pytest.mark.unit
+
 SPEC = ExamSpec(tasks=40)
 
 

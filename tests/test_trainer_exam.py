@@ -19,6 +19,7 @@ from tests.fakellm import FakeLLM
 from tests.learnllm import LearningModel
 
 
+@pytest.mark.unit
 def test_topup_never_sets_a_guarded_task():
     draft = select_exam(ExamSpec(tasks=40))
     guard = draft.guard()
@@ -36,6 +37,7 @@ def test_topup_never_sets_a_guarded_task():
     assert [t["prompt"] for t in plain] == [t["prompt"] for t in TrainerCore().topup({"queued": 0}, 4, 5, ExamGuard())]
 
 
+@pytest.mark.unit
 def test_a_slot_whose_every_redraw_is_guarded_is_left_empty_not_looped_on():
     class Everything(ExamGuard):
         def allows(self, task):
@@ -44,6 +46,7 @@ def test_a_slot_whose_every_redraw_is_guarded_is_left_empty_not_looped_on():
     assert core.topup({"queued": 0}, 1, 3, Everything()) == [] and core.guarded == 3
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("attempts, every, last, running, due", [
     (5, 0, None, False, False), (4, 5, None, False, False), (5, 5, None, False, True), (9, 5, 5, False, False),
     (10, 5, 5, False, True), (10, 5, 5, True, False), (23, 5, 12, False, True), (12, 5, 12, False, False)])
@@ -51,6 +54,7 @@ def test_exam_schedule(attempts, every, last, running, due):
     assert exam_due(attempts, every, last, running) is due
 
 
+@pytest.mark.process
 @pytest.mark.timeout(240)
 def test_exam_every_runs_the_exam_during_training_through_memory(tmp_path):
     home = tmp_path
