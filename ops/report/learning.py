@@ -49,15 +49,19 @@ def collect(conn: sqlite3.Connection, run_id: str | None = None) -> dict[str, An
                  "status": run["status"], "note": run["note"], "model": run["model"], "endpoint": run["endpoint"],
                  "settings": _loads(run["settings"], {}), "training_attempts": run["training_attempts"], **s}
         runs.append(entry)
-        if results:
+        if results and run["status"] != "running":  # a run still going is not a point yet
             for arm, f in s["arms"].items():
                 if f["n"]:
                     r = f["rate"]
                     curve.setdefault(arm, []).append([run["training_attempts"], r["mean"], r["low"], r["high"], f["n"]])
-        if (run_id is None and results) or run["id"] == run_id:
-            latest = {"run": run["id"], **{k: entry[k] for k in ("status", "model", "training_attempts")}, **s}
-    if run_id is not None and (latest is None or latest["run"] != run_id):
-        latest = None
+    # the run asked for; else the newest finished run with results (a running one if none is)
+    chosen = ([r for r in runs if r["id"] == run_id] if run_id is not None else
+              [r for r in runs if r["status"] != "running" and r["arms"] and any(f["n"] for f in r["arms"].values())]
+              or [r for r in runs if any(f["n"] for f in r["arms"].values())])
+    if chosen:
+        e = chosen[-1]
+        latest = {"run": e["id"], **{k: e[k] for k in ("status", "model", "training_attempts", "tasks", "order",
+                                                         "parts", "generators", "arms", "lifts")}}
     info = {"id": exam["id"], "created_at": exam["created_at"], "spec": _loads(exam["spec"], {}),
             "reserved": _loads(exam["reserved"], []), "dropped": _loads(exam["dropped"], {}), "tasks": len(tasks),
             "parts": {p: sum(1 for t in tasks if t["part"] == p) for p in PART_NAMES},
