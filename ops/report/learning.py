@@ -127,7 +127,7 @@ def curve_lines(data: Mapping[str, Any]) -> list[str]:
 
 
 # --- HTML ----------------------------------------------------------------------------------
-def curve_chart(curve: Mapping[str, list[list[Any]]], *, width: int = 560, height: int = 300) -> str:
+def curve_chart(curve: Mapping[str, list[list[Any]]], *, width: int = 860, height: int = 320) -> str:
     """Exam pass rate per arm (y, 0-100%) against training attempts (x), with each point's 95%
     interval as a vertical bar; one colour per arm, legend below."""
     title = "Learning curve: exam pass rate per arm vs training attempts (95% CI, clustered by generator)"
