@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import psutil
 
-from ops.client import Client
+from ops.client import Client, daemon_running
 
 FAST = {
     "COGLOOP_DAEMON_HEARTBEAT_S": "0.2",
@@ -55,8 +55,9 @@ class Daemon:
         with open(self.err, "ab") as err:
             self.proc = subprocess.Popen([sys.executable, "-m", "supervisor", "--home", str(self.home)],
                                          env=self.env, stdout=err, stderr=subprocess.STDOUT)
-        wait_for(lambda: (self.home / "run" / "control.sock").exists() or self.proc.poll() is not None,
-                 what="the control socket")
+        # The pidfile's lock too: a supervisor killed -9 before this one left its socket file behind.
+        wait_for(lambda: (daemon_running(self.home) and (self.home / "run" / "control.sock").exists())
+                 or self.proc.poll() is not None, what="the control socket")
         assert self.proc.poll() is None, self.err.read_text()
         if wait_running:
             wait_for(lambda: all(c["state"] == "running" for c in self.children()), what="all children running")

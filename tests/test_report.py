@@ -74,7 +74,7 @@ def test_series_histogram_and_events(history):
     assert len(diff) == 42 and diff[0][1] == 1.0
     assert sum(hist) == 42 and hist[9] == 6 and hist[1] == 6  # the six 0.9s, the six 0.1s
     assert events["restarts"] == 2 and events["errors"] == 1
-    assert events["by_actor"] == {"builder-1": 2, "scorer": 1}
+    assert events["by_actor"] == {"builder-1": {"restarts": 1, "errors": 1}, "scorer": {"restarts": 1, "errors": 0}}
     assert events["recent"][0]["detail"] == "LLM timed out"
 
 
