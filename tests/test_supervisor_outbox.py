@@ -132,8 +132,9 @@ def test_memory_killed_records_its_own_crash_once_after_it_is_back(daemon, home)
 
 
 def test_a_supervisor_killed_9_loses_no_event_and_its_unclean_exit_is_recorded(home):
-    first = Daemon(home, "echo-1:echo").start()  # no Memory: every event waits in the spool
+    first = Daemon(home, "echo-1:echo")  # no Memory: every event waits in the spool
     try:
+        first.start()
         pid = first.child("echo-1")["pid"]
         os.kill(pid, signal.SIGKILL)
         running_pid(first, "echo-1", pid)
@@ -142,8 +143,9 @@ def test_a_supervisor_killed_9_loses_no_event_and_its_unclean_exit_is_recorded(h
         first.proc.wait()
     finally:
         first.stop()
-    second = Daemon(home, "memory:memory,echo-1:echo").start()
+    second = Daemon(home, "memory:memory,echo-1:echo")
     try:
+        second.start()
         [crash] = recorded(home, "child.crash", name="echo-1", pid=pid)
         [unclean] = recorded(home, "supervisor.crash", pid=first.proc.pid)
         assert unclean["actor"] == "supervisor"
