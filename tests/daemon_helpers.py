@@ -55,12 +55,16 @@ class Daemon:
         with open(self.err, "ab") as err:
             self.proc = subprocess.Popen([sys.executable, "-m", "supervisor", "--home", str(self.home)],
                                          env=self.env, stdout=err, stderr=subprocess.STDOUT)
-        # The pidfile's lock too: a supervisor killed -9 before this one left its socket file behind.
-        wait_for(lambda: (daemon_running(self.home) and (self.home / "run" / "control.sock").exists())
-                 or self.proc.poll() is not None, what="the control socket")
-        assert self.proc.poll() is None, self.err.read_text()
-        if wait_running:
-            wait_for(lambda: all(c["state"] == "running" for c in self.children()), what="all children running")
+        try:
+            # The pidfile's lock too: a supervisor killed -9 before this one left its socket file behind.
+            wait_for(lambda: (daemon_running(self.home) and (self.home / "run" / "control.sock").exists())
+                     or self.proc.poll() is not None, what="the control socket")
+            assert self.proc.poll() is None, self.err.read_text()
+            if wait_running:
+                wait_for(lambda: all(c["state"] == "running" for c in self.children()), what="all children running")
+        except BaseException:
+            self.stop()  # a daemon that did not come up is not left behind
+            raise
         return self
 
     def status(self) -> dict[str, Any]:
