@@ -108,3 +108,17 @@ def running_pid(daemon: Daemon, name: str, old: int | None = None) -> int:
         c = next((c for c in daemon.children() if c["name"] == name), None)
         return c["pid"] if c and c["state"] == "running" and c["pid"] != old else None
     return wait_for(check, what=f"{name} running")
+
+
+def daemon_processes(home: Path) -> list[psutil.Process]:
+    """Every process of the daemon at `home`: the supervisor, its actors, its model server stand-in
+    (named by their command line, or by their working directory: the daemon runs them in HOME)."""
+    found = []
+    for p in psutil.process_iter(["cmdline", "status", "cwd"]):
+        try:
+            ours = str(home) in " ".join(p.info["cmdline"] or []) or p.info["cwd"] == str(home)
+            if ours and p.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(p)
+        except psutil.Error:
+            pass
+    return found

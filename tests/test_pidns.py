@@ -17,7 +17,7 @@ import psutil
 
 from tests import pidns
 from tests.conftest import ROOT, cogloop_cmd
-from tests.daemon_helpers import FAST, wait_for
+from tests.daemon_helpers import FAST, daemon_processes, wait_for
 
 HANGING_TEST = '''
 import subprocess, time
@@ -28,20 +28,6 @@ def test_starts_a_daemon_then_hangs():
     print("DAEMON UP", flush=True)
     time.sleep(600)  # the CI timeout comes first
 '''
-
-
-def daemon_processes(home: Path) -> list[psutil.Process]:
-    """Every process of the daemon at `home`: the supervisor, its actors, its model server stand-in
-    (named by their command line, or by their working directory: the daemon runs them in HOME)."""
-    found = []
-    for p in psutil.process_iter(["cmdline", "status", "cwd"]):
-        try:
-            ours = str(home) in " ".join(p.info["cmdline"] or []) or p.info["cwd"] == str(home)
-            if ours and p.info["status"] != psutil.STATUS_ZOMBIE:
-                found.append(p)
-        except psutil.Error:
-            pass
-    return found
 
 
 def start_hanging_run(tmp_path: Path, home: Path, in_namespace: bool) -> subprocess.Popen:
