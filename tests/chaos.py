@@ -151,6 +151,7 @@ class Chaos:
         started = time.monotonic()
         self.before = set(psutil.pids())
         stop = threading.Event()
+        self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "cogloop.toml").write_text("[daemon]\nrestart_intensity = 1000\n")  # kills are not a crash loop
         with FakeLLM(default=scripted_model(humaneval.load_problems(), self.plan, stop), model="chaos-coder") as llm:
             self.up(llm.url)
