@@ -101,6 +101,9 @@ def test_cli_report_html_is_one_offline_file_with_charts(history, tmp_path):
     assert svgs[0].count("<polyline") == 2  # one trend line per skill with scores
     assert "Difficulty over time" in svgs[1] and svgs[1].count("<polyline") == 1
     assert svgs[2].count("<rect") == 10
+    # restarts and errors by actor, from the events table
+    section = html[html.index("<h2>Restarts and errors</h2>"):html.index("<h2>Queue</h2>")]
+    assert "<td>builder-1</td><td>1</td><td>1</td>" in section and "<td>scorer</td><td>1</td><td>0</td>" in section
 
 
 def test_benchmark_counts_first_candidate_only(home):
