@@ -15,6 +15,8 @@ import pytest
 
 from tests.chaos import ChaosPlan, run_chaos
 
+pytestmark = pytest.mark.process
+
 
 @pytest.mark.timeout(600)
 def test_chaos_kill_9_of_actors_and_the_supervisor_leaves_a_true_record(home):

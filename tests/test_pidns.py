@@ -14,10 +14,13 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests import pidns
 from tests.conftest import ROOT, cogloop_cmd
 from tests.daemon_helpers import FAST, daemon_processes, wait_for
+
+pytestmark = pytest.mark.process
 
 HANGING_TEST = '''
 import subprocess, time

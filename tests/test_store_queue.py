@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ def add(store, clock, n, **kw):
     return store.add_task(task(n, **kw))
 
 
+@pytest.mark.unit
 def test_order_user_first_then_priority_then_age(store, clock):
     t_old = add(store, clock, 1, source="trainer", priority=9)
     u_low = add(store, clock, 2, source="user", priority=0)
@@ -29,11 +29,13 @@ def test_order_user_first_then_priority_then_age(store, clock):
     assert store.lease("b", 60) is None
 
 
+@pytest.mark.unit
 def test_queue_view_matches_lease_order(store, clock):
     ids = [add(store, clock, 1, source="trainer"), add(store, clock, 2, priority=1), add(store, clock, 3)]
     assert [r["id"] for r in store.history("queue")] == [ids[1], ids[2], ids[0]]
 
 
+@pytest.mark.unit
 def test_lease_hands_out_only_the_public_view(store, clock):
     add(store, clock, 1)
     lease = store.lease("builder-1", 30)
@@ -46,6 +48,7 @@ def test_lease_hands_out_only_the_public_view(store, clock):
     assert (row["status"], row["leased_by"], row["attempts"], row["lost"]) == ("leased", "builder-1", 0, 0)
 
 
+@pytest.mark.unit
 def test_expired_lease_goes_back_to_the_queue_as_lost_work(store, clock):
     tid = add(store, clock, 1)
     first = store.lease("b1", 10)
@@ -63,6 +66,7 @@ def test_expired_lease_goes_back_to_the_queue_as_lost_work(store, clock):
     assert (event["kind"], event["actor"]) == ("lease.expired", "memory") and tid in event["body"]
 
 
+@pytest.mark.unit
 def test_lost_work_ends_the_task_as_error_at_max_lost_never_failed(tmp_path, clock):
     store = open_store(tmp_path / "h.db", clock, max_lost=2)
     tid = store.add_task(task(1, max_attempts=1))
@@ -80,6 +84,7 @@ def test_lost_work_ends_the_task_as_error_at_max_lost_never_failed(tmp_path, clo
     assert store.one("SELECT kind FROM events WHERE kind = 'task.error'")
 
 
+@pytest.mark.unit
 def test_a_verdict_is_recorded_once_by_attempt_id(store, clock):
     tid = add(store, clock, 1)
     lease = store.lease("b1", 60)
@@ -96,6 +101,7 @@ def test_a_verdict_is_recorded_once_by_attempt_id(store, clock):
     assert outcomes == {1: ("failed", True), 2: ("passed", True)}
 
 
+@pytest.mark.unit
 def test_failed_verdicts_up_to_max_attempts_mark_failed(store):
     tid = store.add_task(task(1, max_attempts=3))
     results = []
@@ -105,11 +111,17 @@ def test_failed_verdicts_up_to_max_attempts_mark_failed(store):
     assert store.get_task(tid)["status"] == "failed" and store.lease("b1", 60) is None
 
 
-def test_late_pass_after_expiry_is_not_lost(store, clock):
+def _expired_and_leased_again(store, clock):
+    """A task whose lease by b1 expired and which b2 then leased: (task id, old lease, new lease)."""
     tid = add(store, clock, 1)
     old = store.lease("b1", 5)
     clock.tick(6)
-    new = store.lease("b2", 5)
+    return tid, old, store.lease("b2", 5)
+
+
+@pytest.mark.unit
+def test_late_pass_after_expiry_is_not_lost(store, clock):
+    tid, old, new = _expired_and_leased_again(store, clock)
     assert judge(store, old)["task_status"] == "passed"
     t = store.get_task(tid)
     assert (t["status"], t["leased_by"], t["lost"]) == ("passed", None, 0)  # judged after all: not lost
@@ -119,16 +131,15 @@ def test_late_pass_after_expiry_is_not_lost(store, clock):
     assert store.renew(new["lease_id"], 5) is False
 
 
+@pytest.mark.unit
 def test_late_failure_leaves_a_newer_lease_alone(store, clock):
-    tid = add(store, clock, 1)
-    old = store.lease("b1", 5)
-    clock.tick(6)
-    new = store.lease("b2", 5)
+    tid, old, new = _expired_and_leased_again(store, clock)
     assert judge(store, old, passed=False)["task_status"] == "leased"
     assert store.get_task(tid)["leased_by"] == "b2" and store.get_task(tid)["attempts"] == 1
     assert judge(store, new)["task_status"] == "passed"
 
 
+@pytest.mark.unit
 def test_release_gives_the_task_back_uncounted(store, clock):
     tid = add(store, clock, 1)
     lease = store.lease("b1", 60)
@@ -140,6 +151,7 @@ def test_release_gives_the_task_back_uncounted(store, clock):
     assert store.db["events"].count == 0
 
 
+@pytest.mark.unit
 def test_release_with_a_reason_is_lost_work_and_an_event(store, clock):
     tid = add(store, clock, 1)
     lease = store.lease("b1", 60)
@@ -151,6 +163,7 @@ def test_release_with_a_reason_is_lost_work_and_an_event(store, clock):
     assert json.loads(event["body"])["reason"] == "builder-1: RemoteError: timeout"
 
 
+@pytest.mark.unit
 def test_complete_is_a_no_op_for_a_scored_attempt_and_gives_up_an_unscored_one(store, clock):
     tid = add(store, clock, 1)
     lease = store.lease("b1", 60)
@@ -163,6 +176,7 @@ def test_complete_is_a_no_op_for_a_scored_attempt_and_gives_up_an_unscored_one(s
     assert (t["status"], t["attempts"], t["lost"]) == ("queued", 1, 1)
 
 
+@pytest.mark.unit
 def test_complete_rejects_bad_input_and_changes_nothing(store, clock):
     tid = add(store, clock, 1)
     lease = store.lease("b1", 60)
@@ -177,6 +191,7 @@ def test_complete_rejects_bad_input_and_changes_nothing(store, clock):
     assert store.get_task(tid)["status"] == "leased"
 
 
+@pytest.mark.unit
 def test_cancel(store, clock):
     tid = add(store, clock, 1)
     assert store.cancel_task(tid) == "cancelled"
@@ -190,6 +205,7 @@ def test_cancel(store, clock):
         store.cancel_task(done)
 
 
+@pytest.mark.unit
 def test_queue_stats(store, clock):
     add(store, clock, 1)
     add(store, clock, 2, source="trainer")
@@ -213,6 +229,7 @@ def _lease_all(path: str, name: str, start, out) -> None:
     out.put((name, got))
 
 
+@pytest.mark.process
 def test_lease_exclusivity_across_processes(tmp_path):
     path = tmp_path / "history.db"
     with Store.open(path) as s:
@@ -236,6 +253,7 @@ def test_lease_exclusivity_across_processes(tmp_path):
         assert s.db["attempts"].count == 80
 
 
+@pytest.mark.unit
 def test_a_restarted_builder_reclaims_its_stale_lease_as_lost_work(store):
     tid = store.add_task(task(1))
     other = store.add_task(task(2))

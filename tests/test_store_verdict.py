@@ -9,6 +9,8 @@ import pytest
 from store._rules import after_loss, after_verdict, refuse_verdict
 from tests.storehelp import clock, judge, open_store, store, task  # noqa: F401 (fixtures)
 
+pytestmark = pytest.mark.unit
+
 
 def test_finding_a_scored_pass_survives_its_builder_dying_before_it_completes(store, tmp_path):
     """Issue 10: an attempt scored passed; its builder was killed before `task.complete`; the new

@@ -22,6 +22,7 @@ from tests.daemon_helpers import Daemon, running_pid, wait_for
 
 # --- the outbox, no processes ------------------------------------------------------------------
 
+@pytest.mark.unit
 def test_events_wait_for_their_ack_and_are_resent_until_then(tmp_path):
     box = Outbox(tmp_path / "events.spool")
     a = box.add("child.crash", {"name": "builder-1", "pid": 7}, ts=1_800_000_000.0)
@@ -39,6 +40,7 @@ def test_events_wait_for_their_ack_and_are_resent_until_then(tmp_path):
     assert (tmp_path / "events.spool").read_text() == ""  # emptied once nothing is pending
 
 
+@pytest.mark.unit
 def test_the_spool_outlives_the_process_and_a_torn_line_is_skipped(tmp_path):
     spool = tmp_path / "events.spool"
     box = Outbox(spool)
@@ -52,6 +54,7 @@ def test_the_spool_outlives_the_process_and_a_torn_line_is_skipped(tmp_path):
     assert [json.loads(line)["e"]["id"] for line in spool.read_text().splitlines()] == [kept["id"]]
 
 
+@pytest.mark.unit
 def test_batches_stay_under_the_message_limit_and_the_oldest_go_first_when_full(tmp_path, monkeypatch):
     box = Outbox(tmp_path / "events.spool")
     events = [box.add("child.restart", {"name": f"b{n}", "reason": "x" * 200}, ts=float(n)) for n in range(5)]
@@ -64,6 +67,7 @@ def test_batches_stay_under_the_message_limit_and_the_oldest_go_first_when_full(
     assert events[0]["id"] not in box.pending and len(box.pending) == 5 and box.dropped == 1
 
 
+@pytest.mark.unit
 def test_small_pure_helpers():
     assert event_actor("child.hung", {"name": "memory"}) == "memory"
     assert event_actor("llm.state", {}) == "llm" and event_actor("supervisor.reloaded", {}) == "supervisor"
@@ -97,6 +101,7 @@ def daemon(home):
     d.stop()
 
 
+@pytest.mark.process
 def test_finding_restarts_and_errors_reach_the_record_and_the_report(daemon, home):
     """Issue 10: after a crash and a manual restart (both in the supervisor log) the events table
     held only lease.reclaimed, and `report` said 0 restarts, 0 errors."""
@@ -120,6 +125,7 @@ def test_finding_restarts_and_errors_reach_the_record_and_the_report(daemon, hom
     assert "restarts 2" in text and "echo-1" in text
 
 
+@pytest.mark.process
 def test_memory_killed_records_its_own_crash_once_after_it_is_back(daemon, home):
     recorded(home, "supervisor.start")
     old = daemon.child("memory")["pid"]
@@ -131,6 +137,7 @@ def test_memory_killed_records_its_own_crash_once_after_it_is_back(daemon, home)
     assert len(events(home, "child.crash")) == 1 and len(events(home, "supervisor.start")) == 1
 
 
+@pytest.mark.process
 def test_a_supervisor_killed_9_loses_no_event_and_its_unclean_exit_is_recorded(home):
     first = Daemon(home, "echo-1:echo")  # no Memory: every event waits in the spool
     try:
