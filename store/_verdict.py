@@ -43,46 +43,45 @@ class VerdictMixin(QueueMixin, ArchiveMixin):
                                 "WHERE s.id = ? OR s.attempt_id = ?", [s["id"], s["attempt_id"]])
             if existing is not None:
                 return {"id": existing["id"], "recorded": True, "task_status": existing["status"]}
-            attempt = self._judged_attempt(s, lease_id)
-            task = self.one("SELECT id, status, skill, difficulty, max_attempts, lease_id FROM tasks WHERE id = ?",
-                            [attempt["task_id"]])
-            assert task is not None  # foreign key
-            scored, _ = self._counts(task["id"])
-            why = refuse_verdict(task["status"], scored, task["max_attempts"])
+            a = self._judged_attempt(s, lease_id)
+            scored, lost = self._counts(a["task_id"])
+            why = refuse_verdict(a["status"], scored, a["max_attempts"])
             if why:
-                return {"id": None, "recorded": False, "task_status": task["status"], "reason": why}
-            s.setdefault("skill", task["skill"])
-            s.setdefault("difficulty", task["difficulty"])
+                return {"id": None, "recorded": False, "task_status": a["status"], "reason": why}
+            s.setdefault("skill", a["skill"])
+            s.setdefault("difficulty", a["difficulty"])
             s["created_at"] = now = self.now()
             self.insert("scores", s)
-            scored, lost = self._counts(task["id"])  # a late verdict on lost work un-loses it
-            holds = task["status"] == "leased" and task["lease_id"] == attempt["lease_id"]
-            status = after_verdict(task["status"], passed, scored, task["max_attempts"], holds)
+            scored += 1
+            lost -= a["lost"] is not None  # a late verdict on lost work un-loses it
+            holds = a["status"] == "leased" and a["task_lease"] == a["lease_id"]
+            status = after_verdict(a["status"], passed, scored, a["max_attempts"], holds)
             clear = f", {_CLEAR_LEASE}" if holds or status in ("passed", "failed") else ""
-            self.db.execute(f"UPDATE tasks SET status = ?, attempts = ?, lost = ?, updated_at = ?{clear} WHERE id = ?",
-                            [status, scored, lost, now, task["id"]])
+            error = ", error = NULL" if a["status"] == "error" and status != "error" else ""
+            self.db.execute(f"UPDATE tasks SET status = ?, attempts = ?, lost = ?, updated_at = ?{clear}{error} "
+                            "WHERE id = ?", [status, scored, lost, now, a["task_id"]])
             outcome = "passed" if passed else "failed"
             self.db.execute("UPDATE attempts SET outcome = ?, completed_at = ?, finished_at = coalesce(finished_at, ?), "
                             "code = coalesce(code, ?), status = CASE WHEN status = 'running' THEN ? ELSE status END "
-                            "WHERE id = ?", [outcome, now, now, code, outcome, attempt["id"]])
-            kept = code if code else attempt["code"]
+                            "WHERE id = ?", [outcome, now, now, code, outcome, a["id"]])
+            kept = code if code else a["code"]
             if passed and archive_dir is not None and kept:
-                self._archive(task["id"], s["skill"], s["difficulty"], kept, archive_dir)
-            if status != task["status"] and task["status"] == "error":
-                self.db.execute("UPDATE tasks SET error = NULL WHERE id = ?", [task["id"]])
+                self._archive(a["task_id"], s["skill"], s["difficulty"], kept, archive_dir)
         return {"id": s["id"], "recorded": True, "task_status": status}
 
     def _judged_attempt(self, score: dict[str, Any], lease_id: str | None) -> dict[str, Any]:
-        """The attempt a score judges, checked against the score's task and the given lease."""
-        attempt = self.one("SELECT id, task_id, lease_id, code FROM attempts WHERE id = ?", [score["attempt_id"]])
-        if attempt is None:
+        """The attempt a score judges with its task's state (one read), checked against the
+        score's task and the given lease."""
+        a = self.one("SELECT a.id, a.task_id, a.lease_id, a.code, a.lost, t.status, t.skill, t.difficulty, "
+                     "t.max_attempts, t.lease_id AS task_lease FROM attempts a JOIN tasks t ON t.id = a.task_id "
+                     "WHERE a.id = ?", [score["attempt_id"]])
+        if a is None:
             if self.one("SELECT 1 FROM tasks WHERE id = ?", [score["task_id"]]) is None:
                 raise StoreError(f"score: no task with id {score['task_id']!r}")
             raise StoreError(f"score: unknown attempt {score['attempt_id']!r} (a verdict needs the attempt "
                              "its lease created)")
-        if attempt["task_id"] != score["task_id"]:
-            raise StoreError(f"score: attempt {attempt['id']} is of task {attempt['task_id']}, "
-                             f"not {score['task_id']}")
-        if lease_id is not None and attempt["lease_id"] != lease_id:
-            raise StoreError(f"score: attempt {attempt['id']} does not belong to lease {lease_id}")
-        return attempt
+        if a["task_id"] != score["task_id"]:
+            raise StoreError(f"score: attempt {a['id']} is of task {a['task_id']}, not {score['task_id']}")
+        if lease_id is not None and a["lease_id"] != lease_id:
+            raise StoreError(f"score: attempt {a['id']} does not belong to lease {lease_id}")
+        return a
