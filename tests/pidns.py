@@ -4,12 +4,12 @@
 
 A detached daemon (`cogloop up --detach`: setsid, its own session) outlives the process that
 started it; a test run killed by a CI timeout used to leave one behind with its model server
-(issue 10). Here the command runs as pid 2 of a new pid namespace whose pid 1 is a small init:
+(issue 10). Here the command runs in a new pid namespace whose pid 1 is a small init:
 
-    the process CI started (outer)       waits; forwards SIGTERM/SIGHUP; ignores ^C (pytest gets it)
-     └─ init, pid 1 of the namespace     PR_SET_PDEATHSIG=SIGKILL: dies with the outer, even on kill -9;
-         │                               reaps orphans; exits with the command's status
-         └─ the command (pytest), pid 2  and everything it starts, daemons included
+    the process CI started (outer)           waits; forwards SIGTERM/SIGHUP; ignores ^C (pytest gets it)
+     └─ init, pid 1 of the namespace         PR_SET_PDEATHSIG=SIGKILL: dies with the outer, even on
+         │                                   kill -9; reaps orphans; exits with the command's status
+         └─ the command (pytest), pid 10000  and everything it starts, daemons included
 
 When a pid namespace's init dies, the kernel kills every process in it, however it detached:
 so nothing started under the command can outlive the outer process or the command itself.
@@ -34,6 +34,10 @@ from sandbox import _libc
 MARK = "TESTS_PIDNS"  # set inside: "1" (not COGLOOP_*: conftest.py clears those)
 FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 CLONE_NEWUSER = 0x10000000
+# The command's pid, and the next ones up from it: pids as unremarkable as on a host. (Tests that
+# need a pid no sandbox jail can see, like tests/test_sandbox_hostile.py's, take their own, and
+# in a jail's pid namespace the small numbers are taken.)
+FIRST_PID = 10_000
 
 
 def _enter() -> None:
@@ -63,7 +67,7 @@ def _forward_to(pid: int) -> None:
 
 
 def _init(alive: int, argv: list[str]) -> NoReturn:
-    """pid 1: tied to the outer process, its own /proc, then the command as pid 2. `alive` reads
+    """pid 1: tied to the outer process, its own /proc, then the command (pid FIRST_PID). `alive` reads
     a pipe the outer holds open: EOF means it is gone (getppid() says 0 across the namespace)."""
     try:
         _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -73,6 +77,8 @@ def _init(alive: int, argv: list[str]) -> NoReturn:
         _libc.unshare(_libc.CLONE_NEWNS)
         _libc.mount(None, "/", None, _libc.MS_REC | _libc.MS_PRIVATE)
         _libc.mount("proc", "/proc", "proc", _libc.MS_NOSUID | _libc.MS_NODEV | _libc.MS_NOEXEC)
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(FIRST_PID - 1))
         child = os.fork()
     except OSError as exc:
         print(f"tests.pidns: cannot set up the namespace: {exc}", file=sys.stderr)
