@@ -79,7 +79,7 @@ def test_small_pure_helpers():
 # --- real daemons --------------------------------------------------------------------------------
 
 def events(home: Path, kind: str | None = None) -> list[dict]:
-    with sqlite3.connect(home / "history.db") as conn:
+    with sqlite3.connect((home / "history.db").absolute().as_uri() + "?mode=ro", uri=True) as conn:
         conn.row_factory = sqlite3.Row
         sql = "SELECT id, ts, kind, actor, body FROM events" + (" WHERE kind = ?" if kind else "") + " ORDER BY ts"
         return [dict(r, body=json.loads(r["body"])) for r in conn.execute(sql, (kind,) if kind else ())]
@@ -87,9 +87,10 @@ def events(home: Path, kind: str | None = None) -> list[dict]:
 
 def recorded(home: Path, kind: str, n: int = 1, **match) -> list[dict]:
     def check():
-        if not (home / "history.db").exists():
+        try:
+            found = [e for e in events(home, kind) if all(e["body"].get(k) == v for k, v in match.items())]
+        except sqlite3.OperationalError:  # Memory has not created the database (or its tables) yet
             return None
-        found = [e for e in events(home, kind) if all(e["body"].get(k) == v for k, v in match.items())]
         return found if len(found) >= n else None
     return wait_for(check, timeout=20, what=f"{n} {kind} event(s) {match} on record")
 
