@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from store import SCHEMA_VERSION, SchemaTooNew, Store, StoreCorrupt, StoreError, StoreMissing
+from store.invariants import violations
 from tests.storehelp import task
 
 pytestmark = pytest.mark.unit
@@ -163,6 +164,8 @@ def _v3_database(path: Path) -> None:
 def test_v3_database_is_brought_under_the_v4_rules_from_its_record(tmp_path):
     path = tmp_path / "history.db"
     _v3_database(path)
+    with sqlite3.connect(path) as conn:  # what `cogloop doctor` says of it before the upgrade
+        assert violations(conn) == {"pass_not_passed": ["lost-pass"], "failed_without_verdict": ["no-verdict"]}
     with Store.open(path) as s:
         assert s.schema_version == SCHEMA_VERSION
         got = {t["id"]: (t["status"], t["attempts"], t["lost"]) for t in
@@ -179,3 +182,4 @@ def test_v3_database_is_brought_under_the_v4_rules_from_its_record(tmp_path):
         assert lease["task"]["id"] == "in-flight" and lease["attempt_no"] == 2
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert violations(conn) == {}
