@@ -92,7 +92,11 @@ DESCRIPTIONS = {
     "trainer.exam_every": "Run the home's exam (`cogloop exam run`) after every N scored training attempts; "
                           "0 is off. The run shares the model server with the builders.",
     "trainer.exam_arms": "The arms of those runs, comma-separated (see `cogloop exam run --arms`).",
-    "store.max_attempts": "Attempts per task before it is marked failed (HumanEval tasks use 1).",
+    "store.max_attempts": "Scored attempts per task before it is marked failed (HumanEval tasks use 1); "
+                          "only a candidate the Scorer judged counts.",
+    "store.max_lost": "Attempts a task may lose without a verdict (its builder killed, its lease expired or "
+                      "reclaimed, given back after an error) before it ends as `error` with the reason, "
+                      "never `failed`. A builder stopping or pausing does not count.",
 }
 
 HEADER = """# Configuration reference
