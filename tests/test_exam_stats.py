@@ -118,3 +118,5 @@ def test_summary_and_the_learning_line():
                                 "(seen +33.3 pts, held-out +0.0 pts)")
     only = summarize(tasks, [r for r in rows if r["arm"] != "nomemory"], ["plain", "loop"])
     assert learning_line(only).endswith("memory on-off n/a pts (seen n/a pts, held-out n/a pts)")
+    no_loop = summarize(tasks, [r for r in rows if r["arm"] == "plain"], ["plain"])
+    assert learning_line(no_loop).startswith("learning: plain 1/8, loop 0/0, ratio n/a;")

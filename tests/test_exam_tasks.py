@@ -82,7 +82,8 @@ def test_humaneval_problems_join_the_heldout_part_unless_trained():
           "difficulty": 2, "entry_point": "f", "hidden_tests": "assert candidate(1) == 1\n", "reference": "def f(x): return x",
           "meta": {"humaneval_id": "HumanEval/0"}}
     d = select_exam(ExamSpec(tasks=10), humaneval=[he])
-    assert d.tasks[0]["generator"] == "humaneval/HumanEval/0" and d.tasks[0]["part"] == "heldout"
+    mine = [t for t in d.tasks if t["generator"] == "humaneval/HumanEval/0"]
+    assert len(mine) == 1 and mine[0]["part"] == "heldout"
     assert len(d.tasks) == 10
     trained = select_exam(ExamSpec(tasks=10), humaneval=[he], training_prompts={prompt_key(he["prompt"])})
     assert "humaneval/HumanEval/0" not in {t["generator"] for t in trained.tasks}
@@ -112,3 +113,10 @@ def test_guard_blocks_reserved_generators_and_exam_prompts():
 
 def test_prompt_key_ignores_whitespace_only():
     assert prompt_key("a  b\n c") == prompt_key("a b c") != prompt_key("a b d")
+
+
+def test_any_prefix_of_the_exam_mixes_the_parts():
+    d = select_exam(ExamSpec(tasks=40, heldout_share=0.25))
+    first = [t["part"] for t in d.tasks[:12]]
+    assert "seen" in first and "heldout" in first
+    assert len({t["task"]["skill"] for t in d.tasks[:12]}) >= 5

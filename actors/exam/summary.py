@@ -74,7 +74,7 @@ def learning_line(summary: Mapping[str, Any]) -> str:
     arms = summary["arms"]
     plain, loop = arms.get("plain") or {}, arms.get("loop") or {}
     p, n_p, l_, n_l = plain.get("passed", 0), plain.get("n", 0), loop.get("passed", 0), loop.get("n", 0)
-    ratio = f"{l_ / p:.2f}" if p else ("inf" if l_ else "n/a")
+    ratio = "n/a" if not (n_p and n_l) else f"{l_ / p:.2f}" if p else ("inf" if l_ else "n/a")
     mem = next((x for x in summary["lifts"] if x["label"] == "memory"), None)
     d, s, h = ((mem["all"]["mean"], mem["seen"]["mean"], mem["heldout"]["mean"]) if mem else (None, None, None))
     return (f"learning: plain {p}/{n_p}, loop {l_}/{n_l}, ratio {ratio}; memory on-off {_pts(d)} pts "

@@ -16,6 +16,8 @@
 
 The seen part is spread round-robin over the levels, the held-out part over the reserved
 generators; `heldout_share` of the tasks are held-out (when any generator could be reserved).
+The chosen tasks are then put in a seeded random order, so the first N of them (`--limit`, or
+a run stopped early) are a fair sample of the whole.
 """
 
 from __future__ import annotations
@@ -157,6 +159,8 @@ def select_exam(spec: ExamSpec, *, training_prompts: Iterable[str] = (), trainin
     _round_robin([by_gen[g].stream(keep={g}) for g in reserved], n_heldout, lambda t: take(t, HELDOUT))
     _round_robin([lv.stream(drop=set(reserved)) for lv in levels], room - n_heldout, lambda t: take(t, SEEN))
 
+    # a seeded shuffle, so any prefix (--limit N, a stopped run) mixes parts, skills and levels
+    chosen.sort(key=lambda pt: _order(spec.seed, prompt_key(pt[1].get("prompt"))))
     tasks = []
     for i, (part, task) in enumerate(chosen):
         tasks.append({"id": f"exam-{i + 1:04d}", "position": i, "generator": generator_of(task), "part": part,
