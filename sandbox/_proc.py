@@ -1,0 +1,75 @@
+"""Turning a fork into one of a run's sandboxed processes: its fds, limits, uid and session."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import sys
+
+from sandbox import _jail
+from sandbox import _libc as L
+from sandbox._limits import Limits
+
+AS_SLACK_MB = 96  # address space the interpreter maps beyond its heap (libc, stacks, arenas)
+# The interpreter's bin first: `python` in run_cmd is the one running cogloop (shown read-only).
+SANDBOX_ENV = {"PATH": f"{os.path.join(sys.prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin", "HOME": _jail.WORK_DIR,
+               "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+
+
+def sandbox_uid(supervisor_pid: int) -> int:
+    """A uid of its own per concurrent run: RLIMIT_NPROC and kill() are per uid."""
+    return 200_000 + supervisor_pid % 100_000
+
+
+def place_fds(*fds: int) -> None:
+    """Move the run's fds to 0, 1, 2... (stdin, stdout, stderr, result, status, source dir)
+    and close every other fd inherited from the fork server."""
+    moved = [os.dup(fd) for fd in fds]  # dup first so dup2 never clobbers a source
+    for target, fd in enumerate(moved):
+        os.dup2(fd, target, inheritable=True)
+    os.closerange(len(fds), 65536)
+
+
+def set_limits(limits: Limits, *, nproc_rlimit: bool) -> None:
+    mb = 2**20
+    cpu = max(1, int(-(-limits.cpu_s // 1)))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    mem = (int(limits.mem_mb) + AS_SLACK_MB) * mb
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    fsize = int(limits.fsize_mb * mb)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (int(limits.nofile), int(limits.nofile)))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if nproc_rlimit:
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(limits.nproc), int(limits.nproc)))
+
+
+def drop_privileges(uid: int) -> None:
+    """setgroups/gid/uid, then no_new_privs: nothing can gain root back (no setuid binaries)."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
+
+
+def become(limits: Limits, *, uid: int | None, oom_adj: int, nproc_rlimit: bool, cwd: str | None = None) -> None:
+    """Turn this fork into one of the run's sandboxed processes: own session, the OOM killer's
+    order, the limits, the uid drop (or no_new_privs alone), a clean environment, not dumpable
+    (so neither its memory nor its fds can be read through /proc by anyone but root)."""
+    os.setsid()
+    with open("/proc/self/oom_score_adj", "w") as f:
+        # Raising needs no privilege; the fork server, its supervisor and init share the memory
+        # cgroup, and the candidate must always be the OOM killer's first choice.
+        f.write(str(oom_adj))
+    set_limits(limits, nproc_rlimit=nproc_rlimit)
+    if uid is not None:
+        drop_privileges(uid)
+    else:
+        L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
+    if cwd:
+        os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(SANDBOX_ENV)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    L.prctl(L.PR_SET_DUMPABLE, 0)
