@@ -57,8 +57,7 @@ def exit_text(rc: int | None) -> str:
             name = signal.Signals(-rc).name
         except ValueError:
             name = f"signal {-rc}"
-        why = {"SIGXCPU": " (its CPU time ran out)", "SIGKILL": " (killed: memory or CPU limit, or by the judge)"}
-        return f"was killed by {name}{why.get(name, '')}"
+        return f"was killed by {name}" + (" (its CPU time ran out)" if name == "SIGXCPU" else "")
     return f"exited with status {rc}"
 
 
@@ -102,10 +101,10 @@ class Link:
         msg, _ = self._ask_init({"op": "kill", "grace_s": grace_s})
         if msg.get("by_init"):
             return ""
-        return f"; the candidate process {exit_text(msg.get('returncode'))}"
+        return f": it {exit_text(msg.get('returncode'))}"
 
     # -- frames ----------------------------------------------------------------------------
-    def _next(self, deadline: float) -> tuple[bytes, Any]:
+    def _next(self, deadline: float, late: str = "did not answer") -> tuple[bytes, Any]:
         """The next reply (signs set aside), decoded; faults on anything but a well-formed frame."""
         assert self.sock is not None
         while True:
@@ -114,14 +113,14 @@ class Link:
                 value = _wire.decode(payload)
             except _wire.CallTimeout:
                 self.call_timed_out = True
-                raise self._fault(f"call timeout: the candidate did not answer within {self.call_timeout:g} s") from None
+                raise self._fault(f"call timeout: the candidate {late} within {self.call_timeout:g} s") from None
             except (EOFError, ConnectionError):
-                raise self._fault("the candidate process closed its end during the call", grace_s=0.5) from None
+                raise self._fault("the candidate process ended during the call", grace_s=0.5) from None
             except _wire.WireError as exc:
                 raise self._fault(f"refused reply from the candidate: {exc}", sign=f"refused reply: {exc}") from None
             if kind == b"S":
-                if type(value) is str and len(self.signs) < 50:
-                    self.signs.append(f"blocked: {value}")
+                if type(value) is str:
+                    self.sign(f"blocked: {value}")
                 continue
             return kind, value
 
@@ -130,10 +129,11 @@ class Link:
         if self.sock is None:
             self.spawn()
         if self.hello is None:
-            kind, value = self._next(self.deadline)
+            deadline = time.monotonic() + self.call_timeout  # loading is bounded like a call
+            kind, value = self._next(deadline, "did not load")
             if kind == b"P" and type(value) is dict and type(value.get("rss")) is int:
                 self.preload_rss = value["rss"]
-                kind, value = self._next(self.deadline)
+                kind, value = self._next(deadline, "did not load")
             if kind != b"H" or type(value) is not dict or type(value.get("error")) is not str:
                 raise self._fault("refused reply from the candidate: no hello", sign="refused reply: no hello")
             self.hello = value
@@ -142,11 +142,15 @@ class Link:
             self.names |= {n for n in names if type(n) is str} if type(names) is list else set()
         return self.hello["error"]
 
+    def sign(self, text: str) -> None:
+        if text not in self.signs and len(self.signs) < 50:
+            self.signs.append(text)
+
     def _fault(self, message: str, *, sign: str | None = None, kill: bool = True, grace_s: float = 0.0) -> CandidateFault:
         if kill:
             message += self.kill(grace_s)
-        if sign and len(self.signs) < 50:
-            self.signs.append(sign)
+        if sign:
+            self.sign(sign)
         self.fault = self.fault or message
         return CandidateFault(message)
 
@@ -185,7 +189,8 @@ class Link:
                 raise exc
         if kind == b"X" and type(value) is list and len(value) == 2 and all(type(v) is str for v in value):
             type_name, why = value[0][:200], value[1][:200]
-            sign = f"refused result: {type_name} ({why})" if why.startswith("a subclass") else None
+            forged = why.startswith("a subclass") or why == "its type defines __eq__"
+            sign = f"refused result: {type_name} ({why})" if forged else None
             raise self._fault(f"the candidate returned {type_name}, which is not plain data"
                               f"{' (' + why + ')' if why and why != 'not plain data' else ''}", sign=sign, kill=False)
         raise self._fault(f"refused reply from the candidate: unexpected {kind!r}", sign=f"refused reply: {kind!r}")

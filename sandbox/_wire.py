@@ -32,6 +32,9 @@ _HEAD = struct.Struct(">cI")
 _Q, _D, _DD, _N = struct.Struct(">q"), struct.Struct(">d"), struct.Struct(">dd"), struct.Struct(">I")
 _CONTAINERS = {list: b"l", tuple: b"t", set: b"S", frozenset: b"Z"}
 _SMALL = (-(2**63), 2**63 - 1)
+_PLAIN = (bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
+# Bound here: the encoder also runs in the candidate's process, after its code patched builtins.
+_len, _type, _isinstance, _getattr, _next = len, type, isinstance, getattr, next
 
 
 class NotPlain(TypeError):
@@ -51,10 +54,21 @@ class CallTimeout(TimeoutError):
 
 
 def _type_name(value: Any) -> str:
-    t = type(value)
-    mod = getattr(t, "__module__", "")
-    name = getattr(t, "__qualname__", "?")
+    t = _type(value)
+    mod = _getattr(t, "__module__", "")
+    name = _getattr(t, "__qualname__", "?")
     return name if mod in ("builtins", "", None) else f"{mod}.{name}"
+
+
+def _why(value: Any) -> str:
+    """Why a value is not plain: the forgeries (a plain type's subclass, an object with its own
+    `__eq__`) are told apart from honest mistakes (a generator, a map object)."""
+    plain = _next((p for p in _PLAIN if _isinstance(value, p)), None)
+    if plain is not None:
+        return f"a subclass of {plain.__name__}"
+    if _getattr(_type(value), "__eq__", None) is not object.__eq__:
+        return "its type defines __eq__"
+    return "not plain data"
 
 
 def encode(value: Any) -> bytes:
@@ -65,7 +79,7 @@ def encode(value: Any) -> bytes:
 
 
 def _enc(v: Any, out: bytearray, depth: int) -> None:
-    t = type(v)
+    t = _type(v)
     if v is None:
         out += b"N"
     elif t is bool:
@@ -75,33 +89,31 @@ def _enc(v: Any, out: bytearray, depth: int) -> None:
             out += b"i" + _Q.pack(v)
         else:
             raw = v.to_bytes((v.bit_length() + 8) // 8, "big", signed=True)
-            out += b"I" + _N.pack(len(raw)) + raw
+            out += b"I" + _N.pack(_len(raw)) + raw
     elif t is float:
         out += b"f" + _D.pack(v)
     elif t is complex:
         out += b"c" + _DD.pack(v.real, v.imag)
     elif t is str:
         raw = v.encode("utf-8", "surrogatepass")
-        out += b"s" + _N.pack(len(raw)) + raw
+        out += b"s" + _N.pack(_len(raw)) + raw
     elif t is bytes:
-        out += b"b" + _N.pack(len(v)) + v
+        out += b"b" + _N.pack(_len(v)) + v
     elif t in _CONTAINERS or t is dict:
         if depth >= MAX_DEPTH:
             raise NotPlain(t.__name__, f"nested deeper than {MAX_DEPTH} levels")
         if t is dict:
-            out += b"d" + _N.pack(len(v))
+            out += b"d" + _N.pack(_len(v))
             for key, item in v.items():
                 _enc(key, out, depth + 1)
                 _enc(item, out, depth + 1)
         else:
-            out += _CONTAINERS[t] + _N.pack(len(v))
+            out += _CONTAINERS[t] + _N.pack(_len(v))
             for item in v:
                 _enc(item, out, depth + 1)
     else:
-        plain = next((p for p in (bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
-                      if isinstance(v, p)), None)
-        raise NotPlain(_type_name(v), f"a subclass of {plain.__name__}" if plain else "not plain data")
-    if len(out) > MAX_FRAME:
+        raise NotPlain(_type_name(v), _why(v))
+    if _len(out) > MAX_FRAME:
         raise NotPlain(t.__name__, f"larger than {MAX_FRAME} bytes")
 
 

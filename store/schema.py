@@ -103,7 +103,14 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX profile_created ON profile (created_at)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _task_context(db: sqlite_utils.Database) -> None:
+    """Tasks get `context`: trusted source the judge runs before the tests (the helpers they
+    use, e.g. HumanEval/32's `poly`), so a candidate's own copy of a helper never decides a
+    verdict. Older HumanEval rows keep "" and the Scorer derives it from their prompt."""
+    db["tasks"].add_column("context", str, not_null_default="")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _task_context]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from sandbox import Limits, Pool, run_code, run_tests
 
-SANDBOX_UIDS = range(200_000, 300_000)
+SANDBOX_UIDS = range(200_000, 400_000)  # candidates, then judges (sandbox._tree)
 SECRET = "sk-cogloop-test-secret-4f1d"
 
 
