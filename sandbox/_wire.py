@@ -24,6 +24,7 @@ import select
 import socket
 import struct
 import time
+from types import FunctionType
 from typing import Any
 
 MAX_DEPTH = 100
@@ -66,7 +67,7 @@ def _why(value: Any) -> str:
     plain = _next((p for p in _PLAIN if _isinstance(value, p)), None)
     if plain is not None:
         return f"a subclass of {plain.__name__}"
-    if _getattr(_type(value), "__eq__", None) is not object.__eq__:
+    if _isinstance(_getattr(_type(value), "__eq__", None), FunctionType):  # written in Python
         return "its type defines __eq__"
     return "not plain data"
 
