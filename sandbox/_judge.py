@@ -1,11 +1,12 @@
-"""The judge process of a judged run: it runs the tests (or the efficiency race) and alone
-writes verdicts. No candidate code ever runs here.
+"""The judge of a judged run: it runs the tests (or the efficiency race) and alone writes
+verdicts. No candidate code ever runs here.
 
 The namespace the tests see is built from trusted sources only: the task's context (helpers
 the tests use, such as HumanEval/32's `poly`; sandbox.humaneval_context), then `candidate`
 and the entry point's name bound to a stub (sandbox._stub) that reaches the candidate process
 with plain data. Verdicts go to the private pipe, one JSON line per test, each with the run's
-nonce; the judge runs as a uid of its own, so the candidate can neither signal nor trace it.
+nonce. The judge is the run's pid 1 under a uid of its own (sandbox._tree says why the
+candidate can neither signal, trace nor limit it).
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import json
 import os
 import socket
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from sandbox import _race
-from sandbox._guard import describe
+from sandbox._guard import describe, fresh_stdio
 from sandbox._stub import Candidate, CandidateFault, Link
 from sandbox._testsfile import Step
+
+if TYPE_CHECKING:
+    from sandbox._tree import Spawner
 
 
 def _explain(exc: BaseException, link: Link, ns: dict[str, Any], entry: str) -> str:
@@ -32,9 +36,10 @@ def _explain(exc: BaseException, link: Link, ns: dict[str, Any], entry: str) -> 
     return text
 
 
-def run(req: dict[str, Any], steps: list[Step] | None, *, result_fd: int, ctl_fd: int, nonce: str,
-        tree: bool) -> NoReturn:
-    """Judge one run (req["kind"] "tests" or "race"); never returns."""
+def run(req: dict[str, Any], steps: list[Step] | None, *, spawner: "Spawner", first: tuple[socket.socket, int],
+        result_fd: int, nonce: str, tree: bool) -> int:
+    """Judge one run (req["kind"] "tests" or "race"), verdicts on `result_fd`; 0 when done."""
+    fresh_stdio()
 
     def record(**fields: Any) -> None:
         data = (json.dumps({"n": nonce, **fields}) + "\n").encode()
@@ -46,13 +51,9 @@ def run(req: dict[str, Any], steps: list[Step] | None, *, result_fd: int, ctl_fd
 
     limits = req["limits"]
     entry = req["entry_point"]
-    link = Link(socket.socket(fileno=ctl_fd), deadline=float(req["deadline"]),
-                call_timeout=float(req.get("call_timeout_s") or limits["cpu_s"]))
+    link = Link(spawner, deadline=float(req["deadline"]), call_timeout=float(req.get("call_timeout_s") or limits["cpu_s"]))
+    link.adopt(*first)  # already loading, while the context and the tests' setup run here
     memory_error = False
-    try:
-        link.spawn()  # the candidate loads while the context and the tests' setup run here
-    except CandidateFault:
-        pass  # reported by the first call
     ns: dict[str, Any] = {"__name__": "__tests__", "__builtins__": builtins}
     setup_error = None
     if req.get("context"):
@@ -109,6 +110,7 @@ def run(req: dict[str, Any], steps: list[Step] | None, *, result_fd: int, ctl_fd
             if link.fault:  # a crash, a timeout or a refused result fails the test, caught or not
                 error = link.fault
             record(name=step.name, passed=not error, error=error)
+    link.kill()
     record(done=True, memory_error=memory_error or link.memory_error, call_timeout=link.call_timed_out,
            signs=link.signs)
     for stream in (sys.stdout, sys.stderr):
@@ -116,4 +118,4 @@ def run(req: dict[str, Any], steps: list[Step] | None, *, result_fd: int, ctl_fd
             stream.flush()
         except BaseException:  # noqa: BLE001
             pass
-    os._exit(0)
+    return 0

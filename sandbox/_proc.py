@@ -45,26 +45,42 @@ def set_limits(limits: Limits, *, nproc_rlimit: bool) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (int(limits.nproc), int(limits.nproc)))
 
 
-def drop_privileges(uid: int) -> None:
-    """setgroups/gid/uid, then no_new_privs: nothing can gain root back (no setuid binaries)."""
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
+def drop_privileges(uid: int, saved: int | None = None) -> None:
+    """setgroups/gid/uid, then no_new_privs: nothing can gain root back (no setuid binaries).
+
+    `saved`: keep this uid (and gid) as the saved one, so the process can later start children
+    that become it without root (the judge, sandbox._tree); by default all three are `uid`.
+    Works unprivileged too, towards a uid the process already holds as real, effective or saved.
+    """
+    keep = uid if saved is None else saved
+    if os.geteuid() == 0:
+        os.setgroups([])
+    os.setresgid(uid, uid, keep)
+    os.setresuid(uid, uid, keep)
     L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
 
 
-def become(limits: Limits, *, uid: int | None, oom_adj: int, nproc_rlimit: bool, cwd: str | None = None) -> None:
+def _oom_adj(value: int) -> None:
+    """Raise our OOM score (needs no privilege). A fork of a non-dumpable process has its /proc
+    files owned by root, so it is made dumpable for the write; the caller makes it not again."""
+    L.prctl(L.PR_SET_DUMPABLE, 1)
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write(str(value))
+
+
+def become(limits: Limits, *, uid: int | None, oom_adj: int, nproc_rlimit: bool, cwd: str | None = None,
+           saved_uid: int | None = None, session: bool = True) -> None:
     """Turn this fork into one of the run's sandboxed processes: own session, the OOM killer's
     order, the limits, the uid drop (or no_new_privs alone), a clean environment, not dumpable
     (so neither its memory nor its fds can be read through /proc by anyone but root)."""
-    os.setsid()
-    with open("/proc/self/oom_score_adj", "w") as f:
-        # Raising needs no privilege; the fork server, its supervisor and init share the memory
-        # cgroup, and the candidate must always be the OOM killer's first choice.
-        f.write(str(oom_adj))
+    if session:
+        os.setsid()
+    # The fork server, its supervisor and init share the memory cgroup: the candidate must
+    # always be the OOM killer's first choice.
+    _oom_adj(oom_adj)
     set_limits(limits, nproc_rlimit=nproc_rlimit)
     if uid is not None:
-        drop_privileges(uid)
+        drop_privileges(uid, saved_uid)
     else:
         L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
     if cwd:
@@ -73,3 +89,4 @@ def become(limits: Limits, *, uid: int | None, oom_adj: int, nproc_rlimit: bool,
     os.environ.update(SANDBOX_ENV)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     L.prctl(L.PR_SET_DUMPABLE, 0)
+    L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)  # a uid change cleared it: die with our parent

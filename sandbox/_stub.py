@@ -9,20 +9,22 @@ Anything else is a *fault* — the process died or timed out, the result is not 
 the reply is malformed — and fails the test even if the test catches it: a test written as
 `try: candidate(x) except Exception: pass` must not pass because the candidate crashed.
 After a fault that leaves the process unusable, the next call gets a fresh candidate process
-from the run's init (Lazy Pirate style: give up on a silent peer, reconnect, carry on).
+(Lazy Pirate style: give up on a silent peer, start a new one, carry on).
 """
 
 from __future__ import annotations
 
 import builtins
-import json
 import marshal
 import signal
 import socket
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox import _wire
+
+if TYPE_CHECKING:
+    from sandbox._tree import Spawner
 
 BUILTIN_EXCEPTIONS = {name: obj for name, obj in vars(builtins).items()
                       if isinstance(obj, type) and issubclass(obj, BaseException)}
@@ -62,10 +64,10 @@ def exit_text(rc: int | None) -> str:
 
 
 class Link:
-    """The judge's connection to the current candidate process, and to init for new ones."""
+    """The judge's connection to the current candidate process, and the spawner of new ones."""
 
-    def __init__(self, ctl: socket.socket, *, deadline: float, call_timeout: float) -> None:
-        self.ctl, self.deadline, self.call_timeout = ctl, deadline, call_timeout
+    def __init__(self, spawner: "Spawner", *, deadline: float, call_timeout: float) -> None:
+        self.spawner, self.deadline, self.call_timeout = spawner, deadline, call_timeout
         self.sock: socket.socket | None = None
         self.pid = 0
         self.hello: dict[str, Any] | None = None
@@ -76,21 +78,16 @@ class Link:
         self.memory_error = self.call_timed_out = False
         self.names: set[str] = set()
 
-    # -- init: new candidate processes ------------------------------------------------------
-    def _ask_init(self, msg: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
-        """One request to the run's init on the control socket (SOCK_SEQPACKET: one message each)."""
-        self.ctl.send(json.dumps(msg).encode())
-        data, fds, _, _ = socket.recv_fds(self.ctl, 1 << 16, 1)
-        if not data:
-            raise CandidateFault("the run's init went away")
-        return json.loads(data), fds
+    # -- candidate processes -----------------------------------------------------------------
+    def adopt(self, sock: socket.socket, pid: int) -> None:
+        """A candidate process already started (it loads while we get ready)."""
+        self.spawns += 1
+        self.sock, self.pid, self.hello = sock, pid, None
 
     def spawn(self) -> None:
         if self.spawns >= MAX_SPAWNS:
             raise self._fault(f"no candidate process left to call ({MAX_SPAWNS} were started)", kill=False)
-        self.spawns += 1
-        msg, fds = self._ask_init({"op": "spawn"})
-        self.sock, self.pid, self.hello = socket.socket(fileno=fds[0]), int(msg["pid"]), None
+        self.adopt(*self.spawner.spawn())
 
     def kill(self, grace_s: float = 0.0) -> str:
         """End the current candidate process (after `grace_s` to end on its own); how it ended."""
@@ -98,10 +95,8 @@ class Link:
             return ""
         self.sock.close()
         self.sock = None
-        msg, _ = self._ask_init({"op": "kill", "grace_s": grace_s})
-        if msg.get("by_init"):
-            return ""
-        return f": it {exit_text(msg.get('returncode'))}"
+        end = self.spawner.end(grace_s)
+        return "" if end["by_init"] else f": it {exit_text(end['returncode'])}"
 
     # -- frames ----------------------------------------------------------------------------
     def _next(self, deadline: float, late: str = "did not answer") -> tuple[bytes, Any]:

@@ -1,15 +1,23 @@
-"""A judged run's first process (the pid namespace's init, or degraded mode's runner): it
-starts the judge, starts candidate processes when the judge asks, reaps, and reports.
+"""A judged run's processes: its first process becomes the judge, and starts candidate processes.
 
-    init --fork--> judge      (uid of its own; holds the verdict pipe and the control socket)
-         --fork--> candidate  (the sandbox uid; holds only stdio and its call socket)
+    init (pid 1 of the run's pid namespace; root while it builds the jail)
+      --fork--> candidate  (the sandbox uid; holds only stdio and its call socket)
+      then drops to the judge's uid and runs the tests (sandbox._judge)
+      --fork--> a fresh candidate after a crash or a call timeout (sandbox._stub)
 
-Control socket (SOCK_SEQPACKET, one JSON message each way; the judge is trusted, the
-candidate never sees it): {"op": "spawn"} -> {"pid"} plus the judge's end of a new call
-socket; {"op": "kill", "grace_s"} -> {"returncode", "by_init"} for the current candidate
-(given `grace_s` to finish dying on its own first, so a crash is reported as the crash).
-When the judge exits, every candidate process is killed and the report goes to FD_STATUS:
-the judge's exit, each candidate process's end, and the CPU time of the whole tree.
+Why the candidate can neither signal, trace nor limit the judge:
+- the kernel drops every signal sent to a pid namespace's init from inside the namespace
+  unless init handles it, and the judge handles none (SIGKILL and SIGSTOP included);
+- the judge's real and effective uid are its own (the candidate's uid + JUDGE_UID_OFFSET):
+  ptrace, /proc/PID/mem and /fd, prlimit, setpriority and affinity all need the caller's uid
+  to match those, and the judge is not dumpable besides;
+- its *saved* uid is the candidate's, which is what lets it start a fresh candidate process
+  without root (a process may switch to any uid it holds); tests could switch too, but only
+  to the candidate's uid, never back to root.
+
+Degraded mode (no namespaces, not root): the runner is the judge and everything shares one uid;
+the candidate could then signal the judge or lower its limits — a run that fails, which is
+why such results say `isolation: false` (docs/sandbox.md).
 """
 
 from __future__ import annotations
@@ -17,151 +25,125 @@ from __future__ import annotations
 import json
 import os
 import resource
-import select
 import signal
 import socket
 import time
-from typing import Any, NoReturn
+from contextlib import contextmanager
+from typing import Any, Iterator, NoReturn
 
 from sandbox import _judge, _proc, _serve
 from sandbox._limits import Limits
+from sandbox._probe import HZ, stat_ticks, uid_of
 
 JUDGE_UID_OFFSET = 100_000
 _OOM_JUDGE = 500  # below the candidate's 1000: the OOM killer takes the candidate first
 
 
-class _Tree:
+class Spawner:
+    """Starts and ends the run's candidate processes (one at a time), from init or the judge."""
+
     def __init__(self, req: dict[str, Any], limits: Limits, uid: int | None, nproc_rlimit: bool) -> None:
         self.req, self.limits, self.uid, self.nproc_rlimit = req, limits, uid, nproc_rlimit
-        self.judge = 0
-        self.judge_status: int | None = None
-        self.served = 0  # the current candidate process (0: none)
-        self.status: dict[int, int] = {}  # reaped pid -> exit status
+        self.current = 0  # the live candidate process (0: none)
         self.ends: list[dict[str, Any]] = []
 
-    def reap(self) -> None:
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            rc = os.waitstatus_to_exitcode(status)
-            self.status[pid] = rc
-            if pid == self.judge:
-                self.judge_status = rc
-
-    def spawn(self, ctl: socket.socket) -> None:
-        if self.served:
+    def spawn(self) -> tuple[socket.socket, int]:
+        """A fresh candidate process (the current one is ended first): our end of its socket, its pid."""
+        if self.current:
             self.end(0.0)
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
             try:
-                ctl.close()
-                _proc.place_fds(0, 1, 2, theirs.fileno())
+                _proc.place_fds(0, 1, 2, theirs.fileno())  # and nothing else: no verdict pipe
                 _proc.become(self.limits, uid=self.uid, oom_adj=1000, nproc_rlimit=self.nproc_rlimit)
                 _serve.run(self.req["code"], self.req["entry_point"], 3)
             finally:
                 os._exit(126)
         theirs.close()
-        self.served = pid
-        socket.send_fds(ctl, [json.dumps({"pid": pid}).encode()], [mine.fileno()])
-        mine.close()
+        self.current = pid
+        return mine, pid
+
+    @contextmanager
+    def _as_candidate(self) -> Iterator[None]:
+        """Signalling the candidate needs its uid (a sender's uid must match the target's real
+        or saved uid): the judge borrows it, from its saved uid, for the kill only."""
+        me = os.geteuid()
+        if self.uid is None or me == 0 or me == self.uid:
+            yield
+            return
+        os.seteuid(self.uid)
+        try:
+            yield
+        finally:
+            os.seteuid(me)
 
     def end(self, grace_s: float) -> dict[str, Any]:
-        """End the current candidate process; how it ended."""
-        pid, self.served = self.served, 0
+        """End the current candidate process (after `grace_s` to finish dying on its own, so a
+        crash is reported as the crash); {"returncode", "by_init"}."""
+        pid, self.current = self.current, 0
         if not pid:
             return {"returncode": None, "by_init": False}
+        status = None
         deadline = time.monotonic() + min(max(grace_s, 0.0), 2.0)
-        while pid not in self.status and time.monotonic() < deadline:
-            self.reap()
-            time.sleep(0.002)
-        by_init = pid not in self.status
+        while status is None:
+            got, raw = os.waitpid(pid, os.WNOHANG)
+            if got:
+                status = os.waitstatus_to_exitcode(raw)
+            elif time.monotonic() >= deadline:
+                break
+            else:
+                time.sleep(0.002)
+        by_init = status is None
         if by_init:
-            try:
-                os.killpg(pid, signal.SIGKILL)  # it and what it forked (it is a session leader)
-            except OSError:
-                pass
-            try:
-                os.kill(pid, signal.SIGKILL)
-                _, status = os.waitpid(pid, 0)
-                self.status[pid] = os.waitstatus_to_exitcode(status)
-            except (OSError, ChildProcessError):
-                self.reap()
-        end = {"returncode": self.status.get(pid), "by_init": by_init}
+            with self._as_candidate():
+                for kill in (os.killpg, os.kill):  # it, and what it forked (a session leader)
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        self.reap()
+        end = {"returncode": status, "by_init": by_init}
         self.ends.append(end)
         return end
 
-    def answer(self, ctl: socket.socket) -> bool:
-        """Serve one control message; False when the judge closed the socket."""
-        try:
-            data = ctl.recv(1 << 16)
-        except OSError:
-            return False
-        if not data:
-            return False
-        msg = json.loads(data)
-        if msg.get("op") == "spawn":
-            self.spawn(ctl)
-        else:
-            ctl.send(json.dumps(self.end(float(msg.get("grace_s", 0.0)))).encode())
-        return True
+    @staticmethod
+    def reap() -> None:
+        """Collect the orphans reparented to us (we are pid 1): zombies would hold pids."""
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    return
+            except ChildProcessError:
+                return
+
+    def report(self) -> dict[str, Any]:
+        """The run's end for the supervisor: each candidate process's end, the tree's CPU."""
+        if self.current:
+            self.end(0.0)
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ru_self = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = ru.ru_utime + ru.ru_stime + ru_self.ru_utime + ru_self.ru_stime
+        if self.uid is not None:  # orphans still running: counted, then the namespace's end kills them
+            cpu += sum(sum(stat_ticks(int(p))) for p in os.listdir("/proc")
+                       if p.isdigit() and uid_of(int(p)) == self.uid) / HZ
+        return {"returncode": 0, "served": self.ends, "cpu_s": cpu,
+                "maxrss_kb": max(ru.ru_maxrss, ru_self.ru_maxrss)}
 
 
 def run(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, uid: int | None,
         full: bool, nproc_rlimit: bool, status_fd: int) -> NoReturn:
-    """In init (fds: 0 stdin, 1 stdout, 2 stderr, 3 verdicts, `status_fd`): judge the run.
+    """In init (fds: 0 stdin, 1 stdout, 2 stderr, 3 verdicts, `status_fd`): start the first
+    candidate, become the judge, judge the run, report on `status_fd`.
     `full`: we are the pid namespace's init (else degraded mode's runner, same uid for all)."""
-    tree = _Tree(req, limits, uid, nproc_rlimit)
-    ctl_judge, ctl = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    devnull = os.open("/dev/null", os.O_RDWR)
-    tree.judge = os.fork()
-    if tree.judge == 0:
-        try:
-            signal.set_wakeup_fd(-1)
-            ctl.close()
-            _proc.place_fds(devnull, 1, 2, 3, ctl_judge.fileno())
-            _proc.become(limits, uid=None if uid is None else uid + JUDGE_UID_OFFSET, oom_adj=_OOM_JUDGE,
-                          nproc_rlimit=nproc_rlimit, cwd="/")
-            _judge.run(req, steps, result_fd=3, ctl_fd=4, nonce=nonce, tree=full)
-        finally:
-            os._exit(126)
-    for fd in (3, devnull):
-        os.close(fd)  # only the judge holds the verdict pipe
-    ctl_judge.close()
-    open_ctl = True
-    while tree.judge_status is None:
-        tree.reap()
-        if tree.judge_status is not None:
-            break
-        ready, _, _ = select.select([ctl, wake_r] if open_ctl else [wake_r], [], [], 1.0)
-        if wake_r in ready:
-            os.read(wake_r, 4096)
-        if ctl in ready:
-            open_ctl = tree.answer(ctl)
-    if tree.served:
-        tree.end(0.0)
-    if full:
-        try:
-            os.kill(-1, signal.SIGKILL)  # pid 1: everything else left in the namespace
-        except OSError:
-            pass
-        while True:
-            try:
-                os.waitpid(-1, 0)
-            except ChildProcessError:
-                break
-    else:
-        tree.reap()
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    report = {"returncode": tree.judge_status, "served": tree.ends, "cpu_s": ru.ru_utime + ru.ru_stime,
-              "maxrss_kb": ru.ru_maxrss}
+    spawner = Spawner(req, limits, uid, nproc_rlimit)
+    first = spawner.spawn()  # it loads while we become the judge
+    judge_uid = None if uid is None else uid + JUDGE_UID_OFFSET
+    _proc.become(limits, uid=judge_uid, saved_uid=uid, oom_adj=_OOM_JUDGE, nproc_rlimit=nproc_rlimit,
+                 cwd="/", session=False)
+    outcome = _judge.run(req, steps, spawner=spawner, first=first, result_fd=3, nonce=nonce, tree=full)
+    report = spawner.report()
+    report["returncode"] = outcome
     os.write(status_fd, json.dumps(report).encode())
     os._exit(0)
