@@ -35,13 +35,15 @@ NAMES_CAP = 200
 def run(code: str, entry_point: str, sock_fd: int) -> NoReturn:
     """Serve the candidate on `sock_fd` until the judge closes it; never returns."""
     # Everything used after the candidate starts is bound here, before it can patch anything.
-    _exit, _loads, _encode, _send, _recv = os._exit, marshal.loads, _wire.encode, _wire.send_frame, _wire.recv_frame
+    _exit, _loads, _encode, _send = os._exit, marshal.loads, _wire.encode, _wire.send_frame
     _NotPlain, _BaseException, _MemoryError, _SystemExit = _wire.NotPlain, BaseException, MemoryError, SystemExit
     _isinstance, _type, _str, _sorted, _callable, _len = isinstance, type, str, sorted, callable, len
     _compile, _exec, _display, _with_tb = compile, exec, sys.__excepthook__, BaseException.with_traceback
     _describe, _WireError = describe, _wire.WireError
 
     sock = socket.socket(fileno=sock_fd)
+    frames = _wire.Frames(sock)
+    _recv = frames.next
     _send(sock, b"P", _encode({"rss": self_rss_bytes()}))  # the baseline for peak memory, still ours
     fresh_stdio()
     streams = (sys.stdout, sys.stderr)
@@ -100,7 +102,7 @@ def run(code: str, entry_point: str, sock_fd: int) -> NoReturn:
     kept: Any = None
     while True:
         try:
-            kind, payload = _recv(sock)
+            kind, payload = _recv()
         except (EOFError, OSError, _WireError):
             flush()
             _exit(0)

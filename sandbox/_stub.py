@@ -69,6 +69,7 @@ class Link:
     def __init__(self, spawner: "Spawner", *, deadline: float, call_timeout: float) -> None:
         self.spawner, self.deadline, self.call_timeout = spawner, deadline, call_timeout
         self.sock: socket.socket | None = None
+        self.frames: _wire.Frames | None = None
         self.pid = 0
         self.hello: dict[str, Any] | None = None
         self.preload_rss = 0
@@ -83,6 +84,7 @@ class Link:
         """A candidate process already started (it loads while we get ready)."""
         self.spawns += 1
         self.sock, self.pid, self.hello = sock, pid, None
+        self.frames = _wire.Frames(sock)
 
     def spawn(self) -> None:
         if self.spawns >= MAX_SPAWNS:
@@ -101,10 +103,10 @@ class Link:
     # -- frames ----------------------------------------------------------------------------
     def _next(self, deadline: float, late: str = "did not answer") -> tuple[bytes, Any]:
         """The next reply (signs set aside), decoded; faults on anything but a well-formed frame."""
-        assert self.sock is not None
+        assert self.frames is not None
         while True:
             try:
-                kind, payload = _wire.recv_frame(self.sock, min(deadline, self.deadline - _MARGIN_S))
+                kind, payload = self.frames.next(min(deadline, self.deadline - _MARGIN_S))
                 value = _wire.decode(payload)
             except _wire.CallTimeout:
                 self.call_timed_out = True
