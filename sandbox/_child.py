@@ -54,13 +54,15 @@ def candidate(req: dict[str, Any], nonce: str, limits: Limits, *, uid: int | Non
             os._exit(126)
 
 
-def warm_init(nonce: str, *, uid: int, extra_ro: list[str]) -> NoReturn:
+def warm_init(nonce: str, *, uid: int, extra_ro: list[str], prefork: bool = False) -> NoReturn:
     """pid 1 of the next run, forked ahead: mount /proc and /tmp, then wait on fd 0 (a socket)
     for the request and its fds (stdin memfd, optional source dir), fork the candidate (or
-    the judge, sandbox._tree), reap, report the exit and the tree's rusage on FD_STATUS."""
+    the judge, sandbox._tree), reap, report the exit and the tree's rusage on FD_STATUS.
+    `prefork`: also fork a judged run's candidate ahead (sandbox._tree.prefork)."""
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
         _jail.enter_run()
+        ahead = _tree.prefork(uid) if prefork else None
         sock = socket.socket(fileno=0)
         head, fds, _, _ = socket.recv_fds(sock, 8, 2)
         if len(head) != 8:
@@ -83,7 +85,9 @@ def warm_init(nonce: str, *, uid: int, extra_ro: list[str]) -> NoReturn:
         if src_fd is not None:
             os.close(src_fd)
         if req["kind"] in JUDGED:
-            _tree.run(req, steps, nonce, limits, uid=uid, full=True, nproc_rlimit=True, status_fd=FD_STATUS)
+            _tree.run(req, steps, nonce, limits, uid=uid, full=True, nproc_rlimit=True, status_fd=FD_STATUS,
+                      ahead=ahead)
+        _tree.discard(ahead)
         pid = os.fork()
         if pid == 0:
             os.close(FD_STATUS)

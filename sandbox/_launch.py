@@ -85,7 +85,7 @@ def prepare_warm(ctx: ServerContext) -> Warm:
             L.setns(ctx.zygote.net_fd, L.CLONE_NEWNET)
             L.setns(ctx.zygote.mnt_fd, L.CLONE_NEWNS)  # root and cwd are now the jail's
             _proc.place_fds(theirs.fileno(), out_w, err_w, res_w, st_w)
-            _child.warm_init(nonce, uid=uid, extra_ro=ctx.extra_ro)
+            _child.warm_init(nonce, uid=uid, extra_ro=ctx.extra_ro, prefork=ctx.judged_last)
         finally:
             os._exit(126)
     theirs.close()

@@ -32,17 +32,23 @@ def place_fds(*fds: int) -> None:
 
 
 def set_limits(limits: Limits, *, nproc_rlimit: bool) -> None:
+    """The run's rlimits. Unprivileged (a candidate forked ahead, sandbox._tree) they can only
+    go down: a limit above the hard one inherited from the fork server is held at that."""
     mb = 2**20
     cpu = max(1, int(-(-limits.cpu_s // 1)))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     mem = (int(limits.mem_mb) + AS_SLACK_MB) * mb
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    fsize = int(limits.fsize_mb * mb)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (int(limits.nofile), int(limits.nofile)))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    wanted = [(resource.RLIMIT_CPU, cpu, cpu + 1), (resource.RLIMIT_AS, mem, mem),
+              (resource.RLIMIT_FSIZE, int(limits.fsize_mb * mb), int(limits.fsize_mb * mb)),
+              (resource.RLIMIT_NOFILE, int(limits.nofile), int(limits.nofile)), (resource.RLIMIT_CORE, 0, 0)]
     if nproc_rlimit:
-        resource.setrlimit(resource.RLIMIT_NPROC, (int(limits.nproc), int(limits.nproc)))
+        wanted.append((resource.RLIMIT_NPROC, int(limits.nproc), int(limits.nproc)))
+    root = os.geteuid() == 0
+    for which, soft, hard in wanted:
+        if not root:
+            cap = resource.getrlimit(which)[1]
+            if cap != resource.RLIM_INFINITY:
+                soft, hard = min(soft, cap), min(hard, cap)
+        resource.setrlimit(which, (soft, hard))
 
 
 def drop_privileges(uid: int, saved: int | None = None) -> None:
@@ -68,17 +74,19 @@ def _oom_adj(value: int) -> None:
         f.write(str(value))
 
 
-def become(limits: Limits, *, uid: int | None, oom_adj: int, nproc_rlimit: bool, cwd: str | None = None,
+def become(limits: Limits | None, *, uid: int | None, oom_adj: int, nproc_rlimit: bool, cwd: str | None = None,
            saved_uid: int | None = None, session: bool = True) -> None:
     """Turn this fork into one of the run's sandboxed processes: own session, the OOM killer's
-    order, the limits, the uid drop (or no_new_privs alone), a clean environment, not dumpable
-    (so neither its memory nor its fds can be read through /proc by anyone but root)."""
+    order, the limits (None: later, by set_limits), the uid drop (or no_new_privs alone), a
+    clean environment, not dumpable (so neither its memory nor its fds can be read through
+    /proc by anyone but root)."""
     if session:
         os.setsid()
     # The fork server, its supervisor and init share the memory cgroup: the candidate must
     # always be the OOM killer's first choice.
     _oom_adj(oom_adj)
-    set_limits(limits, nproc_rlimit=nproc_rlimit)
+    if limits is not None:
+        set_limits(limits, nproc_rlimit=nproc_rlimit)
     if uid is not None:
         drop_privileges(uid, saved_uid)
     else:

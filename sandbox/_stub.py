@@ -101,7 +101,7 @@ class Link:
         return "" if end["by_init"] else f": it {exit_text(end['returncode'])}"
 
     # -- frames ----------------------------------------------------------------------------
-    def _next(self, deadline: float, late: str = "did not answer") -> tuple[bytes, Any]:
+    def _next(self, deadline: float, late: str = "did not answer", when: str = "during the call") -> tuple[bytes, Any]:
         """The next reply (signs set aside), decoded; faults on anything but a well-formed frame."""
         assert self.frames is not None
         while True:
@@ -112,7 +112,7 @@ class Link:
                 self.call_timed_out = True
                 raise self._fault(f"call timeout: the candidate {late} within {self.call_timeout:g} s") from None
             except (EOFError, ConnectionError):
-                raise self._fault("the candidate process ended during the call", grace_s=0.5) from None
+                raise self._fault(f"the candidate process ended {when}", grace_s=0.5) from None
             except _wire.WireError as exc:
                 raise self._fault(f"refused reply from the candidate: {exc}", sign=f"refused reply: {exc}") from None
             if kind == b"S":
@@ -127,10 +127,10 @@ class Link:
             self.spawn()
         if self.hello is None:
             deadline = time.monotonic() + self.call_timeout  # loading is bounded like a call
-            kind, value = self._next(deadline, "did not load")
+            kind, value = self._next(deadline, "did not load", "while loading")
             if kind == b"P" and type(value) is dict and type(value.get("rss")) is int:
                 self.preload_rss = value["rss"]
-                kind, value = self._next(deadline, "did not load")
+                kind, value = self._next(deadline, "did not load", "while loading")
             if kind != b"H" or type(value) is not dict or type(value.get("error")) is not str:
                 raise self._fault("refused reply from the candidate: no hello", sign="refused reply: no hello")
             self.hello = value

@@ -1,7 +1,9 @@
 """A judged run's processes: its first process becomes the judge, and starts candidate processes.
 
     init (pid 1 of the run's pid namespace; root while it builds the jail)
-      --fork--> candidate  (the sandbox uid; holds only stdio and its call socket)
+      --fork--> candidate  (the sandbox uid; holds only stdio and its call socket; forked
+                            ahead of the request, with init, when the server expects a
+                            judged run: it waits for its code in the jail, already uid-dropped)
       then drops to the judge's uid and runs the tests (sandbox._judge)
       --fork--> a fresh candidate after a crash or a call timeout (sandbox._stub)
 
@@ -31,11 +33,13 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator, NoReturn
 
-from sandbox import _judge, _proc, _serve
+from sandbox import _jail, _judge, _proc, _serve, _wire
+from sandbox import _libc as L
 from sandbox._limits import Limits
 from sandbox._probe import HZ, stat_ticks, uid_of
 
 JUDGE_UID_OFFSET = 100_000
+AHEAD_NAME = b"sandbox-ahead"  # /proc/PID/comm of a candidate process forked ahead, still idle
 _OOM_JUDGE = 500  # below the candidate's 1000: the OOM killer takes the candidate first
 
 
@@ -132,13 +136,60 @@ class Spawner:
                 "maxrss_kb": max(ru.ru_maxrss, ru_self.ru_maxrss)}
 
 
+def prefork(uid: int) -> tuple[socket.socket, int]:
+    """A candidate process forked by a warm init before its request (full isolation): chrooted
+    into the jail and uid-dropped at once, it waits on its socket for the code, then sets the
+    run's limits and serves. Its fork and its wait for a CPU are then off the run's clock."""
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            # stdin is /dev/null (a tests run has none), never init's request socket
+            _proc.place_fds(os.open(_jail.INNER + "/dev/null", os.O_RDONLY), 1, 2, theirs.fileno())
+            os.chroot(_jail.INNER)
+            os.chdir("/")
+            _proc.become(None, uid=uid, oom_adj=1000, nproc_rlimit=True)
+            L.set_name(AHEAD_NAME)  # idle, holding no code: tests/test_sandbox_hostile.py tells it apart
+            sock = socket.socket(fileno=3)
+            _, payload = _wire.Frames(sock).next()
+            L.set_name(b"python")
+            req = json.loads(payload)
+            _proc.set_limits(Limits(**req["limits"]), nproc_rlimit=True)
+            os.chdir(_jail.WORK_DIR)
+            sock.detach()
+            _serve.run(req["code"], req["entry_point"], 3)
+        except BaseException:  # noqa: BLE001 - discarded unused, or the run ends: quietly
+            pass
+        finally:
+            os._exit(126)
+    theirs.close()
+    return mine, pid
+
+
+def discard(ahead: tuple[socket.socket, int] | None) -> None:
+    """A candidate forked ahead that the request did not need (a one-process run)."""
+    if ahead is not None:
+        ahead[0].close()
+        try:
+            os.kill(ahead[1], signal.SIGKILL)
+            os.waitpid(ahead[1], 0)
+        except (OSError, ChildProcessError):
+            pass
+
+
 def run(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, uid: int | None,
-        full: bool, nproc_rlimit: bool, status_fd: int) -> NoReturn:
+        full: bool, nproc_rlimit: bool, status_fd: int, ahead: tuple[socket.socket, int] | None = None) -> NoReturn:
     """In init (fds: 0 stdin, 1 stdout, 2 stderr, 3 verdicts, `status_fd`): start the first
-    candidate, become the judge, judge the run, report on `status_fd`.
+    candidate (or hand its request to the one forked `ahead`), become the judge, judge the
+    run, report on `status_fd`.
     `full`: we are the pid namespace's init (else degraded mode's runner, same uid for all)."""
     spawner = Spawner(req, limits, uid, nproc_rlimit)
-    first = spawner.spawn()  # it loads while we become the judge
+    if ahead is not None:
+        _wire.send_frame(ahead[0], b"J", json.dumps({k: req[k] for k in ("code", "entry_point", "limits")}).encode())
+        spawner.current = ahead[1]
+        first = ahead
+    else:
+        first = spawner.spawn()  # it loads while we become the judge
     judge_uid = None if uid is None else uid + JUDGE_UID_OFFSET
     _proc.become(limits, uid=judge_uid, saved_uid=uid, oom_adj=_OOM_JUDGE, nproc_rlimit=nproc_rlimit,
                  cwd="/", session=False)
