@@ -1,4 +1,4 @@
-"""What a run reports: RunResult and TestReport, with exactly the keys of DESIGN.md."""
+"""What a run reports: RunResult, TestReport and RaceResult, with the keys of docs/contracts.md."""
 
 from __future__ import annotations
 
