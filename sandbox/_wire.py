@@ -38,7 +38,8 @@ _CONTAINERS = {list: b"l", tuple: b"t", set: b"S", frozenset: b"Z"}
 _SMALL = (-(2**63), 2**63 - 1)
 _PLAIN = (bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
 # Bound here: the encoder also runs in the candidate's process, after its code patched builtins.
-_len, _type, _isinstance, _getattr, _next, _all, _min, _max = len, type, isinstance, getattr, next, all, min, max
+_len, _type, _isinstance, _getattr, _next, _all, _min, _max, _bytes = (
+    len, type, isinstance, getattr, next, all, min, max, bytes)
 _array, _LITTLE = array.array, sys.byteorder == "little"
 
 
@@ -80,7 +81,7 @@ def encode(value: Any) -> bytes:
     """The plain-data encoding of `value`; raises NotPlain naming the first non-plain type."""
     out = bytearray()
     _enc(value, out, 0)
-    return bytes(out)
+    return _bytes(out)
 
 
 def _enc(v: Any, out: bytearray, depth: int) -> None:
@@ -257,7 +258,7 @@ def _hashable(value: Any) -> Any:
 
 
 def send_frame(sock: socket.socket, kind: bytes, payload: bytes = b"") -> None:
-    sock.sendall(_HEAD.pack(kind, len(payload)) + payload)
+    sock.sendall(_HEAD.pack(kind, _len(payload)) + payload)
 
 
 class Frames:
@@ -274,17 +275,17 @@ class Frames:
         if size > self.max_bytes:
             raise WireError(f"a frame of {size} bytes (the cap is {self.max_bytes})")
         self._fill(_HEAD.size + size, deadline)
-        payload = bytes(self.buf[_HEAD.size:_HEAD.size + size])
+        payload = _bytes(self.buf[_HEAD.size:_HEAD.size + size])
         del self.buf[:_HEAD.size + size]
         return kind, payload
 
     def _fill(self, n: int, deadline: float | None) -> None:
-        while len(self.buf) < n:
+        while _len(self.buf) < n:
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0 or not select.select([self.sock], [], [], left)[0]:
                     raise CallTimeout("no reply before the deadline")
-            chunk = self.sock.recv(max(n - len(self.buf), 1 << 16))
+            chunk = self.sock.recv(_max(n - _len(self.buf), 1 << 16))
             if not chunk:
                 raise EOFError("the peer closed the connection")
             self.buf += chunk

@@ -411,6 +411,22 @@ def test_why_each_trick_failed_is_said_plainly(reports: dict) -> None:
     assert "nested deeper than 100 levels" in errors["depth_bomb_result"]
     assert "refused reply" in errors["malformed_reply_frames"]
     assert reports["hangs_in_the_call"].run.status == "timeout"
+    # patching builtins.len no longer blinds the audit hook: the frame is still refused
+    assert errors["builtins_len_blinds_audit_hook"] == "ValueError: tb_frame is disabled in the sandbox"
+
+
+HONEST = {"correct": ("def add(a, b):\n    return a + b\n", 4),
+          "wrong": ("def add(a, b):\n    return a - b\n", 0),
+          "slow": ("import time\ndef add(a, b):\n    time.sleep(5)\n    return a + b\n", 0)}
+
+
+@pytest.mark.parametrize("name", sorted(HONEST))
+def test_honest_candidates_get_what_they_earn(name: str) -> None:
+    code, passes = HONEST[name]
+    report = run_tests(code, TESTS, entry_point="add", limits=Limits(cpu_s=1, wall_s=20))
+    assert report.passed == passes and report.judge["signs"] == [], report.to_dict()
+    if name == "slow":
+        assert report.run.status == "timeout" and all("call timeout" in t.error for t in report.tests)
 
 
 # --- the efficiency race ------------------------------------------------------------------
@@ -477,6 +493,12 @@ EFFICIENCY_TRICKS = {
             return box[0]
     """),
     "fast_wrong_answer_on_the_race_input": "def total(xs):\n    return 0 if len(xs) > 1000 else sum(xs)\n",
+    "memory_hidden_from_tracemalloc": TIMERS + _c("""
+        def total(xs):
+            tracemalloc.stop()
+            ballast = [x * 2 for x in xs] * 8  # some 20 MB the old harness's tracer never saw
+            return sum(xs) + len(ballast) * 0
+    """),
 }
 
 
@@ -507,4 +529,28 @@ def test_efficiency_trick_does_not_beat_the_honest_fast_candidate(races: dict, n
         assert not r.ok and r.matches is False and "differs from the reference" in r.error
         return
     assert r.ok, (name, r.error)
+    if name == "memory_hidden_from_tracemalloc":
+        assert r.peak_bytes > fast.peak_bytes + 10 * 2**20, (r.peak_bytes, fast.peak_bytes)  # read from outside
+        return
     assert r.time_s > 3 * fast.time_s, (name, r.time_s, fast.time_s)  # measured from outside
+
+
+def test_race_ranks_slow_after_fast_while_the_cpus_are_contended() -> None:
+    """Issue 17 builds on this: CPU time, not wall time, so busy neighbours do not reorder."""
+    import subprocess
+    import sys
+
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+    pool = Pool(size=4)
+    try:
+        with ThreadPoolExecutor(4) as ex:
+            jobs = [ex.submit(race, code, entry_point="total", setup=SETUP, limits=Limits(cpu_s=10, wall_s=60),
+                              server=pool) for code in (FAST, SLOW, FAST, SLOW)]
+            fast1, slow1, fast2, slow2 = (j.result() for j in jobs)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+        pool.close()
+    assert all(r.ok for r in (fast1, slow1, fast2, slow2))
+    assert min(slow1.time_s, slow2.time_s) > 5 * max(fast1.time_s, fast2.time_s), (fast1, slow1, fast2, slow2)
