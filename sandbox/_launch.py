@@ -1,5 +1,6 @@
-"""Starting a run's processes: the init forked ahead (full isolation) or the candidate
-itself (degraded). The supervisor (sandbox._supervise) watches what this returns."""
+"""Starting a run's processes: the init forked ahead (full isolation); in degraded mode the
+candidate itself (one-process runs) or a runner in init's place (judged runs, sandbox._tree).
+The supervisor (sandbox._supervise) watches what this returns."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ own interpreter (rebinding time.perf_counter, stopping tracemalloc) changes the 
 
 - CPU: the candidate process's CPU clock (clock_gettime on the clock id the kernel derives from
   a pid: every thread, nanoseconds) plus, in the run's own pid namespace, every other process
-  of the candidate's uid and every child it or init reaped (/proc/PID/stat, clock ticks) — so
-  work handed to a child or a thread is counted too.
+  of the candidate's uid and every child it, or the run's pid 1 (the judge), reaped
+  (/proc/PID/stat, clock ticks) — so work handed to a child or a thread is counted too.
 - Waiting: run_delay from /proc/PID/schedstat, the time a thread was ready but had no CPU.
   Wall time minus both sides' waits is what a call cost while blocked (sleeping, waiting on a
   helper) as well as computing, without the time other load kept it off the CPU.
@@ -74,7 +74,7 @@ def status_bytes(pid: int | str, key: bytes) -> int:
 
 class Probe:
     """One candidate process seen from the judge. `tree` (full isolation only): also count the
-    other processes of its uid in the run's pid namespace and the orphans init (pid 1) reaped."""
+    other processes of its uid in the run's pid namespace and the orphans pid 1 reaped."""
 
     def __init__(self, pid: int, *, tree: bool) -> None:
         self.pid, self.tree = pid, tree
@@ -87,7 +87,7 @@ class Probe:
             total = stat_ticks(self.pid)[0] / HZ
         total += stat_ticks(self.pid)[1] / HZ
         if self.tree and self.uid is not None:
-            total += stat_ticks(1)[1] / HZ  # orphans of the candidate's, reaped by the run's init
+            total += stat_ticks(1)[1] / HZ  # orphans of the candidate's, reaped by pid 1 (the judge)
             for name in os.listdir("/proc"):
                 if name.isdigit() and int(name) not in (1, self.pid, os.getpid()) and uid_of(int(name)) == self.uid:
                     own, children = stat_ticks(int(name))

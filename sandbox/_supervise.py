@@ -147,15 +147,17 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     # subreaper walk catch anything that got out some other way.
     kill_tree()
     if run.st_r is not None:
+        init_end: dict[str, Any] = {}
         try:
-            os.waitpid(pid, 0)
+            _, status, ru = os.wait4(pid, 0)  # init (or the judge) itself, should it not report
+            init_end = {"returncode": os.waitstatus_to_exitcode(status), "cpu_s": ru.ru_utime + ru.ru_stime,
+                        "maxrss_kb": ru.ru_maxrss}
         except ChildProcessError:
             pass
-        if status_raw:
-            try:
-                report = json.loads(status_raw)
-            except ValueError:
-                report = {}
+        try:
+            report = json.loads(status_raw) if status_raw else init_end
+        except ValueError:
+            report = init_end
     if not full:
         kill_descendants(me)
         if not report:
