@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import resource
-import statistics
 import subprocess
 import sys
 import time

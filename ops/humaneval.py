@@ -11,7 +11,7 @@
   `f(x) => y`), where both sides are plain literals (anything else is skipped, never guessed);
   the import then drops any example the canonical solution itself fails (ops/humaneval_verify.py);
 - `hidden_tests` is the problem's test source followed by `def test_humaneval(): check(candidate)`
-  (the sandbox tests-file format, docs/contracts.md);
+  (the sandbox tests-file format, docs/architecture.md, CLI contracts);
 - `context` is the prompt without the entry point's definition (its imports and helpers:
   HumanEval/32's `poly`, /38's `encode_cyclic`, /50's `encode_shift`): the judge runs it
   before the tests, so the helpers the tests call are the task's, never the candidate's;

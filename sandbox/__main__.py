@@ -14,7 +14,8 @@ Examples:
 `test` runs the tests in a judge process apart from the candidate's (docs/sandbox.md); `--context`
 is trusted source the judge runs before them (helpers the tests call, e.g. HumanEval/32's poly).
 
-`--json` prints a RunResult (run) or a TestReport (test) with the keys of docs/contracts.md.
+`--json` prints a RunResult (run) or a TestReport (test) with the keys of docs/architecture.md
+(CLI contracts; a TestReport adds `judge`: the judge's version and its signs of tampering).
 Exit status: 0 the run was ok / every test passed, 1 otherwise, 2 bad arguments or files.
 """
 

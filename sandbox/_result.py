@@ -1,4 +1,5 @@
-"""What a run reports: RunResult, TestReport and RaceResult, with the keys of docs/contracts.md."""
+"""What a run reports: RunResult, TestReport and RaceResult, with the keys of
+docs/architecture.md (CLI contracts)."""
 
 from __future__ import annotations
 

@@ -103,3 +103,14 @@ def running_pid(daemon: Daemon, name: str, old: int | None = None) -> int:
         c = next((c for c in daemon.children() if c["name"] == name), None)
         return c["pid"] if c and c["state"] == "running" and c["pid"] != old else None
     return wait_for(check, what=f"{name} running")
+
+
+def crash_into_backoff(daemon: Daemon, name: str) -> int:
+    """kill -9 `name` twice: the first restart is at once, the second waits out its backoff.
+    Returns the pid killed last, once `name` is in backoff."""
+    old = daemon.child(name)["pid"]
+    os.kill(old, signal.SIGKILL)
+    old = running_pid(daemon, name, old)
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: daemon.child(name)["state"] == "backoff", what=f"{name} in backoff")
+    return old

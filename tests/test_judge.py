@@ -26,6 +26,7 @@ PLAIN = [None, True, False, 0, -1, 2**63 - 1, -(2**63), 2**64, -(10**400), 0.0, 
          [1, [2, (3, {4: "x", (5, 6): [7.5]})]], {"a": {1, 2}, frozenset({3}): (b"z",)}]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("value", PLAIN, ids=repr)
 def test_plain_values_round_trip_with_their_exact_types(value) -> None:
     back = _wire.decode(_wire.encode(value))
@@ -33,10 +34,12 @@ def test_plain_values_round_trip_with_their_exact_types(value) -> None:
     _wire.check_plain(back)
 
 
+@pytest.mark.unit
 def test_nan_round_trips() -> None:
     assert math.isnan(_wire.decode(_wire.encode(float("nan"))))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("value, type_name, why", [
     (type("I", (int,), {})(1), "I", "a subclass of int"),
     (type("S", (str,), {})("x"), "S", "a subclass of str"),
@@ -55,6 +58,7 @@ def _nested(depth: int) -> bytes:
     return b"l\x00\x00\x00\x01" * depth + b"N"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("data, problem", [
     (b"Q", "unknown tag"), (b"i\x00\x01", "truncated"), (b"NN", "bytes after the value"),
     (b"s\xff\xff\xff\xff", "larger than the frame"), (b"l\x7f\xff\xff\xff", "larger than the frame"),
@@ -67,6 +71,7 @@ def test_decoder_refuses_malformed_bytes(data: bytes, problem: str) -> None:
     assert _wire.decode(_nested(100)) is not None  # the cap itself is allowed
 
 
+@pytest.mark.unit
 def test_decoder_fuzz_yields_plain_data_or_a_refusal() -> None:
     rng = random.Random(11)
     seeds = [_wire.encode(v) for v in PLAIN]
@@ -88,6 +93,7 @@ def test_decoder_fuzz_yields_plain_data_or_a_refusal() -> None:
         _wire.check_plain(value)  # whatever it decoded is exact plain data
 
 
+@pytest.mark.unit
 def test_frames_are_capped_before_reading() -> None:
     import socket
 
@@ -101,6 +107,7 @@ def test_frames_are_capped_before_reading() -> None:
         b.close()
 
 
+@pytest.mark.unit
 def test_candidate_exceptions_become_the_nearest_builtin() -> None:
     assert type(rebuild(["MyError", "ValueError", "Exception", "BaseException", "object"], "m")) is ValueError
     assert type(rebuild(["UnicodeDecodeError", "UnicodeError", "ValueError"], "m")) is UnicodeError  # 5-arg init
@@ -109,6 +116,7 @@ def test_candidate_exceptions_become_the_nearest_builtin() -> None:
 
 
 # --- what tests see and may do ---------------------------------------------------------------
+@pytest.mark.process
 def test_what_tests_may_and_may_not_do() -> None:
     code = ("import os\nclass Bad(ValueError):\n    pass\ndef helper():\n    return 1\n"
             "def f(x=None, *, key=0):\n    if x == 'raise':\n        raise Bad('no good')\n"
@@ -141,6 +149,7 @@ def test_what_tests_may_and_may_not_do() -> None:
     assert verdicts["test_judge_is_another_uid"] == (True, "")
 
 
+@pytest.mark.process
 def test_context_runs_in_the_judge_and_its_failure_is_said() -> None:
     tests = "assert double_check(candidate(2), 4)\n"
     ok = run_tests("def f(x):\n    return x * 2\n", tests, entry_point="f",
@@ -150,6 +159,7 @@ def test_context_runs_in_the_judge_and_its_failure_is_said() -> None:
     assert bad.tests[0].error == "the task's context failed: ZeroDivisionError: division by zero"
 
 
+@pytest.mark.process
 def test_a_crash_or_a_timeout_fails_only_its_own_test() -> None:
     code = ("import os, time\ndef f(x):\n    if x == 'crash':\n        os._exit(7)\n"
             "    if x == 'hang':\n        time.sleep(60)\n    return x\n")
@@ -162,6 +172,7 @@ def test_a_crash_or_a_timeout_fails_only_its_own_test() -> None:
     assert report.run.status == "timeout" and report.run.returncode == 7
 
 
+@pytest.mark.process
 def test_a_candidate_that_does_not_load_in_time_fails_quickly() -> None:
     report = run_tests("import time\ntime.sleep(60)\ndef f(x):\n    return x\n", "assert candidate(1) == 1\n",
                        entry_point="f", limits=Limits(cpu_s=1, wall_s=20))
@@ -177,6 +188,7 @@ def pool():
     p.close()
 
 
+@pytest.mark.process
 def test_every_humaneval_canonical_solution_passes_the_judge(pool) -> None:
     problems = list(read_problems().values())
 
@@ -192,6 +204,7 @@ def test_every_humaneval_canonical_solution_passes_the_judge(pool) -> None:
     assert all(r.judge == {"version": 2, "signs": []} for r in reports.values())
 
 
+@pytest.mark.process
 def test_every_bank_reference_runs_its_race_through_the_judge(pool) -> None:
     tasks = [make_task(s, d, 0) for s in SKILLS for d in range(1, 11)]
     tasks = [t for t in tasks if t["meta"].get("efficiency")]
@@ -211,6 +224,7 @@ def test_every_bank_reference_runs_its_race_through_the_judge(pool) -> None:
 
 
 # --- smaller findings of the same runs (issue 11, item 6) ------------------------------------
+@pytest.mark.process
 def test_a_timed_out_run_reports_the_cpu_it_burnt() -> None:
     r = run_code("while True:\n    pass\n", limits=Limits(cpu_s=30, wall_s=1.5))
     assert r.status == "timeout" and r.cpu_s > 0.3, r
@@ -219,6 +233,7 @@ def test_a_timed_out_run_reports_the_cpu_it_burnt() -> None:
     assert report.run.status == "timeout" and report.run.cpu_s > 0.3, report.run
 
 
+@pytest.mark.process
 def test_cli_text_says_how_a_killed_run_ended(tmp_path: Path) -> None:
     (tmp_path / "loop.py").write_text("while True:\n    pass\n")
     out = subprocess.run([sys.executable, "-m", "sandbox", "run", str(tmp_path / "loop.py"), "--wall", "1",
@@ -227,6 +242,7 @@ def test_cli_text_says_how_a_killed_run_ended(tmp_path: Path) -> None:
     assert "sandbox: timeout (killed at the wall-clock limit," in out.stderr
 
 
+@pytest.mark.process
 def test_cli_json_into_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "big.py").write_text("print('x' * 300000)\n")
     proc = subprocess.Popen([sys.executable, "-m", "sandbox", "run", str(tmp_path / "big.py"), "--json"],
@@ -238,6 +254,7 @@ def test_cli_json_into_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     assert proc.wait(60) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
 
 
+@pytest.mark.unit
 def test_a_failure_of_the_judge_inside_a_call_fails_the_test_even_if_caught(monkeypatch) -> None:
     """A MemoryError raised in the judge while it decodes a reply is not the candidate's
     exception: a test that swallows exceptions must still fail (in-process, with a scripted peer)."""

@@ -22,6 +22,8 @@ import pytest
 from sandbox import Limits, Pool, run_code, run_tests
 from sandbox._tree import AHEAD_NAME
 
+pytestmark = pytest.mark.process
+
 SANDBOX_UIDS = range(200_000, 400_000)  # candidates, then judges (sandbox._tree)
 SECRET = "sk-cogloop-test-secret-4f1d"
 

@@ -4,8 +4,8 @@ Usage:
     cogloop status [--home H] [--json]
 
 Sends `status` to the supervisor, which answers from the state it keeps (psutil is sampled
-in the background), so this is fast. `--json` prints exactly the JSON of DESIGN.md's CLI
-contracts. Exit 3 when no daemon runs at HOME.
+in the background), so this is fast. `--json` prints exactly the JSON of the CLI contracts
+in docs/architecture.md. Exit 3 when no daemon runs at HOME.
 
 Examples:
     cogloop status
