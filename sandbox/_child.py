@@ -22,13 +22,12 @@ import resource
 import signal
 import socket
 import struct
-
 from typing import Any, NoReturn
 
 from sandbox import _harness, _jail, _testsfile, _tree
-from sandbox._proc import SANDBOX_ENV, become
 from sandbox import _libc as L
 from sandbox._limits import Limits
+from sandbox._proc import SANDBOX_ENV, become
 
 # Fixed fd numbers inside the run (everything else is closed).
 FD_RESULT, FD_STATUS = 3, 4

@@ -117,6 +117,10 @@ def start_full(req: dict[str, Any], ctx: ServerContext, stdin_fd: int) -> Starte
 
 def start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, limits: Limits) -> Started:
     """No namespaces: fork the candidate itself, in a host work dir we remove afterwards."""
+    try:  # a full start that failed halfway leaves us unshared into a pid namespace whose init
+        L.setns(ctx.own_pidns_fd, L.CLONE_NEWPID)  # is dead, where every fork fails with ENOMEM
+    except OSError:
+        pass
     nonce = secrets.token_hex(16)
     work_dir = os.path.join(ctx.work_parent, f"run-{os.getpid()}-{secrets.token_hex(4)}")
     if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes

@@ -289,3 +289,16 @@ def test_a_failure_of_the_judge_inside_a_call_fails_the_test_even_if_caught(monk
         pass
     assert link.fault == "the judge failed during the call: MemoryError: " and Spawner.ended == 1
     peer.close()
+
+
+@pytest.mark.process
+def test_cli_test_takes_the_trusted_context(tmp_path: Path) -> None:
+    (tmp_path / "cand.py").write_text("def poly(xs, x):\n    return 0\ndef find_zero(xs):\n    return 0.0\n")
+    (tmp_path / "ctx.py").write_text("def poly(xs, x):\n    return sum(c * x ** i for i, c in enumerate(xs))\n")
+    (tmp_path / "tests.py").write_text("assert abs(poly([1, 2], candidate([1, 2]))) < 1e-6\n")
+    cmd = [sys.executable, "-m", "sandbox", "test", str(tmp_path / "cand.py"), "--tests", str(tmp_path / "tests.py"),
+           "--entry-point", "find_zero"]
+    fooled = subprocess.run(cmd + ["--context", str(tmp_path / "cand.py")], capture_output=True, text=True, timeout=60)
+    judged = subprocess.run(cmd + ["--context", str(tmp_path / "ctx.py")], capture_output=True, text=True, timeout=60)
+    assert fooled.returncode == 0  # a context that is the candidate's own helpers is fooled, as it should be
+    assert judged.returncode == 1 and "FAIL  L1:" in judged.stdout and "0/1 passed" in judged.stdout
