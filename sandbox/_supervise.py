@@ -154,6 +154,8 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
                         "maxrss_kb": ru.ru_maxrss}
         except ChildProcessError:
             pass
+        if killed_for is not None:  # our own kill: no exit status of its own to report
+            init_end.pop("returncode", None)
         try:
             report = json.loads(status_raw) if status_raw else init_end
         except ValueError:
