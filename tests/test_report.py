@@ -77,7 +77,7 @@ def test_series_histogram_and_events(history):
     assert len(diff) == 42 and diff[0][1] == 1.0
     assert sum(hist) == 42 and hist[9] == 6 and hist[1] == 6  # the six 0.9s, the six 0.1s
     assert events["restarts"] == 2 and events["errors"] == 1
-    assert events["by_actor"] == {"builder-1": 2, "scorer": 1}
+    assert events["by_actor"] == {"builder-1": {"restarts": 1, "errors": 1}, "scorer": {"restarts": 1, "errors": 0}}
     assert events["recent"][0]["detail"] == "LLM timed out"
 
 
@@ -106,6 +106,9 @@ def test_cli_report_html_is_one_offline_file_with_charts(history, tmp_path):
     assert svgs[0].count("<polyline") == 2  # one trend line per skill with scores
     assert "Difficulty over time" in svgs[1] and svgs[1].count("<polyline") == 1
     assert svgs[2].count("<rect") == 10
+    # restarts and errors by actor, from the events table
+    section = html[html.index("<h2>Restarts and errors</h2>"):html.index("<h2>Queue</h2>")]
+    assert "<td>builder-1</td><td>1</td><td>1</td>" in section and "<td>scorer</td><td>1</td><td>0</td>" in section
 
 
 @pytest.mark.process

@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     ls = tsub.add_parser("list", parents=[common], help="list tasks, newest first", epilog=__doc__,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    ls.add_argument("--status", choices=("queued", "leased", "passed", "failed", "cancelled"))
+    ls.add_argument("--status", choices=("queued", "leased", "passed", "failed", "error", "cancelled"))
     ls.add_argument("--source", choices=("user", "humaneval", "trainer", "llm"))
     ls.add_argument("--limit", type=int, default=50)
     ls.set_defaults(handler=run_list)

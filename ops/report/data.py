@@ -160,12 +160,23 @@ def score_histogram(conn: sqlite3.Connection, bins: int = BINS) -> list[int]:
     return counts
 
 
-def _is_restart(kind: str) -> bool:
-    return "restart" in kind
+# What the report counts (the kinds: docs/store.md, Events). Everything else is on record but
+# counted as neither: state changes, lease.reclaimed/expired (the crash behind them is counted).
+RESTART_KINDS = ("child.restart",)
+ERROR_KINDS = ("child.crash", "child.hung", "child.fatal", "supervisor.crash", "supervisor.reload_failed")
 
 
-def _is_error(kind: str) -> bool:
-    return any(word in kind for word in ("error", "crash", "fatal", "invalid", "hang"))
+def event_class(kind: str, body: Any) -> str | None:
+    """"restart", "error" or None. Errors: crashes, hangs, fatal children, an unclean supervisor
+    exit, a refused reload, any `*.error` (an attempt that ended in error, a task ended as error,
+    an actor's own `event.log`), and the LLM endpoint going down."""
+    if kind in RESTART_KINDS:
+        return "restart"
+    if kind in ERROR_KINDS or kind.endswith(".error"):
+        return "error"
+    if kind == "llm.state" and isinstance(body, dict) and str(body.get("state", "")).startswith("down"):
+        return "error"
+    return None
 
 
 def event_summary(conn: sqlite3.Connection, recent: int = 10) -> dict[str, Any]:
@@ -173,22 +184,26 @@ def event_summary(conn: sqlite3.Connection, recent: int = 10) -> dict[str, Any]:
     if not has_table(conn, "events"):
         return {"restarts": 0, "errors": 0, "by_kind": {}, "by_actor": {}, "recent": []}
     by_kind: Counter[str] = Counter()
-    by_actor: Counter[str] = Counter()
-    for r in conn.execute("SELECT kind, actor, count(*) AS n FROM events GROUP BY kind, actor"):
+    by_actor: dict[str, dict[str, int]] = {}
+    for r in conn.execute("""
+            SELECT kind, actor, count(*) AS n,
+                   sum(kind = 'llm.state' AND json_valid(body) AND json_extract(body, '$.state') LIKE 'down%') AS down
+            FROM events GROUP BY kind, actor"""):
         by_kind[r["kind"]] += r["n"]
-        if _is_restart(r["kind"]) or _is_error(r["kind"]):
-            by_actor[r["actor"] or "?"] += r["n"]
+        cls = event_class(r["kind"], {"state": "down"} if r["down"] else {})
+        if cls:
+            counts = by_actor.setdefault(r["actor"] or "?", {"restarts": 0, "errors": 0})
+            counts[cls + "s"] += r["down"] if r["kind"] == "llm.state" else r["n"]
     latest = []
     for r in conn.execute("SELECT ts, kind, actor, body FROM events ORDER BY ts DESC, rowid DESC"):
         if len(latest) >= recent:
             break
-        if _is_restart(r["kind"]) or _is_error(r["kind"]):
-            body = _loads(r["body"])
-            latest.append({"ts": r["ts"], "kind": r["kind"], "actor": r["actor"],
-                           "detail": _event_detail(body)})
+        body = _loads(r["body"])
+        if event_class(r["kind"], body):
+            latest.append({"ts": r["ts"], "kind": r["kind"], "actor": r["actor"], "detail": _event_detail(body)})
     return {
-        "restarts": sum(n for k, n in by_kind.items() if _is_restart(k)),
-        "errors": sum(n for k, n in by_kind.items() if _is_error(k)),
+        "restarts": sum(c["restarts"] for c in by_actor.values()),
+        "errors": sum(c["errors"] for c in by_actor.values()),
         "by_kind": dict(sorted(by_kind.items())), "by_actor": dict(sorted(by_actor.items())),
         "recent": latest,
     }

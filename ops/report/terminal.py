@@ -70,6 +70,13 @@ def render(console: Console, data: dict[str, Any]) -> None:
     hist = data["score_histogram"]
     console.print(f"score distribution 0 [{_spark(hist)}] 1   ({', '.join(str(n) for n in hist)} in {BINS} bins)")
     ev = data["events"]
+    if ev["by_actor"]:
+        actors = Table(title="restarts and errors by actor")
+        for col in ("actor", "restarts", "errors"):
+            actors.add_column(col, justify="left" if col == "actor" else "right")
+        for actor, counts in ev["by_actor"].items():
+            actors.add_row(actor, str(counts["restarts"]), str(counts["errors"]))
+        console.print(actors)
     if ev["recent"]:
         events = Table(title="latest restarts and errors")
         for col in ("time", "kind", "actor", "detail"):
