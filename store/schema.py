@@ -139,9 +139,16 @@ def _v4(db: sqlite_utils.Database) -> None:
 
 
 def _v5(db: sqlite_utils.Database) -> None:
-    """The held-out exam (docs/exam.md), apart from the training record: an exam's fixed tasks (with their
-    generator and seen/held-out part), its runs (one endpoint and model each) and per task and
-    arm results. Nothing here is read by the queue, the archive, the lessons or the Trainer."""
+    """Tasks get `context`: trusted source the judge runs before the tests (the helpers they
+    use, e.g. HumanEval/32's `poly`), so a candidate's own copy of a helper never decides a
+    verdict. Older HumanEval rows keep "" and the Scorer derives it from their prompt."""
+    db["tasks"].add_column("context", str, not_null_default="")
+
+
+def _v6(db: sqlite_utils.Database) -> None:
+    """The held-out exam (docs/exam.md), apart from the training record: an exam's fixed tasks
+    (with their generator and seen/held-out part), its runs (one endpoint and model each) and
+    per task and arm results. Nothing here is read by the queue, the archive, the lessons or the Trainer."""
     db["exams"].create({"id": str, "created_at": str, "sealed_at": str, "spec": str, "reserved": str,
                         "dropped": str}, pk="id")
     db["exam_tasks"].create({"exam_id": str, "id": str, "position": int, "generator": str, "part": str,
@@ -163,7 +170,7 @@ def _v5(db: sqlite_utils.Database) -> None:
     db["exam_results"].create_index(["arm_key", "exam_task_id"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -30,9 +30,9 @@ from actors.builder.pipeline import LessonsAsk, SimilarAsk, recall, solve, with_
 from actors.builder.strategy import relevance
 from actors.exam.arms import Arm, cache_key
 from actors.llm import LLMUnavailable
+from store.taskspec import public_view
 
 log = logging.getLogger("cogloop.exam")
-PUBLIC = ("title", "prompt", "skill", "difficulty", "entry_point", "visible_tests", "constraints")
 MAX_WAITS = 5  # the endpoint down this many times in a row on one task: the run fails
 
 
@@ -55,8 +55,7 @@ class Sink(Protocol):
 
 def public_task(exam_task: Mapping[str, Any]) -> dict[str, Any]:
     """What the Builder sees of an exam task (as a lease shows it): no hidden tests, no reference."""
-    task = exam_task["task"]
-    return {"id": exam_task["id"], **{k: task.get(k) for k in PUBLIC}}
+    return {**public_view(dict(exam_task["task"])), "id": exam_task["id"]}
 
 
 class PinnedModel:
