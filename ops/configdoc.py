@@ -94,8 +94,10 @@ Precedence: defaults < the TOML file (`--config FILE`, else `HOME/cogloop.toml`)
 `COGLOOP_<SECTION>_<KEY>` environment variables < flags. The LLM endpoint: `--llm-url`, then
 `COGLOOP_LLM_URL`, then `OPENAI_BASE_URL`, then the file, else the embedded model; the key:
 `COGLOOP_LLM_API_KEY`, then `OPENAI_API_KEY`, then the file. `COGLOOP_HOME` sets the home and
-`COGLOOP_CONFIG` the file. `cogloop config` prints what is in force; a wrong value exits 2
-with one line naming the file (or variable) and the key.
+`COGLOOP_CONFIG` the file. `cogloop config` prints what is in force as TOML that `--config`
+reads back, each value commented with the layer that set it (`default`, `file`,
+`environment NAME`, `flag`); `llm.api_key` is left out, never masked, with a comment naming
+its variables. A wrong value exits 2 with one line naming the file (or variable) and the key.
 
 Example `HOME/cogloop.toml`:
 
