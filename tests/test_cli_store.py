@@ -105,6 +105,7 @@ def test_group_without_subcommand_is_a_usage_error(capsys):
 
 
 def test_not_found_and_wrong_state_exit_1(capsys, home):
+    Store.open(home / "history.db").close()
     rc, _, err = run(capsys, "task", "show", "nope", "--home", home)
     assert rc == 1 and err == "cogloop: no task with id 'nope'\n"
     rc, _, err = run(capsys, "task", "cancel", "nope", "--home", home)
@@ -174,8 +175,9 @@ def test_history_queries(capsys, home):
     assert json.loads(out)["rows"][0]["score"] == 0.9
 
 
-def test_history_on_an_empty_home(capsys, home):
-    rc, out, err = run(capsys, "history", "--home", home / "fresh")
+def test_history_on_an_empty_history(capsys, home):
+    Store.open(home / "history.db").close()
+    rc, out, err = run(capsys, "history", "--home", home)
     assert rc == 0 and out.startswith("no rows") and err == ""
 
 
