@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from store._base import StoreBase, dumps, loads
-from store.errors import TaskInvalid, TaskNotFound, TaskStateError
+from store.errors import AmbiguousId, TaskInvalid, TaskNotFound, TaskStateError
 from store.taskspec import FIELDS, USER_SOURCES, normalize_task, public_view, validate_task
 
 STATE_FIELDS = ("status", "attempts", "max_attempts", "priority", "leased_by", "lease_expires_at",
@@ -90,6 +90,25 @@ class TasksMixin(StoreBase):
         if private:
             return task
         return {**public_view(task), **{k: task[k] for k in STATE_FIELDS}}
+
+    def resolve_task_id(self, prefix: str) -> str:
+        """The full id of the one task whose id starts with `prefix` (lists show ids shortened).
+
+        An exact id wins; TaskNotFound when none matches, AmbiguousId (listing them) when several do."""
+        prefix = prefix.strip()
+        if not prefix:
+            raise TaskNotFound("no task with an empty id")
+        # A range on the primary key, not LIKE: '%' and '_' in what was typed stay literal.
+        rows = self.rows("SELECT id, status, title FROM tasks WHERE id = ? OR (id >= ? AND id < ?) "
+                         "ORDER BY id = ? DESC, id LIMIT 11", [prefix, prefix, prefix + "\U0010ffff", prefix])
+        if not rows:
+            raise TaskNotFound(f"no task with id {prefix!r}")
+        if rows[0]["id"] == prefix or len(rows) == 1:
+            return rows[0]["id"]
+        shown = "; ".join(f"{r['id']} ({r['status']}, {r['title']})" for r in rows[:10])
+        more = ", and more" if len(rows) > 10 else ""
+        raise AmbiguousId(f"id {prefix!r} matches {len(rows) if len(rows) <= 10 else 'over 10'} tasks: "
+                          f"{shown}{more}; give more of the id")
 
     def list_tasks(self, status: str | None = None, source: str | None = None,
                    limit: int = 100) -> list[dict[str, Any]]:

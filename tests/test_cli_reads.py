@@ -13,7 +13,7 @@ NO_HISTORY = "no history database here"
 
 @pytest.mark.parametrize("argv", [
     ["history"], ["history", "queue"], ["history", "progress", "--json"], ["task", "list"],
-    ["task", "show", "abc"], ["export"], ["report"], ["wait", "--timeout", "1"],
+    ["task", "show", "abc"], ["task", "cancel", "abc"], ["export"], ["report"], ["wait", "--timeout", "1"],
 ])
 def test_reads_on_a_mistyped_home_fail_and_create_nothing(tmp_path, argv):
     typo = tmp_path / "no-such-home"

@@ -8,6 +8,8 @@ Usage:
     cogloop task list [--status S] [--source S] [--limit N]
     cogloop task show ID [--private]
     cogloop task cancel ID
+    (ID: the full id or any unique prefix, e.g. the 12 characters `task list` shows; an
+    ambiguous prefix lists the tasks it matches and exits 2; no such task exits 1)
     (every subcommand takes --home H --config F --json)
 
 Examples:
@@ -15,12 +17,14 @@ Examples:
         --difficulty 2 --entry-point rev --hidden-tests hidden.py
     cogloop task add --file tasks.toml --json
     cogloop task list --status queued --json
-    cogloop task cancel 3f2a...
+    cogloop task cancel 3f2a9c
 
 Messages: `add` sends memory `task.add` (one task) or `task.add_many` (a file of several),
-`cancel` sends `task.cancel`, through the control socket's `forward` when a daemon runs at
-HOME; with no daemon they write the store directly. `list` and `show` read the database
-read-only and never need the daemon. A bad task exits 2 with every problem on one line.
+`cancel` sends `task.cancel` (with the full id, looked up read-only first), through the control
+socket's `forward` when a daemon runs at HOME; with no daemon they write the store directly.
+`list` and `show` read the database read-only and never need the daemon. A bad task exits 2
+with every problem on one line; no such task, or nothing to cancel (a passed or failed task),
+exits 1 with or without a daemon. Cancelling a cancelled task again is a no-op (exit 0).
 """
 
 from __future__ import annotations
@@ -75,13 +79,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     show = tsub.add_parser("show", parents=[common], help="one task with its state", epilog=__doc__,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    show.add_argument("id")
+    show.add_argument("id", metavar="ID", help="a task id, or any unique prefix of one (as `task list` shows)")
     show.add_argument("--private", action="store_true", help="include hidden/edge tests and the reference")
     show.set_defaults(handler=run_show)
 
     cancel = tsub.add_parser("cancel", parents=[common], help="cancel a queued or leased task", epilog=__doc__,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    cancel.add_argument("id")
+    cancel.add_argument("id", metavar="ID", help="a task id, or any unique prefix of one (as `task list` shows)")
     cancel.set_defaults(handler=run_cancel)
 
 
@@ -161,12 +165,8 @@ def run_list(ctx: Context, args: argparse.Namespace) -> int:
 
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
     with open_for_read(ctx) as store:
-        task = store.get_task(args.id, private=args.private)
-        if task is None:
-            matches = store.rows("SELECT id FROM tasks WHERE id LIKE ? LIMIT 2", [args.id + "%"])
-            if len(matches) == 1:  # a unique prefix, as `task list` shows ids shortened
-                task = store.get_task(matches[0]["id"], private=args.private)
-    if task is None:
+        task = store.get_task(store.resolve_task_id(args.id), private=args.private)
+    if task is None:  # deleted between the two reads
         raise TaskNotFound(f"no task with id {args.id!r}")
     if ctx.json:
         ctx.emit_json({"task": task})
@@ -183,7 +183,9 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_cancel(ctx: Context, args: argparse.Namespace) -> int:
-    reply = memory_op(ctx, "task.cancel", {"id": args.id})
+    with open_for_read(ctx) as store:  # the full id, read beside the daemon: the message names one task
+        task_id = store.resolve_task_id(args.id)
+    reply = memory_op(ctx, "task.cancel", {"id": task_id})
     if ctx.json:
         ctx.emit_json(reply)
     else:
