@@ -62,7 +62,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
     # --- memory -------------------------------------------------------------------------
     _op("task.add", "memory", "cli|trainer", {"task": "map"}, {"id": "str"}, "cogloop task add"),
     _op("task.add_many", "memory", "cli|trainer", {"tasks": "list"},
-        {"ids": "list", "errors": "list"}, "cogloop import", "add several; per-task errors"),
+        {"ids": "list", "new": "list", "present": "list", "updated": "list", "errors": "list"}, "cogloop import",
+        "add several; per-task errors; ids split into new, already present, and updated (not leased yet)"),
     _op("task.list", "memory", "cli", {"status?": "str", "source?": "str", "limit?": "int"},
         {"tasks": "list"}, "cogloop task list"),
     _op("task.show", "memory", "cli", {"id": "str"}, {"task": "map"}, "cogloop task show ID"),

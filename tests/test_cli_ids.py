@@ -10,7 +10,7 @@ import pytest
 
 from store import Store
 from tests.conftest import cogloop_cmd
-from tests.daemon_helpers import Daemon
+from tests.daemon_helpers import memory_daemon_if
 from tests.storehelp import task
 
 # Ids chosen so that prefixes collide: 'ab12' is shared, 'ab12c' and 'ab12d' are not.
@@ -34,14 +34,8 @@ def fill(home) -> None:
 @pytest.fixture(params=["no daemon", "daemon"])
 def home_with_tasks(request, home):
     fill(home)
-    if request.param == "no daemon":
+    with memory_daemon_if(request.param == "daemon", home):
         yield home
-        return
-    daemon = Daemon(home, "memory:memory").start()
-    try:
-        yield home
-    finally:
-        daemon.stop()
 
 
 def test_task_list_ids_are_accepted_by_show_and_cancel(home_with_tasks):

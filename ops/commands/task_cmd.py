@@ -136,13 +136,27 @@ def with_ids(tasks: list[Any]) -> list[Any]:
     return [{"id": uuid.uuid4().hex, **t} if isinstance(t, dict) and "id" not in t else t for t in tasks]
 
 
-def report_many(ctx: Context, reply: dict[str, Any], where: str) -> int:
-    """Print the ids added and one stderr line per rejected task; exit 1 if any was rejected."""
+def added_summary(reply: dict[str, Any]) -> str:
+    """"2 new, 3 already present, 1 updated" (and "refused" when some were); what a task.add_many
+    reply says happened, so a second import does not claim to have imported anything."""
+    counts = [f"{len(reply.get('new', []))} new", f"{len(reply.get('present', []))} already present",
+              f"{len(reply.get('updated', []))} updated"]
+    if reply.get("errors"):
+        counts.append(f"{len(reply['errors'])} refused")
+    changed = reply.get("new") or reply.get("updated")
+    return ", ".join(counts) + ("" if changed else "; nothing changed")
+
+
+def report_many(ctx: Context, reply: dict[str, Any], where: str, *, ids: bool = True) -> int:
+    """Print the ids accepted (`task add --file`) or what happened to them (imports), and one
+    stderr line per rejected task; exit 1 if any was rejected."""
     if ctx.json:
         ctx.emit_json(reply)
-    else:
+    elif ids:
         for tid in reply["ids"]:
             ctx.say(tid)
+    else:
+        ctx.say(f"{where}: {added_summary(reply)}")
     for error in reply["errors"]:
         print(f"cogloop: {where}: {error}", file=sys.stderr)
     return 1 if reply["errors"] else 0
