@@ -32,7 +32,7 @@ NAME = "tasks"
 def register(isub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = isub.add_parser(NAME, parents=[common], help="a task_queue.json back into the queue",
                         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="a task_queue.json from `cogloop export`, or any JSON/TOML task file")
     p.set_defaults(handler=run)
 
 

@@ -58,23 +58,26 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add = tsub.add_parser("add", parents=[common], help="queue a task (flags or --file)", epilog=__doc__,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
     add.add_argument("--file", metavar="TASKFILE", help="a JSON or TOML task file")
-    add.add_argument("--title")
+    add.add_argument("--title", help="a short name shown by `task list` and reports")
     add.add_argument("--prompt", help="what the builder sees (signature and docstring)")
-    add.add_argument("--skill")
+    add.add_argument("--skill", help="the skill it trains (e.g. strings, math): progress is per skill")
     add.add_argument("--difficulty", type=int, help="1..10")
     add.add_argument("--entry-point", dest="entry_point", help="the function the tests call")
     for name in FILE_FLAGS:
         add.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="FILE",
                          help="Python tests file" if name.endswith("tests") else "Python source file")
     add.add_argument("--priority", type=int, help="higher first (default 0)")
-    add.add_argument("--max-attempts", dest="max_attempts", type=int)
+    add.add_argument("--max-attempts", dest="max_attempts", type=int, metavar="N",
+                     help="attempts before the task counts as failed (default: store.max_attempts, 3)")
     add.set_defaults(handler=run_add)
 
     ls = tsub.add_parser("list", parents=[common], help="list tasks, newest first", epilog=__doc__,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    ls.add_argument("--status", choices=("queued", "leased", "passed", "failed", "cancelled"))
-    ls.add_argument("--source", choices=("user", "humaneval", "trainer", "llm"))
-    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--status", choices=("queued", "leased", "passed", "failed", "cancelled"),
+                    help="only tasks in this state")
+    ls.add_argument("--source", choices=("user", "humaneval", "trainer", "llm"),
+                    help="only tasks from there: you (user), an import, the trainer or the model")
+    ls.add_argument("--limit", type=int, default=50, metavar="N", help="at most N tasks (default: 50)")
     ls.set_defaults(handler=run_list)
 
     show = tsub.add_parser("show", parents=[common], help="one task with its state", epilog=__doc__,
