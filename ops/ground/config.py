@@ -45,8 +45,9 @@ class EmbeddedConfig:
     n_ctx: int = 8192
     threads: int = 0  # 0: llama.cpp's default
     start_timeout_s: float = 120.0
-    # Another OpenAI-compatible server to run as the llm child instead of llama_cpp.server:
-    # an argv line where {port}, {python} and {model} are replaced (e.g. llama.cpp's llama-server).
+    # Another OpenAI-compatible server to run as the llm child instead of llama.cpp's Python server
+    # (actors/_llamaserve.py): an argv line where {port}, {python} and {model} are replaced (e.g.
+    # llama.cpp's llama-server).
     command: str = ""
 
 
