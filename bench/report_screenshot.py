@@ -56,8 +56,9 @@ window.addEventListener('load', () => {
 </script>"""
 
 
-def demo_history(home: Path, scores: int, seed: int = 7) -> None:
-    """`scores` attempts, each scored a minute after the last, with profile snapshots."""
+def demo_history(home: Path, scores: int, seed: int = 7, step_s: float = 60.0, every_s: float | None = None) -> None:
+    """`scores` attempts, each scored `step_s` after the last, with the trainer's profile
+    snapshot after each (kept as the store keeps them: `every_s` as in Store.snapshot_profile)."""
     rng = random.Random(seed)
     params = PolicyParams()
     profile = new_profile(params)
@@ -75,7 +76,7 @@ def demo_history(home: Path, scores: int, seed: int = 7) -> None:
                                   "reference": "def f(x):\n    return x\n"})
             lease = store.lease("builder-1", ttl_s=900)
             assert lease is not None and lease["task"]["id"] == tid
-            clock[0] += 60
+            clock[0] += step_s
             status = "passed" if result["passed"] else "failed"
             store.record_attempt({"id": lease["attempt_id"], "task_id": tid, "builder": "builder-1",
                                   "lease_id": lease["lease_id"], "attempt_no": 1, "status": status,
@@ -85,7 +86,8 @@ def demo_history(home: Path, scores: int, seed: int = 7) -> None:
                                 "passed": result["passed"], "correctness": float(result["passed"])})
             store.complete(lease["lease_id"], lease["attempt_id"], status)
             observe(profile, {**result, "total": total}, params)
-            store.snapshot_profile(json.loads(json.dumps(profile)))
+            keep = {} if every_s is None else {"every_s": every_s}
+            store.snapshot_profile(json.loads(json.dumps(profile)), **keep)
 
 
 def chromium() -> str:

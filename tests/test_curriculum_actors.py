@@ -35,6 +35,13 @@ def daemon(tmp_path_factory):
     d.stop()
 
 
+def leased_attempt(d: Daemon, tid: str) -> str:
+    """Lease the (user) task as a builder would: scores name an attempt that exists."""
+    lease = d.forward("memory", "task.lease", {"builder": "builder-1", "ttl_s": 600.0})["lease"]
+    assert lease["task"]["id"] == tid  # user tasks are leased before the trainer's
+    return lease["attempt_id"]
+
+
 def trainer_queued(d: Daemon) -> int:
     return d.forward("memory", "queue.stats", {"source": "trainer"})["stats"]["queued"]
 
@@ -56,12 +63,13 @@ def test_score_request_grades_records_and_tells_the_trainer(daemon):
     # A SUB socket misses what is published before it connects: poke until it hears.
     wait_for(lambda: daemon.client.call("resume") and not lines.empty(), timeout=20, what="the watcher")
     before = daemon.forward("trainer", "trainer.status")["profile"]["observations"]
-    body = {"attempt_id": "att-1", "task_id": tid, "code": "def double(n):\n    return n + n\n", "builder": "builder-1"}
+    aid = leased_attempt(daemon, tid)
+    body = {"attempt_id": aid, "task_id": tid, "code": "def double(n):\n    return n + n\n", "builder": "builder-1"}
     score = daemon.forward("scorer", "score.request", body, timeout=60)["score"]
     assert score["passed"] is True and score["correctness"] == 1.0 and score["robustness"] == 1.0
-    assert score["skill"] == "math" and score["id"] == "score-att-1"
+    assert score["skill"] == "math" and score["id"] == f"score-{aid}"
     recorded = daemon.forward("memory", "scores.recent", {"skill": "math"})["scores"]
-    assert [s["attempt_id"] for s in recorded] == ["att-1"]
+    assert [s["attempt_id"] for s in recorded] == [aid]
     # the trainer heard about it and snapshotted its profile
     wait_for(lambda: daemon.forward("trainer", "trainer.status")["profile"]["observations"] == before + 1,
              what="the trainer's observation")
@@ -76,7 +84,7 @@ def test_score_request_grades_records_and_tells_the_trainer(daemon):
             pass
     watcher.kill()
     scored = [e for e in events if e["op"] == "score"]
-    assert scored and scored[0]["body"]["attempt_id"] == "att-1" and scored[0]["body"]["passed"] is True
+    assert scored and scored[0]["body"]["attempt_id"] == aid and scored[0]["body"]["passed"] is True
     # a retried request records nothing twice
     again = daemon.forward("scorer", "score.request", body, timeout=60)["score"]
     assert again["id"] == score["id"]
@@ -85,7 +93,7 @@ def test_score_request_grades_records_and_tells_the_trainer(daemon):
 
 def test_a_wrong_candidate_scores_low(daemon):
     tid = daemon.forward("memory", "task.add", {"task": {**TASK, "title": "double 2"}})["id"]
-    body = {"attempt_id": "att-2", "task_id": tid, "code": "def double(n):\n    return n * n\n", "builder": "builder-1"}
+    body = {"attempt_id": leased_attempt(daemon, tid), "task_id": tid, "code": "def double(n):\n    return n * n\n", "builder": "builder-1"}
     score = daemon.forward("scorer", "score.request", body, timeout=60)["score"]
     assert score["passed"] is False and score["correctness"] == pytest.approx(1 / 3, abs=0.01)
 

@@ -166,7 +166,7 @@ def test_ability_series_reads_a_bounded_sample_of_snapshots(home):
     with Store.open(home / "history.db", clock=clock) as s:
         for i in range(1000):
             clock.t += 1
-            s.snapshot_profile({"skills": {"strings": {"mu": i / 100, "attempts": i + 1}}})
+            s.snapshot_profile({"skills": {"strings": {"mu": i / 100, "attempts": i + 1}}}, every_s=0)
     with open_readonly(home / "history.db") as conn:
         series = ability_series(conn)["strings"]
     assert MAX_SNAPSHOTS // 2 <= len(series) <= MAX_SNAPSHOTS + 1

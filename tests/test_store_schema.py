@@ -18,7 +18,7 @@ VIEWS = {"queue", "latest_profile", "skill_pass_rate", "skill_progress", "recent
 
 def test_fresh_database_has_plain_tables_views_and_wal(tmp_path):
     with Store.open(tmp_path / "h" / "history.db") as s:
-        assert s.schema_version == SCHEMA_VERSION == 3
+        assert s.schema_version == SCHEMA_VERSION
         assert TABLES <= set(s.db.table_names())
         assert VIEWS <= set(s.db.view_names())
         assert s.db.journal_mode == "wal"
@@ -48,7 +48,7 @@ def test_v1_database_made_by_hand_is_upgraded_on_open(tmp_path):
     assert "uses" not in V1_SQL  # the v1 lessons table really lacks the v2 columns
 
     with Store.open(path) as s:
-        assert s.schema_version == 3
+        assert s.schema_version == SCHEMA_VERSION
         assert s.get_task("old1", private=True)["title"] == "Old task"
         assert s.top_lessons("strings") == [
             {"id": 1, "skill": "strings", "text": "strip input", "source": "x", "uses": 0, "passes": 0,
@@ -68,7 +68,7 @@ def test_newer_database_is_refused_and_left_alone(tmp_path):
     before = path.read_bytes()
     with pytest.raises(SchemaTooNew) as err:
         Store.open(path)
-    assert "schema version 99 is newer than this cogloop understands (3)" in str(err.value)
+    assert f"schema version 99 is newer than this cogloop understands ({SCHEMA_VERSION})" in str(err.value)
     assert path.read_bytes() == before
 
 
@@ -99,7 +99,7 @@ def test_readonly_open_of_old_schema_asks_for_upgrade(tmp_path):
     conn = sqlite3.connect(path)
     conn.executescript(V1_SQL)
     conn.close()
-    with pytest.raises(StoreError, match="older than 3; open it read-write once"):
+    with pytest.raises(StoreError, match=f"older than {SCHEMA_VERSION}; open it read-write once"):
         Store.open(path, readonly=True)
 
 

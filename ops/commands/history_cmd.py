@@ -29,7 +29,8 @@ from ops.context import Context
 from ops.ground.errors import UsageError
 
 COLUMNS = {
-    "recent": ("started_at", "task_id", "skill", "difficulty", "builder", "attempt_no", "status", "score", "title"),
+    "recent": ("started_at", "task_id", "skill", "difficulty", "builder", "attempt_no", "visible_status", "score",
+               "hidden_passed", "title"),
     "progress": ("skill", "attempts", "passed", "pass_rate", "avg_total", "max_difficulty_passed", "last_scored_at"),
     "daily": ("day", "skill", "attempts", "passed", "pass_rate", "avg_total"),
     "queue": ("id", "status", "source", "priority", "skill", "difficulty", "attempts", "leased_by", "title"),
