@@ -2,7 +2,7 @@
 
     python -m supervisor --home H [--config F] [--set section.key=value ...] [--log-file F]
 
-Sockets (DESIGN.md, Processes and wiring):
+Sockets (docs/architecture.md, Processes and wiring):
 - bus      ROUTER ipc://HOME/run/bus.sock (+ daemon.tcp_bus with CURVE): routes by `to`
 - control  ROUTER ipc://HOME/run/control.sock (0600 in a 0700 run dir): the supervisor ops
 - events   PUB    ipc://HOME/run/events.sock: state changes, restarts, actor events

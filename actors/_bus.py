@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -76,7 +75,6 @@ class Pump(threading.Thread):
         self.dead_after_s = max(2 * missed_heartbeats * heartbeat_s, 1.0)
         self.codec = P.Codec(max_msg_bytes)
         self.curve = curve
-        self.paused = False
         self.dropped = 0  # malformed frames dropped
         self.on_request: Callable[[dict[str, Any]], None] | None = None
         self.on_stop_request: Callable[[str], None] = lambda reason: None
@@ -165,7 +163,9 @@ class Pump(threading.Thread):
             zctx.term()
 
     def _heartbeat(self, sock: zmq.Socket) -> None:
-        body = {"pid": os.getpid(), "kind": self.kind, "paused": self.paused, "host": socket.gethostname()}
+        # The supervisor reads the pid (a stale incarnation gets no ack) and the kind (a remote
+        # actor joining over tcp must be of a known kind).
+        body = {"pid": os.getpid(), "kind": self.kind}
         env = P.envelope("hb", self.actor_name, "supervisor", P.HEARTBEAT_OP, body)
         self._out.appendleft(self.codec.encode(env))
         self._flush(sock)
@@ -220,8 +220,6 @@ class Pump(threading.Thread):
                     self.send(P.reply_to(env, self.actor_name, {}))
                 self.on_stop_request("actor.stop")
                 return
-            if env["op"] in ("actor.pause", "actor.resume"):
-                self.paused = env["op"] == "actor.pause"
             with self._lock:
                 deliver = self.on_request
                 if deliver is None:

@@ -45,7 +45,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     # --- supervisor (control socket) -------------------------------------------------
     _op("ping", "supervisor", "cli", {}, {"pong": "float"}, "", "liveness check"),
     _op("status", "supervisor", "cli", {}, {"status": "map"}, "cogloop status",
-        "the status JSON of DESIGN.md's contracts"),
+        "the status JSON of docs/architecture.md, CLI contracts"),
     _op("pause", "supervisor", "cli", {}, {"paused": "bool"}, "cogloop pause",
         "builders stop leasing new tasks; running attempts finish"),
     _op("resume", "supervisor", "cli", {}, {"paused": "bool"}, "cogloop resume"),

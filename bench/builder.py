@@ -47,7 +47,7 @@ from actors.builder.reflect import REFLECT_SYSTEM  # noqa: E402
 from actors.builder.worker import BuilderWorker  # noqa: E402
 from actors.llm import LLMClient, embedded_command, wait_ready  # noqa: E402
 from ops.ground.config import Config  # noqa: E402
-from tests.builder_helpers import FakeMemory, inproc_run_tests  # noqa: E402
+from tests.builder_helpers import FakeMemory  # noqa: E402
 from tests.fakellm import FakeLLM  # noqa: E402
 
 
@@ -89,10 +89,9 @@ def responder(body: dict) -> str:
 
 
 def sandbox_runner():
-    try:
-        from sandbox import Limits, run_tests
-    except ImportError:
-        return inproc_run_tests, "in-process (sandbox branch not merged)"
+    """run_tests in the real sandbox, as the builder calls it, and how it runs."""
+    from sandbox import Limits, run_tests
+
     limits = Limits()
     return (lambda code, tests, ep: run_tests(code, tests, entry_point=ep, limits=limits).to_dict()), "real sandbox"
 

@@ -9,7 +9,7 @@ supervisor's log. Two launchers, alternating in the same run:
 
 - baseline: `python -m llama_cpp.server` (set through embedded.command), what cogloop ran
   before: SIGTERM waits for the running completion, then SIGKILL when the grace runs out;
-- cogloop:  `python -m actors._llamaserve`, the default now: exits 0 within 0.5 s.
+- cogloop:  `python -m actors.llm._llamaserve`, the default now: exits 0 within 0.5 s.
 
 Prints per round and the medians, with the ratio baseline / cogloop.
 """

@@ -1,6 +1,6 @@
 """The `cogloop` command: a thin argparse shell over the commands in `ops/commands/`.
 
-Conventions every command follows (docs/contracts.md):
+Conventions every command follows (docs/architecture.md, CLI contracts):
 - `--home`, `--config` and `--json` are accepted after every subcommand;
 - exit status 0 done, 1 the operation failed, 2 usage or configuration error,
   3 no daemon running at HOME;

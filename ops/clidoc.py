@@ -3,8 +3,7 @@
     python -m ops.clidoc > docs/cli.md
 
 The page is only ever as current as the code: tests/test_clidoc.py fails when it is stale or
-a command is missing. Commands DESIGN.md promises that this build lacks keep a heading with
-their contracted usage, marked as such.
+a command is missing, and when a command of docs/architecture.md's CLI contracts is not built.
 """
 
 from __future__ import annotations
@@ -16,13 +15,6 @@ import sys
 from contextlib import redirect_stdout
 
 from ops.cli import build_parser
-
-# DESIGN.md's CLI contract, for commands not registered in this build.
-PROMISED = {
-    "task": "cogloop task add ... | task list [--json] | task show ID | task cancel ID",
-    "history": "cogloop history ...",
-    "export": "cogloop export [DIR]",
-}
 
 HEADER = """# CLI reference
 
@@ -61,16 +53,12 @@ def render() -> str:
     out = [HEADER, "## Commands\n"]
     out += [f"- [`{name}`](#{name}) — {commands[name].description.strip().splitlines()[0].split(' — ', 1)[-1]}"
             if commands[name].description else f"- `{name}`" for name in commands]
-    missing = [n for n in PROMISED if n not in commands]
-    out += [f"- `{n}` — not in this build yet" for n in missing]
     for name, sub in commands.items():
         title, _, body = (sub.description or f"`cogloop {name}`").strip().partition("\n")
         out.append(f"\n## {name}\n\n{title}\n\n```text\n{body.strip()}\n```\n")
         out.append(f"```text\n{_help(sub).strip()}\n```")
         for child_name, child in _subcommands(sub).items():
             out.append(f"\n### {name} {child_name}\n\n```text\n{_help(child).strip()}\n```")
-    for name in missing:
-        out.append(f"\n## {name}\n\nNot in this build yet. DESIGN.md's contract:\n\n```text\n{PROMISED[name]}\n```")
     return "\n".join(out) + "\n"
 
 

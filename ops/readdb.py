@@ -1,6 +1,6 @@
 """Read-only access to HOME/history.db for the commands that only look (wait, report, doctor).
 
-They never need the daemon (DESIGN.md, "Who reads and writes the database"): a `mode=ro`
+They never need the daemon (docs/architecture.md, "Who reads and writes the database"): a `mode=ro`
 connection reads while Memory writes, thanks to WAL. Failures become one-line CogloopErrors.
 """
 

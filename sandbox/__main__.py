@@ -9,7 +9,8 @@ Examples:
     python -m sandbox run snippet.py --wall 2 --json
     python -m sandbox test solution.py --tests tests.py --entry-point add
 
-`--json` prints a RunResult (run) or a TestReport (test) with exactly the keys of DESIGN.md.
+`--json` prints a RunResult (run) or a TestReport (test) with exactly the keys of
+docs/architecture.md (CLI contracts).
 Exit status: 0 the run was ok / every test passed, 1 otherwise, 2 bad arguments or files.
 """
 

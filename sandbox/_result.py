@@ -1,4 +1,5 @@
-"""What a run reports: RunResult and TestReport, with exactly the keys of DESIGN.md."""
+"""What a run reports: RunResult and TestReport, with exactly the keys of
+docs/architecture.md (CLI contracts)."""
 
 from __future__ import annotations
 

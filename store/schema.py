@@ -20,7 +20,7 @@ from store.errors import SchemaTooNew, StoreCorrupt
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    """The first schema: the tables of DESIGN.md and the queue / latest_profile views."""
+    """The first schema: the tables of docs/architecture.md (Data) and the queue / latest_profile views."""
     db["tasks"].create({
         "id": str, "title": str, "prompt": str, "skill": str, "difficulty": int, "entry_point": str,
         "visible_tests": str, "hidden_tests": str, "edge_tests": str, "reference": str,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import platform
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from sandbox._client import ForkServer
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
@@ -28,3 +32,36 @@ def home(tmp_path: Path) -> Path:
 def cogloop_cmd(*args: str) -> list[str]:
     """argv that runs this tree's CLI in a subprocess."""
     return [sys.executable, "-m", "ops.cli", *args]
+
+
+KINDS = ("unit", "process", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test is exactly one of unit / process / e2e, so `pytest -m unit` means something
+    and a new test cannot slip in unmarked."""
+    wrong = [f"{item.nodeid} ({', '.join(k for k in KINDS if item.get_closest_marker(k)) or 'none'})"
+             for item in items if sum(1 for m in item.iter_markers() if m.name in KINDS) != 1]
+    if wrong:
+        raise pytest.UsageError("each test needs exactly one of the markers " + ", ".join(KINDS)
+                                + " (pytestmark = pytest.mark.unit, or @pytest.mark.process): " + "; ".join(wrong))
+
+
+# `platform.processor()` runs `uname -p` once and caches it; the openai client asks for it on its
+# first request. Ask now, so that is not a unit test's child process.
+platform.processor()
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit test that starts a process or runs the sandbox fails at once: mark it `process`."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{request.node.nodeid} is marked unit but starts a process "
+                             "(or runs the sandbox): mark it process")
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
+    monkeypatch.setattr(os, "fork", refuse)
+    monkeypatch.setattr(os, "posix_spawn", refuse)
+    monkeypatch.setattr(ForkServer, "request", refuse)

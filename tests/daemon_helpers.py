@@ -118,3 +118,14 @@ def memory_daemon_if(running: bool, home: Path) -> Iterator[Path]:
         yield home
     finally:
         daemon.stop()
+
+
+def crash_into_backoff(daemon: Daemon, name: str) -> int:
+    """kill -9 `name` twice: the first restart is at once, the second waits out its backoff.
+    Returns the pid killed last, once `name` is in backoff."""
+    old = daemon.child(name)["pid"]
+    os.kill(old, signal.SIGKILL)
+    old = running_pid(daemon, name, old)
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: daemon.child(name)["state"] == "backoff", what=f"{name} in backoff")
+    return old

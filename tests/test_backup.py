@@ -7,12 +7,13 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 from tests.conftest import cogloop_cmd
 from tests.operatorhelp import fill, improving_runs
+
+pytestmark = pytest.mark.process
 
 WRITER = textwrap.dedent("""
     import sys, time

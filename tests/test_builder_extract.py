@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from actors.builder.extract import defines, extract_code
+
+pytestmark = pytest.mark.unit
 
 SOLUTION = "def add(a, b):\n    return a + b"
 

@@ -12,6 +12,8 @@ from ops.ground.config import LLMConfig
 from tests.builder_helpers import inproc_run_tests
 from tests.fakellm import FakeLLM
 
+pytestmark = pytest.mark.unit
+
 TASK = {"id": "t1", "title": "Add", "prompt": "Return a + b.", "entry_point": "add", "skill": "math",
         "difficulty": 1, "visible_tests": "assert candidate(1, 2) == 3\nassert candidate(0, 0) == 0"}
 WRONG = "```python\ndef add(a, b):\n    return a - b - 1\n```"

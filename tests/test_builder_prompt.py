@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from actors.builder.prompt import SYSTEM_PROMPT, build_prompt, estimate_tokens, messages_tokens, repair_prompt
+
+pytestmark = pytest.mark.unit
 
 TASK = {"id": "t1", "title": "Add", "prompt": "Return the sum of a and b.", "entry_point": "add",
         "visible_tests": "assert candidate(1, 2) == 3", "skill": "math", "difficulty": 1,

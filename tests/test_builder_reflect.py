@@ -6,6 +6,8 @@ import pytest
 
 from actors.builder.reflect import failure_category, make_reflection, parse_reflection, rule_lesson
 
+pytestmark = pytest.mark.unit
+
 
 def test_json_reflection_inside_prose() -> None:
     text = ('Sure, here it is: {"strengths": "simple", "weaknesses": ["no edge cases", "slow"], '

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from actors.builder.worker import BuilderWorker
 from actors.llm import LLMClient
 from ops.ground.config import Config
@@ -14,6 +16,8 @@ from sandbox import Limits, run_tests
 from store import Store
 from store.service import handle
 from tests.fakellm import FakeLLM
+
+pytestmark = pytest.mark.process
 
 TASK = {"title": "Absolute sum", "prompt": "Return the sum of the absolute values of xs.", "skill": "lists",
         "difficulty": 2, "entry_point": "abs_sum", "visible_tests": "assert candidate([1, 2]) == 3",

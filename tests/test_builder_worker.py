@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from actors.builder.worker import BuilderWorker
 from actors.runtime import RemoteError
 from actors.llm import LLMClient
 from ops.ground.config import Config
 from tests.builder_helpers import FakeMemory, inproc_run_tests
 from tests.fakellm import FakeLLM, free_port
+
+pytestmark = pytest.mark.unit
 
 TASK = {"id": "t1", "title": "Add", "prompt": "Return a + b.", "entry_point": "add", "skill": "math",
         "difficulty": 2, "visible_tests": "assert candidate(1, 2) == 3"}

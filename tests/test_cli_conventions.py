@@ -1,4 +1,4 @@
-"""DESIGN.md's CLI contracts, checked over every command at once: --home/--config/--json after
+"""The CLI contracts of docs/architecture.md, checked over every command at once: --home/--config/--json after
 every subcommand, exit 3 without a daemon, exit 2 with one line for usage errors, no tracebacks."""
 
 from __future__ import annotations
@@ -36,18 +36,21 @@ def run_in_process(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.unit
 def test_every_parser_command_is_covered_here():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert {leaf[0] for leaf in LEAVES} == set(sub.choices)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("leaf", LEAVES, ids=lambda l: " ".join(l))
 def test_common_options_after_every_subcommand(leaf):
     args = build_parser().parse_args([*leaf, "--home", "/h", "--config", "/c.toml", "--json"])
     assert (args.home, args.config, args.json) == ("/h", "/c.toml", True)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("leaf", LEAVES, ids=lambda l: " ".join(l))
 def test_unknown_option_is_one_line_exit_2(leaf, home):
     code, _, err = run_in_process(*leaf, "--no-such-option", "--home", str(home))
@@ -55,6 +58,7 @@ def test_unknown_option_is_one_line_exit_2(leaf, home):
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("leaf", NEEDS_DAEMON, ids=lambda l: " ".join(l))
 def test_no_daemon_is_exit_3_one_line(leaf, home):
     proc = run(*leaf, "--home", str(home))
@@ -63,6 +67,7 @@ def test_no_daemon_is_exit_3_one_line(leaf, home):
     assert len(lines) == 1 and "no daemon running" in lines[0] and str(home) in lines[0]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("leaf", LEAVES, ids=lambda l: " ".join(l))
 def test_help_has_usage_and_examples(leaf):
     code, out, _ = run_in_process(*leaf, "--help")

@@ -3,6 +3,8 @@ shell completion comes from the same parser (argcomplete)."""
 
 from __future__ import annotations
 
+import pytest
+
 import argparse
 import os
 import subprocess
@@ -21,6 +23,7 @@ def parsers(parser: argparse.ArgumentParser, path: str = "cogloop"):
                 yield from parsers(sub, f"{path} {name}")
 
 
+@pytest.mark.unit
 def test_every_option_and_argument_has_help():
     missing = []
     for path, parser in parsers(build_parser()):
@@ -32,6 +35,7 @@ def test_every_option_and_argument_has_help():
     assert missing == []
 
 
+@pytest.mark.unit
 def test_help_shows_defaults_and_choices():
     text = build_parser()._subparsers._group_actions[0].choices["task"]  # type: ignore[union-attr]
     list_help = text._subparsers._group_actions[0].choices["list"].format_help()  # type: ignore[union-attr]
@@ -49,6 +53,7 @@ def complete(line: str, tmp_path) -> list[str]:
     return [w.strip() for w in out.read_text().split("\n") if w.strip()]
 
 
+@pytest.mark.process
 def test_shell_completion_of_commands_and_options(tmp_path):
     assert {"task", "history", "status", "config"} <= set(complete("cogloop ", tmp_path))
     assert set(complete("cogloop ta", tmp_path)) == {"task"}

@@ -38,6 +38,7 @@ def home_with_tasks(request, home):
         yield home
 
 
+@pytest.mark.process
 def test_task_list_ids_are_accepted_by_show_and_cancel(home_with_tasks):
     home = home_with_tasks
     rc, out, err = cli(home, "task", "list")
@@ -53,6 +54,7 @@ def test_task_list_ids_are_accepted_by_show_and_cancel(home_with_tasks):
     assert (rc, out) == (0, f"{IDS[2]} cancelled\n"), err
 
 
+@pytest.mark.process
 def test_ambiguous_prefix_lists_the_matches(home_with_tasks):
     for command in ("show", "cancel"):
         rc, out, err = cli(home_with_tasks, "task", command, "ab12")
@@ -62,6 +64,7 @@ def test_ambiguous_prefix_lists_the_matches(home_with_tasks):
         assert s.get_task(IDS[1])["status"] == "queued"  # nothing was cancelled
 
 
+@pytest.mark.process
 def test_not_found_and_nothing_to_do_exit_1(home_with_tasks):
     for command in ("show", "cancel"):
         assert cli(home_with_tasks, "task", command, "0abc") == (1, "", "cogloop: no task with id '0abc'\n")
@@ -69,6 +72,7 @@ def test_not_found_and_nothing_to_do_exit_1(home_with_tasks):
     assert (rc, out, err) == (1, "", f"cogloop: task {IDS[0]} is already passed; nothing to cancel\n")
 
 
+@pytest.mark.unit
 def test_prefix_characters_are_literal(home):
     fill(home)
     with Store.open(home / "history.db", readonly=True) as s:

@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import cogloop_cmd
 
+pytestmark = pytest.mark.process
+
 NO_HISTORY = "no history database here"
 
 

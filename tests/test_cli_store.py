@@ -42,6 +42,7 @@ def add_flags(files, **extra):
     return argv
 
 
+@pytest.mark.unit
 def test_task_add_from_flags_then_list_show_cancel(capsys, home, files):
     rc, out, err = run(capsys, *add_flags(files, priority=4), "--home", home)
     assert rc == 0 and err == ""
@@ -69,6 +70,7 @@ def test_task_add_from_flags_then_list_show_cancel(capsys, home, files):
     assert rc == 0 and out.strip() == f"{tid} cancelled"
 
 
+@pytest.mark.unit
 def test_task_add_invalid_is_exit_2_one_line_and_writes_nothing(capsys, home, files):
     rc, out, err = run(capsys, *add_flags(files, difficulty=12), "--entry-point", "not valid", "--home", home)
     assert rc == 2 and out == ""
@@ -80,6 +82,7 @@ def test_task_add_invalid_is_exit_2_one_line_and_writes_nothing(capsys, home, fi
         assert s.list_tasks() == []
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("argv, expected", [
     (["task", "add", "--hidden-tests", "/nonexistent/h.py"], "--hidden-tests /nonexistent/h.py: file not found"),
     (["task", "add", "--file", "/nonexistent/t.json"], "task file not found"),
@@ -97,6 +100,7 @@ def test_usage_errors_exit_2_with_one_line(capsys, home, argv, expected):
     assert err.count("\n") == 1 and expected in err
 
 
+@pytest.mark.unit
 def test_group_without_subcommand_is_a_usage_error(capsys):
     for group, expected in (("task", "SUBCOMMAND"), ("import", "SOURCE")):
         rc, out, err = run(capsys, group)
@@ -104,6 +108,7 @@ def test_group_without_subcommand_is_a_usage_error(capsys):
                                    f"(try 'cogloop {group} --help')\n")
 
 
+@pytest.mark.unit
 def test_not_found_and_wrong_state_exit_1(capsys, home):
     Store.open(home / "history.db").close()
     rc, _, err = run(capsys, "task", "show", "nope", "--home", home)
@@ -118,6 +123,7 @@ def test_not_found_and_wrong_state_exit_1(capsys, home):
     assert rc == 1 and err == f"cogloop: task {tid} is already passed; nothing to cancel\n"
 
 
+@pytest.mark.unit
 def test_task_add_from_files(capsys, home, tmp_path):
     one = tmp_path / "one.toml"
     one.write_text('title = "T"\nprompt = "def f(): ..."\nskill = "misc"\ndifficulty = 1\n'
@@ -161,6 +167,7 @@ def _record_pass(home, n=1, skill="math"):
         return tid
 
 
+@pytest.mark.unit
 def test_history_queries(capsys, home):
     tid = _record_pass(home)
     with Store.open(home / "history.db") as s:
@@ -175,12 +182,14 @@ def test_history_queries(capsys, home):
     assert json.loads(out)["rows"][0]["score"] == 0.9
 
 
+@pytest.mark.unit
 def test_history_on_an_empty_history(capsys, home):
     Store.open(home / "history.db").close()
     rc, out, err = run(capsys, "history", "--home", home)
     assert rc == 0 and out.startswith("no rows") and err == ""
 
 
+@pytest.mark.unit
 def test_export_layout_and_import_round_trip(capsys, home, tmp_path):
     tid = _record_pass(home)
     with Store.open(home / "history.db") as s:
@@ -226,6 +235,7 @@ def test_export_layout_and_import_round_trip(capsys, home, tmp_path):
     assert rc == 0 and (home / "memory" / "core" / "task_queue.json").is_file()
 
 
+@pytest.mark.unit
 def test_import_reports_conflicts_and_bad_files(capsys, home, tmp_path):
     f = tmp_path / "q.json"
     f.write_text(json.dumps({"tasks": [task(1, id="x1"), "not a task"]}))
@@ -244,6 +254,7 @@ def test_import_reports_conflicts_and_bad_files(capsys, home, tmp_path):
     assert rc == 2 and "task file not found" in err
 
 
+@pytest.mark.process
 def test_corrupt_database_is_one_line_exit_1(capsys, home, tmp_path):
     (home / "history.db").write_bytes(b"garbage" * 1000)
     (tmp_path / "t.json").write_text(json.dumps(task(1)))

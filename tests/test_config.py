@@ -15,6 +15,7 @@ def write(home, text):
     (home / "cogloop.toml").write_text(text)
 
 
+@pytest.mark.unit
 def test_defaults_without_file(home):
     cfg = load_config(home, env={})
     assert cfg.llm.url == "" and cfg.uses_embedded_model
@@ -22,6 +23,7 @@ def test_defaults_without_file(home):
     assert cfg.source == "defaults"
 
 
+@pytest.mark.unit
 def test_file_then_env_then_flags(home):
     write(home, '[daemon]\nbuilders = 2\n[llm]\ntemperature = 0.5\nmodel = "from-file"\n')
     cfg = load_config(home, env={})
@@ -33,6 +35,7 @@ def test_file_then_env_then_flags(home):
     assert cfg.daemon.builders == 4 and cfg.llm.model == "from-file"
 
 
+@pytest.mark.unit
 def test_llm_url_precedence(home):
     write(home, '[llm]\nurl = "http://file:1/v1"\n')
     assert load_config(home, env={}).llm.url == "http://file:1/v1"
@@ -44,12 +47,14 @@ def test_llm_url_precedence(home):
     assert cfg.llm.url == "http://flag:4/v1" and not cfg.uses_embedded_model
 
 
+@pytest.mark.unit
 def test_api_key_precedence(home):
     assert load_config(home, env={"OPENAI_API_KEY": "sk-a"}).llm.api_key == "sk-a"
     env = {"OPENAI_API_KEY": "sk-a", "COGLOOP_LLM_API_KEY": "sk-b"}
     assert load_config(home, env=env).llm.api_key == "sk-b"
 
 
+@pytest.mark.unit
 def test_explicit_config_file(tmp_path, home):
     other = tmp_path / "other.toml"
     other.write_text("[sandbox]\ncpu_s = 2\n")
@@ -57,6 +62,7 @@ def test_explicit_config_file(tmp_path, home):
     assert cfg.sandbox.cpu_s == 2.0 and cfg.source == str(other)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("text, needle", [
     ('[llm]\ntemperature = "hot"\n', "llm.temperature: expected float"),
     ("[llm]\ncolour = 1\n", "llm.colour: unknown key"),
@@ -76,16 +82,19 @@ def test_bad_file_names_file_and_key(home, text, needle):
     assert str(home / "cogloop.toml") in str(err.value)
 
 
+@pytest.mark.unit
 def test_bad_env_names_variable(home):
     with pytest.raises(ConfigError, match="COGLOOP_SANDBOX_MEM_MB: sandbox.mem_mb: expected int"):
         load_config(home, env={"COGLOOP_SANDBOX_MEM_MB": "lots"})
 
 
+@pytest.mark.unit
 def test_missing_explicit_file(tmp_path, home):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(home, tmp_path / "absent.toml", env={})
 
 
+@pytest.mark.process
 def test_cli_bad_config_exit_2_one_line(home):
     write(home, '[llm]\ntemperature = "hot"\n')
     proc = subprocess.run(cogloop_cmd("config", "--home", str(home)), capture_output=True, text=True)
@@ -95,6 +104,7 @@ def test_cli_bad_config_exit_2_one_line(home):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.process
 def test_cli_config_json_home_env(home, monkeypatch):
     import json
     env = {"COGLOOP_HOME": str(home), "COGLOOP_DAEMON_BUILDERS": "5", "PATH": "/usr/bin:/bin",
@@ -105,6 +115,7 @@ def test_cli_config_json_home_env(home, monkeypatch):
     assert data["home"] == str(home) and data["config"]["daemon"]["builders"] == 5
 
 
+@pytest.mark.process
 def test_cli_usage_error_and_version():
     proc = subprocess.run(cogloop_cmd("no-such-command"), capture_output=True, text=True)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
@@ -112,6 +123,7 @@ def test_cli_usage_error_and_version():
     assert proc.returncode == 0 and proc.stdout.startswith("cogloop ")
 
 
+@pytest.mark.unit
 def test_common_options_before_or_after_subcommand():
     from ops.cli import build_parser
     parser = build_parser()

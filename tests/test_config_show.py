@@ -25,12 +25,14 @@ def run(home, *args, env=None):
 
 @pytest.mark.parametrize("value", ["", 'a "quoted" \\ back\\slash', "tab\tnew\nline\r\x7f\x01", "ünïcödé ✓ 😀",
                                    True, False, 0, -7, 0.2, 120.0, 1e-05, 1e300])
+@pytest.mark.unit
 def test_every_value_is_toml_that_reads_back(value):
     from ops.ground.config_toml import toml_value
 
     assert tomllib.loads(f"k = {toml_value(value)}")["k"] == value
 
 
+@pytest.mark.process
 def test_output_round_trips_through_config(home, tmp_path):
     (home / "cogloop.toml").write_text('[sandbox]\ncpu_s = 2\n[daemon]\nwarm_spares = false\n'
                                        '[embedded]\ncommand = "llama-server -m \\"{model}\\" --port {port}"\n')
@@ -45,6 +47,7 @@ def test_output_round_trips_through_config(home, tmp_path):
     assert tomllib.loads(again) == tomllib.loads(text)
 
 
+@pytest.mark.process
 def test_each_value_names_its_layer(home):
     (home / "cogloop.toml").write_text("[sandbox]\ncpu_s = 2\n")
     text = run(home, "--builders", "4", env={"COGLOOP_LLM_TEMPERATURE": "0.7", "OPENAI_BASE_URL": "http://h:1/v1"})
@@ -56,6 +59,7 @@ def test_each_value_names_its_layer(home):
     assert lines["mem_mb"].endswith("# default")
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("how", ["COGLOOP_LLM_API_KEY", "OPENAI_API_KEY", "file"])
 def test_secrets_never_printed_nor_masked(home, how):
     env = {how: SECRET} if how != "file" else {}
@@ -71,6 +75,7 @@ def test_secrets_never_printed_nor_masked(home, how):
     assert data["secrets"]["llm.api_key"]["variables"] == ["COGLOOP_LLM_API_KEY", "OPENAI_API_KEY"]
 
 
+@pytest.mark.process
 def test_json_has_values_and_origins(home):
     data = json.loads(run(home, "--json", env={"COGLOOP_DAEMON_BUILDERS": "5"}))
     assert data["config"]["daemon"]["builders"] == 5
@@ -78,6 +83,7 @@ def test_json_has_values_and_origins(home):
     assert data["origins"]["llm.url"] == "default" and "llm.api_key" not in data["origins"]
 
 
+@pytest.mark.unit
 def test_to_toml_covers_every_key(home):
     from ops.ground.config_toml import to_toml
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from ops.ground.config import SECTIONS, Config, load_config
 from ops.configdoc import missing_descriptions, render
+
+pytestmark = pytest.mark.unit
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 

@@ -57,11 +57,13 @@ def stages() -> list[list[tuple[str, str]]]:
     return result
 
 
+@pytest.mark.unit
 def test_dockerfile_base_image_and_stages():
     froms = [args for ins, args in dockerfile_instructions() if ins == "FROM"]
     assert froms and all(f.split()[0] == "python:3.11-slim" for f in froms)
 
 
+@pytest.mark.unit
 def test_dockerfile_copies_only_existing_project_paths():
     named = []
     for ins, args in dockerfile_instructions():
@@ -76,6 +78,7 @@ def test_dockerfile_copies_only_existing_project_paths():
         assert (ROOT / path).exists(), f"Dockerfile copies {path}, which the project lacks"
 
 
+@pytest.mark.unit
 def test_dockerfile_installs_the_local_extra_that_pyproject_defines():
     text = DOCKERFILE.read_text()
     assert "'.[local]'" in text and "'cogloop[local]'" in text
@@ -84,6 +87,7 @@ def test_dockerfile_installs_the_local_extra_that_pyproject_defines():
     assert project["scripts"]["cogloop"] == "ops.cli:main"
 
 
+@pytest.mark.unit
 def test_dockerfile_runs_as_non_root_and_has_sandbox_user():
     final = stages()[-1]
     users = [args for ins, args in final if ins == "USER"]
@@ -99,6 +103,7 @@ def test_dockerfile_runs_as_non_root_and_has_sandbox_user():
     assert volumes and "/home/cogloop/.cogloop" in volumes[0]
 
 
+@pytest.mark.unit
 def test_dockerfile_commands_exist_in_the_cli():
     final = dict((ins, args) for ins, args in stages()[-1])
     health = final["HEALTHCHECK"]
@@ -114,6 +119,7 @@ def test_dockerfile_commands_exist_in_the_cli():
 
 # --- entrypoint.sh --------------------------------------------------------------------------
 
+@pytest.mark.process
 def test_entrypoint_syntax_and_mode():
     subprocess.run(["bash", "-n", str(ENTRYPOINT)], check=True)
     assert os.access(ENTRYPOINT, os.X_OK)
@@ -137,6 +143,7 @@ def fake_cogloop(tmp_path):
     return tmp_path, env
 
 
+@pytest.mark.process
 def test_entrypoint_propagates_exit_status(fake_cogloop):
     tmp, env = fake_cogloop
     proc = subprocess.run([str(ENTRYPOINT), "--builders", "2"], env=dict(env, FAKE_EXIT="7"))
@@ -146,6 +153,7 @@ def test_entrypoint_propagates_exit_status(fake_cogloop):
     assert (tmp / "h" / "run").stat().st_mode & 0o777 == 0o700
 
 
+@pytest.mark.process
 def test_entrypoint_execs_so_signals_reach_the_daemon(fake_cogloop):
     tmp, env = fake_cogloop
     proc = subprocess.Popen([str(ENTRYPOINT)], env=env)
@@ -158,6 +166,7 @@ def test_entrypoint_execs_so_signals_reach_the_daemon(fake_cogloop):
     assert proc.wait(timeout=10) == 143
 
 
+@pytest.mark.process
 def test_entrypoint_runs_other_commands_as_given(fake_cogloop):
     tmp, env = fake_cogloop
     proc = subprocess.run([str(ENTRYPOINT), "cogloop", "doctor"], env=dict(env, FAKE_EXIT="0"))
@@ -172,6 +181,7 @@ def compose():
     return yaml.safe_load(COMPOSE.read_text())
 
 
+@pytest.mark.unit
 def test_compose_daemon_service(compose):
     svc = compose["services"]["cogloop"]
     assert (ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]).exists()
@@ -185,6 +195,7 @@ def test_compose_daemon_service(compose):
     assert "profiles" not in svc  # the default service starts without a profile
 
 
+@pytest.mark.unit
 def test_compose_capabilities_are_the_documented_set(compose):
     for name, svc in compose["services"].items():
         assert svc["cap_drop"] == ["ALL"], name
@@ -218,6 +229,7 @@ def sandbox_under_caps(caps: set[str]) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.process
 def test_sandbox_is_fully_isolated_with_exactly_the_compose_caps():
     """The compose file's cap_add is sufficient (full isolation, a jailed run passes) and each
     capability in it is necessary (without it the jailed run fails). Needs root, like the
@@ -233,6 +245,7 @@ def test_sandbox_is_fully_isolated_with_exactly_the_compose_caps():
         assert not without["passed"], f"{cap} is granted but the sandbox works without it"
 
 
+@pytest.mark.unit
 def test_compose_embedded_profile(compose):
     svc = compose["services"]["cogloop-embedded"]
     assert svc["profiles"] == ["embedded"]
@@ -261,6 +274,7 @@ def unit_sections() -> dict[str, list[tuple[str, str]]]:
     return sections
 
 
+@pytest.mark.unit
 def test_systemd_unit_keys():
     sections = unit_sections()
     assert set(sections) == {"Unit", "Service", "Install"}
@@ -279,6 +293,7 @@ def test_systemd_unit_keys():
     assert {"up", "down"} <= cli_commands
 
 
+@pytest.mark.unit
 def test_package_data_ships_the_service_files():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     ops_dir = ROOT / "ops"

@@ -19,6 +19,8 @@ from ops.client import RemoteFailure
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import Daemon, running_pid, wait_for
 
+pytestmark = pytest.mark.process
+
 TASK = {
     "title": "double", "prompt": "Return 2 * n.", "skill": "math", "difficulty": 1, "entry_point": "double",
     "visible_tests": "assert candidate(1) == 2\n",

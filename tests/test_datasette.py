@@ -49,6 +49,7 @@ def get(home, *paths):
     return asyncio.run(fetch())
 
 
+@pytest.mark.unit
 def test_every_table_view_and_column_is_described():
     meta = metadata()["databases"]["history"]["tables"]
     for name, columns in schema_columns().items():
@@ -56,6 +57,7 @@ def test_every_table_view_and_column_is_described():
         assert set(meta[name]["columns"]) == set(columns), name  # none missing, none stale
 
 
+@pytest.mark.unit
 def test_scores_and_reflections_link_to_their_attempt_and_task(history):
     home, ids = history
     scores, reflections, score_table, attempt_page = get(
@@ -73,6 +75,7 @@ def test_scores_and_reflections_link_to_their_attempt_and_task(history):
     assert f'href="/history/reflections?attempt_id={ids[0]["attempt"]}"' in attempt_page.text
 
 
+@pytest.mark.unit
 def test_attempts_newest_first_described_and_long_text_cut(history):
     home, ids = history
     data, page = get(home, "/history/attempts.json?_shape=objects", "/history/attempts")
@@ -92,6 +95,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.process
 @pytest.mark.timeout(120)
 def test_cogloop_datasette_serves_the_history_with_its_metadata(history):
     home, ids = history

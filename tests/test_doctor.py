@@ -24,6 +24,7 @@ def cfg(home, **env):
     return load_config(home, env={f"COGLOOP_LLM_{k.upper()}": v for k, v in env.items()})
 
 
+@pytest.mark.unit
 def test_llm_endpoint_ok_missing_model_and_down(home, server):
     check = doctor.check_llm(cfg(home, url=server.url))
     assert check.status == "ok" and "model coder-7b" in check.detail
@@ -37,12 +38,14 @@ def test_llm_endpoint_ok_missing_model_and_down(home, server):
     assert check.status == "fail" and "HTTP 404" in check.detail
 
 
+@pytest.mark.unit
 def test_embedded_model_missing_file(home):
     config = load_config(home, env={"COGLOOP_EMBEDDED_MODEL_PATH": str(home / "absent.gguf")})
     check = doctor.check_llm(config)
     assert check.status == "fail" and "absent.gguf" in check.detail
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("level, status, needle", [
     ({"network": True, "filesystem": True, "pid": True, "uid": True}, "ok", "full isolation"),
     ({"network": True, "filesystem": False, "pid": False, "uid": True}, "warn", "no filesystem, pid isolation"),
@@ -53,6 +56,7 @@ def test_sandbox_levels(level, status, needle):
     assert bool(check.fix) == (status == "warn")  # a degraded sandbox says how to fix it
 
 
+@pytest.mark.unit
 def test_sandbox_probe_that_crashes_fails():
     def boom():
         raise OSError("no /proc")
@@ -60,6 +64,7 @@ def test_sandbox_probe_that_crashes_fails():
     assert check.status == "fail" and "no /proc" in check.detail
 
 
+@pytest.mark.unit
 def test_database_ok_missing_and_corrupt(home):
     db = home / "history.db"
     assert doctor.check_database(db).status == "warn"
@@ -70,6 +75,7 @@ def test_database_ok_missing_and_corrupt(home):
     assert check.status == "fail" and "restore a backup" in check.fix
 
 
+@pytest.mark.unit
 def test_disk(home, monkeypatch):
     assert doctor.check_disk(home / "not" / "yet").status in ("ok", "warn")
     monkeypatch.setattr(doctor.shutil, "disk_usage", lambda p: type("U", (), {"free": 50 << 20})())
@@ -77,6 +83,7 @@ def test_disk(home, monkeypatch):
     assert check.status == "fail" and "only 50 MB free" in check.detail
 
 
+@pytest.mark.process
 def test_cli_doctor_json_and_lines(home, server):
     fill(home / "history.db", improving_runs("strings", 2))
     env_args = ["--home", str(home)]
@@ -93,6 +100,7 @@ def test_cli_doctor_json_and_lines(home, server):
     assert len(lines) == 4 and lines[0].startswith("ok") and "llm" in lines[0]
 
 
+@pytest.mark.process
 def test_cli_doctor_fails_on_dead_endpoint(home):
     (home / "cogloop.toml").write_text(f'[llm]\nurl = "http://127.0.0.1:{free_port()}/v1"\n')
     proc = subprocess.run(cogloop_cmd("doctor", "--home", str(home)), capture_output=True, text=True, timeout=60)
@@ -101,6 +109,7 @@ def test_cli_doctor_fails_on_dead_endpoint(home):
     assert llm.startswith("fail") and "-> start the model server" in llm
 
 
+@pytest.mark.process
 def test_cli_doctor_bad_config_exit_2(home):
     (home / "cogloop.toml").write_text('[llm]\nurl = "localhost:1234"\n')
     proc = subprocess.run(cogloop_cmd("doctor", "--home", str(home)), capture_output=True, text=True, timeout=60)

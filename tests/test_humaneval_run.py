@@ -10,10 +10,14 @@ import os
 import re
 import subprocess
 
+import pytest
+
 from ops import humaneval
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import FAST
 from tests.fakellm import FakeLLM
+
+pytestmark = pytest.mark.process
 
 RIGHT = {0, 2, 4}  # problems the scripted model solves; it gets 1 and 3 wrong
 

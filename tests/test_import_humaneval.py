@@ -24,6 +24,7 @@ def tasks(problems):
     return humaneval.select(problems)
 
 
+@pytest.mark.unit
 def test_every_problem_converts_to_a_valid_task_in_order(tasks):
     assert len(tasks) == 164
     assert [t["id"] for t in tasks] == [f"humaneval-{i}" for i in range(164)]
@@ -37,6 +38,7 @@ def test_every_problem_converts_to_a_valid_task_in_order(tasks):
             assert isinstance(node, ast.Assert) and "candidate(" in ast.unparse(node)
 
 
+@pytest.mark.process
 def test_examples_found_and_only_wrong_ones_dropped(tasks):
     with_examples = [t for t in tasks if t["visible_tests"]]
     assert len(with_examples) >= 120  # 132 with humaneval 1.0.3: doctest and prose examples
@@ -51,6 +53,7 @@ def test_examples_found_and_only_wrong_ones_dropped(tasks):
     assert fixed[47]["visible_tests"].count("assert") == tasks[47]["visible_tests"].count("assert") - 1
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("call, expected, line", [
     ("f(1, 'a')", "[1, 2]", "assert candidate(1, 'a') == [1, 2]"),
     ("f(x=3)", "0.5", "assert abs(candidate(x=3) - 0.5) < 1e-6"),
@@ -66,6 +69,7 @@ def test_example_assert(call, expected, line):
     assert humaneval.example_assert(call, expected, "f") == line
 
 
+@pytest.mark.unit
 def test_ids_and_limit(problems):
     picked = humaneval.select(problems, ids=["7", "HumanEval/3"], limit=None)
     assert [t["id"] for t in picked] == ["humaneval-3", "humaneval-7"]  # package order, not given order
@@ -82,6 +86,7 @@ def run(home, *args):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.process
 def test_cli_import_is_idempotent(home):
     proc = run(home, "--limit", "5", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -98,6 +103,7 @@ def test_cli_import_is_idempotent(home):
         assert first[0]["status"] == "queued" and first[0]["max_attempts"] == 1
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("args, needle", [
     (["--limit", "0"], "--limit must be at least 1"),
     (["--ids", "HumanEval/164"], "unknown HumanEval problem(s): HumanEval/164"),
@@ -111,11 +117,13 @@ def test_cli_import_bad_input_changes_nothing(home, args, needle):
     assert not (home / "history.db").exists()
 
 
+@pytest.mark.process
 def test_cli_import_without_source_is_usage(home):
     proc = subprocess.run(cogloop_cmd("import", "--home", str(home)), capture_output=True, text=True)
     assert proc.returncode == 2
 
 
+@pytest.mark.process
 def test_reference_passes_visible_and_hidden_tests_in_the_sandbox(tasks):
     """A sample of 10 spread over the set (with and without examples), run in the real sandbox."""
     from sandbox import run_tests
@@ -134,6 +142,7 @@ def test_reference_passes_visible_and_hidden_tests_in_the_sandbox(tasks):
         assert not wrong.all_passed, t["id"]  # the hidden tests do tell a wrong answer apart
 
 
+@pytest.mark.unit
 def test_add_waits_for_a_starting_memory(monkeypatch):
     """`unavailable` (Memory still starting after `up --detach`) is retried; other errors are not."""
     from ops.client import RemoteFailure

@@ -26,6 +26,7 @@ def home_maybe_daemon(request, home):
         yield home
 
 
+@pytest.mark.process
 def test_humaneval_twice_says_nothing_changed(home_maybe_daemon):
     home = home_maybe_daemon
     first = cli(home, "import", "humaneval", "--limit", "5")
@@ -40,6 +41,7 @@ def test_humaneval_twice_says_nothing_changed(home_maybe_daemon):
     assert data["updated"] == [] and data["ids"] == [f"humaneval-{i}" for i in range(6)]
 
 
+@pytest.mark.process
 def test_import_tasks_counts_new_present_updated(home_maybe_daemon, tmp_path):
     home = home_maybe_daemon
     f = tmp_path / "queue.json"
@@ -54,6 +56,7 @@ def test_import_tasks_counts_new_present_updated(home_maybe_daemon, tmp_path):
         assert "'''Add.'''" in s.get_task("t1")["prompt"]
 
 
+@pytest.mark.unit
 def test_store_refuses_to_change_a_leased_task(home):
     with Store.open(home / "history.db") as s:
         assert s.add_tasks_counted([task(1, id="t1")])["new"] == ["t1"]

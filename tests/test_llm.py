@@ -14,6 +14,8 @@ from ops.ground.config import Config, EmbeddedConfig, LLMConfig
 from ops.ground.errors import CogloopError
 from tests.fakellm import FakeLLM, free_port
 
+pytestmark = pytest.mark.unit
+
 MSG = [{"role": "user", "content": "hi"}]
 
 
@@ -139,13 +141,13 @@ def test_endpoint_file_is_followed_and_waiting_until_it_exists(tmp_path: Path) -
     assert read_endpoint(tmp_path) is None
 
 
-def test_query_code_completion_analyze_code() -> None:
-    with FakeLLM(["a", "b", "c"]) as fake:
+def test_query_sends_the_system_message_only_when_given() -> None:
+    with FakeLLM(["a", "b"]) as fake:
         c = client(fake.url)
-        assert [c.query("q").text, c.code_completion("write f").text, c.analyze_code("x=1").text] == ["a", "b", "c"]
-        roles = [[m["role"] for m in r["messages"]] for r in fake.chat_requests]
-        assert roles == [["user"], ["system", "user"], ["system", "user"]]
-        assert "x=1" in fake.chat_requests[2]["messages"][1]["content"]
+        assert [c.query("q").text, c.query("p", system="be brief").text] == ["a", "b"]
+        assert [r["messages"] for r in fake.chat_requests] == [
+            [{"role": "user", "content": "q"}],
+            [{"role": "system", "content": "be brief"}, {"role": "user", "content": "p"}]]
 
 
 def test_probe_states() -> None:
@@ -161,7 +163,7 @@ def test_embedded_command_uses_the_packaged_model_on_loopback(tmp_path: Path) ->
     assert model.suffix == ".gguf" and model.is_file()
     server = embedded_command(Config())
     argv = server.argv
-    assert argv[1:3] == ["-m", "actors._llamaserve"]  # llama_cpp.server's app, with a bounded stop
+    assert argv[1:3] == ["-m", "actors.llm._llamaserve"]  # llama_cpp.server's app, with a bounded stop
     assert argv[argv.index("--model") + 1] == str(model) and argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--model_alias") + 1] == model.stem  # what /v1/models lists and attempts record
     assert argv[argv.index("--n_ctx") + 1] == "8192" and server.url == f"http://127.0.0.1:{server.port}/v1"

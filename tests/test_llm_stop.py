@@ -20,6 +20,8 @@ from actors.llm import embedded_command, wait_ready
 from ops.ground.config import Config
 from tests.daemon_helpers import Daemon, wait_for
 
+pytestmark = pytest.mark.e2e
+
 # Banning the end-of-text tokens keeps SmolLM2 talking: 600 tokens take 10 s and more on 2 cores.
 LONG = {"prompt": "Count: 1, 2, 3, 4,", "max_tokens": 600, "temperature": 0,
         "logit_bias": {"0": -100, "1": -100, "2": -100}}

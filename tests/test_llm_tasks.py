@@ -39,6 +39,7 @@ def scripted(*answers: str):
     return complete
 
 
+@pytest.mark.process
 def test_a_good_proposal_becomes_a_valid_llm_task():
     complete = scripted(answer(GOOD))
     p = Proposer(complete, run)
@@ -50,6 +51,7 @@ def test_a_good_proposal_becomes_a_valid_llm_task():
     assert p.stats() == {"accepted": 1, "rejected": {}, "last_rejection": ""}
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("reason, proposal", [
     ("reference_fails", {**GOOD, "tests": GOOD["tests"][:-1] + ["assert candidate(10) == 386"]}),
     ("forbidden_import", {**GOOD, "reference": "import os\n" + GOOD["reference"]}),
@@ -70,6 +72,7 @@ def test_bad_proposals_are_rejected_with_their_reason(reason, proposal):
     assert p.rejections == {reason: 1}, p.last_rejection
 
 
+@pytest.mark.unit
 def test_unparseable_answers_and_model_failures_are_counted():
     def broken(prompt: str) -> str:
         raise ConnectionError("model server down")
@@ -81,6 +84,7 @@ def test_unparseable_answers_and_model_failures_are_counted():
     assert "model server down" in q.last_rejection
 
 
+@pytest.mark.unit
 def test_validate_raises_rejected_directly():
     with pytest.raises(Rejected) as err:
         validate(parse_proposal(answer({**GOOD, "tests": GOOD["tests"][:2]})), run)

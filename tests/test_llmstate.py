@@ -1,6 +1,10 @@
 """The pure rule that turns the llm child's state and the last probe into status' `llm.state`."""
 
+import pytest
+
 from actors.supervision.llmstate import llm_state
+
+pytestmark = pytest.mark.unit
 
 
 def test_embedded_child_states_come_first() -> None:

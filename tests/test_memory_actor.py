@@ -34,11 +34,13 @@ def env(sender):
     return {"from": sender}
 
 
+@pytest.mark.unit
 def test_handlers_cover_every_memory_op():
     memory_ops = {name for name, op in P.OPS.items() if op.to == "memory"}
     assert {getattr(m, "_cogloop_op", None) for m in vars(MemoryActor).values()} - {None} == memory_ops
 
 
+@pytest.mark.unit
 def test_serve_maps_store_errors_to_protocol_codes(memory):
     tid = memory.serve("task.add", {"task": task(1)}, env("cli"))["id"]
     assert memory.serve("task.private", {"id": tid}, env("scorer"))["task"]["reference"]
@@ -51,6 +53,7 @@ def test_serve_maps_store_errors_to_protocol_codes(memory):
     assert error_code(StoreFull("x")) == P.INTERNAL and error_code(TaskInvalid(["x"])) == P.BAD_REQUEST
 
 
+@pytest.mark.unit
 def test_work_sweeps_expired_leases_and_logs_it(memory):
     tid = memory.serve("task.add", {"task": task(1)}, env("cli"))["id"]
     memory.serve("task.lease", {"builder": "builder-1", "ttl_s": 5.0}, env("builder-1"))
@@ -77,6 +80,7 @@ def cli(home, *argv):
     return subprocess.run(cogloop_cmd(*argv, "--home", str(home)), capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.process
 def test_cli_writes_go_through_the_daemon(daemon, tmp_path):
     home = daemon.home
     hidden = tmp_path / "hidden.py"
@@ -101,6 +105,7 @@ def test_cli_writes_go_through_the_daemon(daemon, tmp_path):
     assert listed.returncode == 0 and tid in listed.stdout
 
 
+@pytest.mark.process
 def test_memory_requeues_expired_leases_and_survives_kill_9(daemon):
     tid = daemon.forward("memory", "task.add", {"task": task(1, id="expiring", priority=99)})["id"]
     lease = daemon.forward("memory", "task.lease", {"builder": "builder-9", "ttl_s": 0.3})["lease"]

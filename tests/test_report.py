@@ -41,6 +41,7 @@ def run(*args):
     return subprocess.run(cogloop_cmd(*args), capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.unit
 def test_skill_table_pass_rate_trend_and_ability(history):
     with open_readonly(history / "history.db") as conn:
         table = {r["skill"]: r for r in data.skill_table(conn)}
@@ -54,6 +55,7 @@ def test_skill_table_pass_rate_trend_and_ability(history):
     assert strings["max_difficulty_passed"] == 5 and lists["max_difficulty_passed"] == 3
 
 
+@pytest.mark.unit
 def test_trend_sign_follows_the_last_two_windows(home):
     runs = [("dp", 2, i >= 15, 0.5) for i in range(20)]  # 10 fails then 5 fails + 5 passes... then passes
     fill(home / "history.db", runs)
@@ -62,6 +64,7 @@ def test_trend_sign_follows_the_last_two_windows(home):
     assert row["trend"] == 0.5  # last 10: 5 passes; the 10 before: none
 
 
+@pytest.mark.unit
 def test_series_histogram_and_events(history):
     with open_readonly(history / "history.db") as conn:
         series = data.pass_rate_series(conn)
@@ -78,6 +81,7 @@ def test_series_histogram_and_events(history):
     assert events["recent"][0]["detail"] == "LLM timed out"
 
 
+@pytest.mark.process
 def test_cli_report_json_and_terminal(history):
     proc = run("report", "--home", str(history), "--json")
     assert proc.returncode == 0, proc.stderr
@@ -88,6 +92,7 @@ def test_cli_report_json_and_terminal(history):
     assert proc.returncode == 0 and "strings" in proc.stdout and "LLM timed out" in proc.stdout
 
 
+@pytest.mark.process
 def test_cli_report_html_is_one_offline_file_with_charts(history, tmp_path):
     out = tmp_path / "report.html"
     proc = run("report", "--home", str(history), "--html", str(out))
@@ -104,6 +109,7 @@ def test_cli_report_html_is_one_offline_file_with_charts(history, tmp_path):
     assert svgs[4].count("<rect") == 10
 
 
+@pytest.mark.process
 def test_benchmark_counts_first_candidate_only(home):
     problems = humaneval.load_problems()
     tasks = humaneval.select(problems, limit=5)
@@ -132,6 +138,7 @@ def test_benchmark_counts_first_candidate_only(home):
     assert "pass@1" in proc.stdout and "0.4000" in proc.stdout and "scripted-coder" in proc.stdout
 
 
+@pytest.mark.process
 def test_benchmark_without_attempts_uses_config(home):
     with Store.open(home / "history.db") as s:
         s.add_tasks(humaneval.select(humaneval.load_problems(), limit=2))
@@ -142,6 +149,7 @@ def test_benchmark_without_attempts_uses_config(home):
     assert (out["tasks"], out["attempted"], out["passed"], out["pass_at_1"]) == (2, 0, 0, 0.0)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("args, status, needle", [
     (["--benchmark", "mbpp"], 2, "invalid choice"),
     (["--html", "/no/such/dir/r.html"], 2, "does not exist"),
@@ -152,12 +160,14 @@ def test_cli_report_bad_input(history, args, status, needle):
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
 
 
+@pytest.mark.process
 def test_cli_report_without_history(home):
     proc = run("report", "--home", str(home))
     assert proc.returncode == 1 and "no history database" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.process
 def test_empty_history_renders(home, tmp_path):
     with Store.open(home / "history.db"):
         pass
@@ -167,6 +177,7 @@ def test_empty_history_renders(home, tmp_path):
     assert (tmp_path / "r.html").read_text().count("no data yet") == 3
 
 
+@pytest.mark.unit
 def test_svg_line_chart_scales_and_escapes():
     svg = line_chart({"a<b": [(0, 0.0), (10, 1.0)], "c": [(5, 0.5)]}, title="t&t", y_min=0, y_max=1)
     root = ElementTree.fromstring(svg)

@@ -52,6 +52,7 @@ def series_data(n_scores: int, skills: list[str], seed: int = 1) -> dict[str, li
     return {k: v for k, v in out.items() if v}
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("width", [520, 1080])
 @pytest.mark.parametrize("n_scores, n_skills", [(5, 5), (5000, 12)])
 def test_legend_labels_never_overlap(width, n_scores, n_skills):
@@ -64,6 +65,7 @@ def test_legend_labels_never_overlap(width, n_scores, n_skills):
                for _, b in boxes)  # inside the picture, not cut off
 
 
+@pytest.mark.unit
 def test_the_reported_overlap_dynamic_programming_and_graphs():
     svg = line_chart({s: [(0, 0.5), (1, 0.6)] for s in SKILLS[:10]}, title="t")
     boxes = dict(legend_boxes(svg))
@@ -72,6 +74,7 @@ def test_the_reported_overlap_dynamic_programming_and_graphs():
     assert dp[2] <= graphs[0] or dp[3] <= graphs[1] or graphs[3] <= dp[1]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("n_scores, n_skills", [(5, 3), (5, 5), (5000, 12)])
 def test_every_series_is_drawn_inside_the_plot_and_told_apart(n_scores, n_skills):
     data = series_data(n_scores, SKILLS[:n_skills])
@@ -99,6 +102,7 @@ def test_every_series_is_drawn_inside_the_plot_and_told_apart(n_scores, n_skills
     assert len(set(looks.values())) == len(looks), looks  # no two series look the same
 
 
+@pytest.mark.unit
 def test_one_point_series_is_a_dot_and_single_scores_are_marked():
     svg = line_chart({"once": [(0, 1.0)], "twice": [(0, 0.0), (60, 1.0)]}, title="t", y_min=0, y_max=1)
     root = ElementTree.fromstring(svg)
@@ -107,6 +111,7 @@ def test_one_point_series_is_a_dot_and_single_scores_are_marked():
     assert len([e for e in root.iter(NS + "circle") if e.get("data-series") == "twice"]) == 2
 
 
+@pytest.mark.unit
 def test_five_thousand_points_stay_small():
     svg = line_chart(series_data(5000, SKILLS[:10]), title="t", y_min=0, y_max=1)
     root = ElementTree.fromstring(svg)
@@ -115,6 +120,7 @@ def test_five_thousand_points_stay_small():
     assert len(svg) < 60_000
 
 
+@pytest.mark.unit
 def test_values_above_the_requested_axis_stay_on_the_chart():
     svg = line_chart({"a": [(0, 2.0), (1, 14.1)], "b": [(0, 1.0), (1, 3.0)]}, title="t", y_min=0, y_max=10)
     labels = ["".join(t.itertext()) for t in ElementTree.fromstring(svg).iter(NS + "text")]
@@ -133,6 +139,7 @@ def svgs(html: str) -> dict[str, str]:
     return {m.group(1): m.group(0) for m in re.finditer(r'<svg[^>]*aria-label="([^"]*)".*?</svg>', html, re.S)}
 
 
+@pytest.mark.process
 def test_report_has_ability_per_skill_from_the_profile_snapshots(home, tmp_path):
     clock = fill(home / "history.db", [("strings", 1, True, 0.9), ("lists", 2, False, 0.2)])
     with Store.open(home / "history.db", clock=clock) as s:
@@ -149,6 +156,7 @@ def test_report_has_ability_per_skill_from_the_profile_snapshots(home, tmp_path)
     assert ys == sorted(ys, reverse=True) and len(ys) == 3  # rising ability is drawn going up
 
 
+@pytest.mark.process
 def test_report_pass_rate_charts_say_how_many_scores(home, tmp_path):
     fill(home / "history.db", [("graphs", 1, True, 0.9)] + [("dynamic_programming", 2, i % 2 == 0, 0.5)
                                                             for i in range(4)])
@@ -158,6 +166,7 @@ def test_report_pass_rate_charts_say_how_many_scores(home, tmp_path):
     assert any(label.startswith("dynamic_programming · 4 scores, 2 passed") for label in charts)
 
 
+@pytest.mark.unit
 def test_ability_series_reads_a_bounded_sample_of_snapshots(home):
     from ops.readdb import open_readonly
     from ops.report.ability import MAX_SNAPSHOTS, ability_series

@@ -14,6 +14,8 @@ import zmq
 from actors import protocol as P
 from tests.daemon_helpers import FAST, wait_for
 
+pytestmark = pytest.mark.process
+
 CODEC = P.Codec()
 
 

@@ -8,8 +8,12 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from actors import protocol as P
 from actors.runtime import ActorContext, ActorError, BusActor, handles
+
+pytestmark = pytest.mark.unit
 
 
 class RecordingBus:

@@ -10,6 +10,8 @@ import pytest
 
 from actors import protocol as P
 
+pytestmark = pytest.mark.unit
+
 
 def test_round_trip_keeps_every_field():
     codec = P.Codec()

@@ -18,6 +18,7 @@ import pytest
 import sandbox
 from sandbox import (CommandRefused, ForkServer, Limits, TestsFileError, humaneval_tests, run_cmd, run_code,
                      run_tests)
+from sandbox._jail import interpreter_dirs
 from sandbox._policy import check_command
 from sandbox._testsfile import test_names as names_of
 
@@ -28,12 +29,14 @@ FULL = {"network": True, "filesystem": True, "pid": True, "uid": True}
 NONE = {"network": False, "filesystem": False, "pid": False, "uid": False}
 
 
+@pytest.mark.process
 def test_run_code_ok_with_stdin_and_exact_keys() -> None:
     r = run_code("import sys\nprint(sys.stdin.read().upper())", stdin="héllo")
     assert r.status == "ok" and r.returncode == 0 and r.stdout == "HÉLLO\n"
     assert set(r.to_dict()) == RUN_KEYS and r.isolation == FULL == sandbox.isolation_level()
 
 
+@pytest.mark.process
 def test_exit_codes_and_errors() -> None:
     assert run_code("raise SystemExit(3)").returncode == 3
     r = run_code("1/0")
@@ -45,6 +48,7 @@ def test_exit_codes_and_errors() -> None:
     assert r.status == "killed" and r.returncode == -signal.SIGSEGV
 
 
+@pytest.mark.process
 def test_run_tests_asserts_and_functions() -> None:
     tests = ("import math\nassert candidate(2) == 4\nassert candidate(3) == 10, 'three'\n"
              "def test_zero():\n    assert candidate(0) == 0\ndef helper():\n    return 1\n")
@@ -57,6 +61,7 @@ def test_run_tests_asserts_and_functions() -> None:
     assert (d["passed"], d["failed"], d["total"], d["all_passed"]) == (2, 1, 3, False)
 
 
+@pytest.mark.process
 def test_run_tests_candidate_problems_fail_every_test() -> None:
     tests = "assert candidate(1) == 1\ndef test_a():\n    assert candidate(2) == 2\n"
     for code, why in [("def other(x): return x", "not defined"), ("raise ValueError('boom')", "failed to load"),
@@ -66,6 +71,7 @@ def test_run_tests_candidate_problems_fail_every_test() -> None:
         assert all(why in t.error for t in report.tests), report.to_dict()
 
 
+@pytest.mark.process
 def test_run_tests_timeout_keeps_earlier_verdicts() -> None:
     tests = "assert candidate(1) == 1\nassert candidate(-1) == -1\n"
     code = "def f(x):\n    while x < 0:\n        pass\n    return x\n"
@@ -75,6 +81,7 @@ def test_run_tests_timeout_keeps_earlier_verdicts() -> None:
     assert "timeout" in report.tests[1].error
 
 
+@pytest.mark.unit
 def test_tests_file_errors_are_the_callers() -> None:
     with pytest.raises(TestsFileError, match="does not parse"):
         run_tests("def f(): pass", "assert (", entry_point="f")
@@ -83,6 +90,7 @@ def test_tests_file_errors_are_the_callers() -> None:
     assert names_of("def test_a(): pass\ndef test_a(): pass\nassert 1\n") == ["L3: assert 1", "test_a"]
 
 
+@pytest.mark.process
 def test_humaneval_tests_conversion() -> None:
     src = "def check(candidate):\n    assert candidate(1, 2) == 3\n"
     tests = humaneval_tests(src, "add")
@@ -93,6 +101,7 @@ def test_humaneval_tests_conversion() -> None:
         humaneval_tests(src, "not an identifier")
 
 
+@pytest.mark.process
 def test_limits_from_config_and_validation() -> None:
     from ops.ground.config import SandboxConfig
 
@@ -104,6 +113,7 @@ def test_limits_from_config_and_validation() -> None:
     assert r.status == "error" and "Too many open files" in r.stderr
 
 
+@pytest.mark.process
 def test_parallel_runs_from_threads() -> None:
     results: dict[int, sandbox.RunResult] = {}
 
@@ -119,6 +129,7 @@ def test_parallel_runs_from_threads() -> None:
     assert all(r.status == "ok" for r in results.values())
 
 
+@pytest.mark.process
 def test_fork_server_restarts_after_being_killed() -> None:
     server = ForkServer()
     try:
@@ -133,6 +144,7 @@ def test_fork_server_restarts_after_being_killed() -> None:
     assert not psutil.pid_exists(server.pid or -1)
 
 
+@pytest.mark.process
 def test_fork_server_dies_with_its_caller(tmp_path: Path) -> None:
     script = ("import sandbox, os\nfrom sandbox._client import default_server\nr = sandbox.run_code('print(5)')\n"
               "print(default_server()._all[0]._rundir, default_server().pids()[0], flush=True)\nos._exit(0)\n")
@@ -158,6 +170,7 @@ def degraded() -> ForkServer:
     server.close()
 
 
+@pytest.mark.process
 def test_degraded_mode_is_reported_never_silent(degraded: ForkServer) -> None:
     assert sandbox.isolation_level(degraded) == NONE
     r = run_code("import os\nprint(os.getcwd())", server=degraded)
@@ -167,6 +180,7 @@ def test_degraded_mode_is_reported_never_silent(degraded: ForkServer) -> None:
     assert report.all_passed and report.run.isolation == NONE
 
 
+@pytest.mark.process
 def test_degraded_mode_still_kills_the_tree(degraded: ForkServer) -> None:
     code = ("import os, time, signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
             "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
@@ -185,6 +199,7 @@ def test_degraded_mode_still_kills_the_tree(degraded: ForkServer) -> None:
     assert "COGLOOP" not in r.stdout and "OPENAI" not in r.stdout
 
 
+@pytest.mark.process
 def test_degraded_mode_leaks_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-degraded-secret")
     monkeypatch.setenv("COGLOOP_LLM_API_KEY", "sk-degraded-secret")
@@ -198,6 +213,7 @@ def test_degraded_mode_leaks_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "sk-degraded-secret" not in r.stdout and "OPENAI" not in r.stdout and "COGLOOP" not in r.stdout
 
 
+@pytest.mark.process
 def test_forced_degraded_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COGLOOP_SANDBOX_ISOLATION", "none")
     server = ForkServer()
@@ -210,6 +226,7 @@ def test_forced_degraded_by_environment(monkeypatch: pytest.MonkeyPatch) -> None
         ForkServer()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("cmd, rule", [
     ("rm -rf /", "rm"), ("rm -r -f ~/", "rm"), ("rm -fr $HOME", "rm"), ("sudo ls", "privileges"),
     ("su -c id", "privileges"), ("mkfs.ext4 /dev/sda1", "file systems"), ("dd if=/dev/zero of=/dev/sda", "device"),
@@ -224,12 +241,14 @@ def test_run_cmd_refuses_dangerous_commands(cmd: str, rule: str) -> None:
         run_cmd(cmd, timeout=5)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("cmd", ["rm -rf build", "echo 'rm -rf /'", "ls -la", "grep -r sudo .", "python3 -c 'print(1)'",
                                  "chmod +x run.sh", "echo shutdown"])
 def test_run_cmd_allows_harmless_lookalikes(cmd: str) -> None:
     check_command(cmd)
 
 
+@pytest.mark.process
 def test_run_cmd_runs_in_the_jail(tmp_path: Path) -> None:
     (tmp_path / "data.txt").write_text("hello\n")
     r = run_cmd("cat data.txt && id -u && touch new.txt && ls", timeout=5, cwd=str(tmp_path))
@@ -241,10 +260,23 @@ def test_run_cmd_runs_in_the_jail(tmp_path: Path) -> None:
     assert (r.status, r.stdout) == ("ok", "42\n")
     r = run_cmd("sleep 30", timeout=1)
     assert r.status == "timeout" and r.wall_s < 5
-    r = run_cmd("ls /root /home", timeout=5)
-    assert "No such file" in r.stderr or ".cogloop" not in r.stdout
 
 
+@pytest.mark.process
+def test_root_and_home_show_nothing_but_the_way_to_the_interpreter() -> None:
+    """The host's /root and /home are not in the jail; where the interpreter or the virtualenv
+    lives below one of them, only the path down to it is there (one entry per level)."""
+    shown = [Path(d) for d in interpreter_dirs()]
+    for top in ("/root", "/home"):
+        way = sorted({d.relative_to(top).parts[0] for d in shown if d.is_relative_to(top) and d != Path(top)})
+        r = run_cmd(f"ls -1A {top}", timeout=5)
+        if way:
+            assert (r.status, r.stdout.split()) == ("ok", way), r
+        else:
+            assert (r.status, r.stdout) == ("error", "") and f"'{top}': No such file" in r.stderr, r
+
+
+@pytest.mark.process
 def test_cli_json_keys_and_exit_status(tmp_path: Path) -> None:
     (tmp_path / "c.py").write_text("def add(a, b):\n    print('passed')\n    return a + b\n")
     (tmp_path / "t.py").write_text("assert candidate(1, 2) == 3\nassert candidate(1, 1) == 3\n")
@@ -264,6 +296,7 @@ def test_cli_json_keys_and_exit_status(tmp_path: Path) -> None:
     assert out.returncode == 2 and "mem_mb" in out.stderr
 
 
+@pytest.mark.process
 def test_cli_limits_come_from_the_home_config(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

@@ -21,6 +21,8 @@ import pytest
 
 from sandbox import Limits, Pool, run_code, run_tests
 
+pytestmark = pytest.mark.process
+
 SANDBOX_UIDS = range(200_000, 300_000)
 SECRET = "sk-cogloop-test-secret-4f1d"
 

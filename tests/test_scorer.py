@@ -49,6 +49,7 @@ def graded() -> dict[str, dict]:
              ("convoluted", CONVOLUTED)]}
 
 
+@pytest.mark.process
 def test_correct_candidate_scores_full_marks(graded):
     s = graded["correct"]
     assert s["passed"] is True
@@ -58,6 +59,7 @@ def test_correct_candidate_scores_full_marks(graded):
     assert s["details"]["efficiency_measured"] is True
 
 
+@pytest.mark.process
 def test_correctness_orders_wrong_last(graded):
     assert graded["wrong"]["correctness"] < 1.0
     assert graded["wrong"]["passed"] is False
@@ -65,16 +67,19 @@ def test_correctness_orders_wrong_last(graded):
         assert graded[name]["correctness"] == 1.0, name
 
 
+@pytest.mark.process
 def test_robustness_catches_edge_case_bug(graded):
     assert graded["edge_wrong"]["correctness"] == 1.0
     assert graded["edge_wrong"]["robustness"] < graded["correct"]["robustness"]
     assert graded["edge_wrong"]["details"]["edge"]["first_failure"]
 
 
+@pytest.mark.process
 def test_efficiency_orders_slow_below_correct(graded):
     assert graded["slow"]["efficiency"] < graded["correct"]["efficiency"] - 0.2
 
 
+@pytest.mark.process
 def test_elegance_orders_convoluted_below_correct(graded):
     conv = graded["convoluted"]
     assert conv["elegance"] < graded["correct"]["elegance"] - 0.3
@@ -82,12 +87,14 @@ def test_elegance_orders_convoluted_below_correct(graded):
     assert d["bare_except"] == 1 and "list" in d["shadowed_builtins"] and "unused" in d["unused"]
 
 
+@pytest.mark.process
 def test_total_puts_the_correct_candidate_first(graded):
     totals = {k: v["total"] for k, v in graded.items()}
     assert max(totals, key=totals.get) == "correct"
     assert totals["wrong"] < totals["edge_wrong"]
 
 
+@pytest.mark.process
 def test_forbidden_import_voids_the_attempt():
     task = make_task("lists", 4, 0)
     s = grade(task, "import os\n" + CORRECT, weights=WEIGHTS)
@@ -95,6 +102,7 @@ def test_forbidden_import_voids_the_attempt():
     assert s["total"] == 0.0 and s["passed"] is False
 
 
+@pytest.mark.process
 def test_crashing_candidate_scores_zero_without_raising():
     task = make_task("lists", 4, 0)
     s = grade(task, "def dedupe(xs):\n    raise SystemExit(3)\n", weights=WEIGHTS)
@@ -105,6 +113,7 @@ def test_crashing_candidate_scores_zero_without_raising():
 
 # --- pure metrics ---------------------------------------------------------------------------
 
+@pytest.mark.unit
 def test_efficiency_ratio_is_monotonic_and_bounded():
     ref = {"ok": True, "time_s": 0.01, "peak_bytes": 1_000_000}
     scores = [metrics.efficiency({"ok": True, "time_s": 0.01 * r, "peak_bytes": 1_000_000}, ref, 2.0)
@@ -119,6 +128,7 @@ def test_efficiency_ratio_is_monotonic_and_bounded():
     assert metrics.efficiency({"ok": True, "time_s": 0.01, "peak_bytes": 1}, None, 2.0) is None
 
 
+@pytest.mark.unit
 def test_total_renormalises_over_measured_parts():
     parts = {"correctness": 1.0, "robustness": 1.0, "efficiency": None, "elegance": 0.0}
     w = {"correctness": 0.5, "robustness": 0.2, "efficiency": 0.15, "elegance": 0.15}
@@ -128,6 +138,7 @@ def test_total_renormalises_over_measured_parts():
     assert metrics.weighted_total({"correctness": 0.25, "robustness": 1, "efficiency": 1, "elegance": 1}, custom) == 0.25
 
 
+@pytest.mark.unit
 def test_elegance_measures():
     simple, _ = elegance("def f(xs):\n    return sum(xs)\n")
     nested, d = elegance("def f(xs):\n    t = 0\n    for a in xs:\n        for b in a:\n            for c in b:\n"
@@ -140,12 +151,14 @@ def test_elegance_measures():
     assert set(d["unused"]) == {"sys", "y"}
 
 
+@pytest.mark.unit
 def test_forbidden_imports_found_in_every_form():
     code = "import os.path\nfrom subprocess import run\nimport json\nx = __import__('socket')\n"
     assert metrics.forbidden_imports_used(code, ["os", "subprocess", "socket"]) == ["os", "socket", "subprocess"]
     assert metrics.forbidden_imports_used("from . import os\n", ["os"]) == []
 
 
+@pytest.mark.unit
 def test_trend_is_the_least_squares_slope_over_the_window():
     assert metrics.slope([0.0, 0.5, 1.0]) == pytest.approx(0.5)
     assert metrics.slope([1.0]) == 0.0
@@ -154,6 +167,7 @@ def test_trend_is_the_least_squares_slope_over_the_window():
     assert trends["a"] == pytest.approx(0.1) and trends["b"] == 0.0
 
 
+@pytest.mark.unit
 def test_every_bank_reference_is_elegant_by_its_own_measure():
     from actors.trainer.taskbank import SKILLS
     for skill in SKILLS:

@@ -15,6 +15,8 @@ from actors.runtime import ActorContext, ActorError, RemoteError
 from actors.scorer import actor as scorer_actor
 from ops.ground.config import Config
 
+pytestmark = pytest.mark.unit
+
 TASKS = {tid: {"id": tid, "skill": "math", "difficulty": 2, "source": "user", "entry_point": "f",
                "hidden_tests": "assert candidate(1) == 1\n"} for tid in ("slow", "quick")}
 

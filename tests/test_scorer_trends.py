@@ -6,6 +6,8 @@ import pytest
 
 from actors.scorer.trends import TrendBook, trend_with
 
+pytestmark = pytest.mark.unit
+
 
 def db_trend(history: list[tuple[str, float]], attempt_id: str, total: float, window: int) -> float:
     """What the Scorer computed before: scores.recent(limit=window), newest first, minus this attempt."""

@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import Daemon
 
+pytestmark = pytest.mark.process
+
 BOX = set("┏┃━│└┡╇")
 
 

@@ -15,6 +15,7 @@ from store import Store, StoreCorrupt, StoreFull, StoreLocked
 from tests.storehelp import task
 
 
+@pytest.mark.unit
 def test_garbage_file_is_corrupt_and_untouched(tmp_path):
     path = tmp_path / "history.db"
     path.write_bytes(b"this is not a database\n" * 200)
@@ -26,6 +27,7 @@ def test_garbage_file_is_corrupt_and_untouched(tmp_path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.unit
 def test_damaged_pages_are_reported_as_corrupt(tmp_path):
     path = tmp_path / "history.db"
     with Store.open(path) as s:
@@ -52,6 +54,7 @@ conn.execute("ROLLBACK")
 """
 
 
+@pytest.mark.process
 def test_locked_by_another_writer_waits_then_fails_clearly(tmp_path):
     path = tmp_path / "history.db"
     with Store.open(path) as s:
@@ -91,6 +94,7 @@ def _fill_disk(path: str, limit: int, out) -> None:
     out.put(results)
 
 
+@pytest.mark.process
 def test_full_disk_is_a_clear_error_and_leaves_no_partial_records(tmp_path):
     path = tmp_path / "history.db"
     with Store.open(path) as s:

@@ -14,6 +14,8 @@ from store import SCHEMA_VERSION, Store, StoreError
 from store.schema import MIGRATIONS
 from tests.storehelp import Clock, task
 
+pytestmark = pytest.mark.unit
+
 NOW = "2027-01-15T08:00:00.000000Z"
 
 

@@ -4,7 +4,6 @@ across real processes."""
 from __future__ import annotations
 
 import multiprocessing
-from pathlib import Path
 
 import pytest
 
@@ -17,6 +16,7 @@ def add(store, clock, n, **kw):
     return store.add_task(task(n, **kw))
 
 
+@pytest.mark.unit
 def test_order_user_first_then_priority_then_age(store, clock):
     t_old = add(store, clock, 1, source="trainer", priority=9)
     u_low = add(store, clock, 2, source="user", priority=0)
@@ -28,11 +28,13 @@ def test_order_user_first_then_priority_then_age(store, clock):
     assert store.lease("b", 60) is None
 
 
+@pytest.mark.unit
 def test_queue_view_matches_lease_order(store, clock):
     ids = [add(store, clock, 1, source="trainer"), add(store, clock, 2, priority=1), add(store, clock, 3)]
     assert [r["id"] for r in store.history("queue")] == [ids[1], ids[2], ids[0]]
 
 
+@pytest.mark.unit
 def test_lease_hands_out_only_the_public_view(store, clock):
     add(store, clock, 1)
     lease = store.lease("builder-1", 30)
@@ -44,6 +46,7 @@ def test_lease_hands_out_only_the_public_view(store, clock):
     assert (row["status"], row["leased_by"], row["attempts"]) == ("leased", "builder-1", 1)
 
 
+@pytest.mark.unit
 def test_expired_lease_goes_back_to_the_queue(store, clock):
     tid = add(store, clock, 1)
     first = store.lease("b1", 10)
@@ -57,6 +60,7 @@ def test_expired_lease_goes_back_to_the_queue(store, clock):
     assert statuses == {1: "expired", 2: "running"}
 
 
+@pytest.mark.unit
 def test_sweep_reclaims_and_max_attempts_fails_the_task(store, clock):
     tid = store.add_task(task(1, max_attempts=2))
     store.lease("b1", 5)
@@ -70,6 +74,7 @@ def test_sweep_reclaims_and_max_attempts_fails_the_task(store, clock):
     assert store.lease("b1", 5) is None
 
 
+@pytest.mark.unit
 def test_completion_is_idempotent_by_attempt_id(store, clock):
     tid = add(store, clock, 1)
     lease = store.lease("b1", 60)
@@ -84,6 +89,7 @@ def test_completion_is_idempotent_by_attempt_id(store, clock):
     assert store.db["attempts"].count == 2
 
 
+@pytest.mark.unit
 def test_failures_up_to_max_attempts_mark_failed(store):
     tid = store.add_task(task(1, max_attempts=3))
     results = []
@@ -94,27 +100,32 @@ def test_failures_up_to_max_attempts_mark_failed(store):
     assert store.get_task(tid)["status"] == "failed" and store.lease("b1", 60) is None
 
 
-def test_late_pass_after_expiry_is_not_lost(store, clock):
+def _expired_and_leased_again(store, clock):
+    """A task whose lease by b1 expired and which b2 then leased: (task id, old lease, new lease)."""
     tid = add(store, clock, 1)
     old = store.lease("b1", 5)
     clock.tick(6)
-    new = store.lease("b2", 5)
+    return tid, old, store.lease("b2", 5)
+
+
+@pytest.mark.unit
+def test_late_pass_after_expiry_is_not_lost(store, clock):
+    tid, old, new = _expired_and_leased_again(store, clock)
     assert store.complete(old["lease_id"], old["attempt_id"], "passed") == "passed"
     assert store.get_task(tid)["status"] == "passed"
     # The second builder's later failure does not undo the pass.
     assert store.complete(new["lease_id"], new["attempt_id"], "failed") == "passed"
 
 
+@pytest.mark.unit
 def test_late_failure_leaves_a_newer_lease_alone(store, clock):
-    tid = add(store, clock, 1)
-    old = store.lease("b1", 5)
-    clock.tick(6)
-    new = store.lease("b2", 5)
+    tid, old, new = _expired_and_leased_again(store, clock)
     assert store.complete(old["lease_id"], old["attempt_id"], "failed") == "leased"
     assert store.get_task(tid)["leased_by"] == "b2"
     assert store.complete(new["lease_id"], new["attempt_id"], "passed") == "passed"
 
 
+@pytest.mark.unit
 def test_release_gives_the_task_back_uncounted(store, clock):
     tid = add(store, clock, 1)
     lease = store.lease("b1", 60)
@@ -125,6 +136,7 @@ def test_release_gives_the_task_back_uncounted(store, clock):
     assert store.lease("b1", 60)["attempt_no"] == 1
 
 
+@pytest.mark.unit
 def test_complete_rejects_bad_input_and_changes_nothing(store, clock):
     tid = add(store, clock, 1)
     lease = store.lease("b1", 60)
@@ -139,6 +151,7 @@ def test_complete_rejects_bad_input_and_changes_nothing(store, clock):
     assert store.get_task(tid)["status"] == "leased"
 
 
+@pytest.mark.unit
 def test_cancel(store, clock):
     tid = add(store, clock, 1)
     assert store.cancel_task(tid) == "cancelled"
@@ -153,6 +166,7 @@ def test_cancel(store, clock):
         store.cancel_task(done)
 
 
+@pytest.mark.unit
 def test_queue_stats(store, clock):
     add(store, clock, 1)
     add(store, clock, 2, source="trainer")
@@ -175,6 +189,7 @@ def _lease_all(path: str, name: str, start, out) -> None:
     out.put((name, got))
 
 
+@pytest.mark.process
 def test_lease_exclusivity_across_processes(tmp_path):
     path = tmp_path / "history.db"
     with Store.open(path) as s:
@@ -198,6 +213,7 @@ def test_lease_exclusivity_across_processes(tmp_path):
         assert s.db["attempts"].count == 80
 
 
+@pytest.mark.unit
 def test_a_restarted_builder_reclaims_its_stale_lease_counted_like_an_expiry(store):
     tid = store.add_task(task(1))
     other = store.add_task(task(2))

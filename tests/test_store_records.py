@@ -9,6 +9,8 @@ import pytest
 from store import StoreError, TaskNotFound
 from tests.storehelp import clock, store, task  # noqa: F401 (fixtures)
 
+pytestmark = pytest.mark.unit
+
 
 def leased(store):
     tid = store.add_task(task(1))

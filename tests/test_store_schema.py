@@ -10,6 +10,8 @@ import pytest
 from store import SCHEMA_VERSION, SchemaTooNew, Store, StoreCorrupt, StoreError, StoreMissing
 from tests.storehelp import task
 
+pytestmark = pytest.mark.unit
+
 V1_SQL = (Path(__file__).parent / "data" / "history_v1.sql").read_text()
 TABLES = {"tasks", "attempts", "scores", "reflections", "lessons", "skills", "profile", "events", "solutions"}
 HOT_PATH_INDEXES = {"attempts_lease", "tasks_queue_order", "tasks_source_status", "profile_created"}

@@ -10,6 +10,8 @@ from store import Forbidden, StoreError, TaskNotFound
 from store.service import HANDLERS, handle
 from tests.storehelp import clock, store, task  # noqa: F401 (fixtures)
 
+pytestmark = pytest.mark.unit
+
 
 def test_every_memory_op_of_the_protocol_has_a_handler():
     memory_ops = {name for name, op in OPS.items() if op.to == "memory"}

@@ -11,8 +11,12 @@ import msgpack
 import psutil
 import zmq
 
+import pytest
+
 from actors import protocol as P
 from tests.daemon_helpers import Daemon
+
+pytestmark = pytest.mark.process
 
 MAX = 65536  # a small message limit makes oversize frames cheap to send
 N = 10_000

@@ -21,6 +21,8 @@ from actors import protocol as P
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import FAST, Daemon, running_pid, wait_for
 
+pytestmark = pytest.mark.process
+
 
 def cli(home, *args, env=None, timeout=60):
     return subprocess.run(cogloop_cmd(*args, "--home", str(home)), capture_output=True, text=True,

@@ -16,6 +16,8 @@ from tests.daemon_helpers import Daemon, wait_for
 from tests.fakellm import FakeLLM, free_port
 from tests.storehelp import task
 
+pytestmark = pytest.mark.process
+
 RIGHT = "```python\ndef add(a, b):\n    return a + b\n```"
 
 

@@ -23,6 +23,8 @@ from tests.daemon_helpers import Daemon, running_pid, wait_for
 from tests.fakellm import FakeLLM
 from tests.storehelp import task
 
+pytestmark = pytest.mark.process
+
 FAKELLM = Path(__file__).with_name("fakellm.py")
 
 

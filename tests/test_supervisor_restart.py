@@ -9,7 +9,9 @@ import time
 import pytest
 
 from ops.client import RemoteFailure
-from tests.daemon_helpers import Daemon, running_pid, wait_for
+from tests.daemon_helpers import Daemon, crash_into_backoff, running_pid, wait_for
+
+pytestmark = pytest.mark.process
 
 
 @pytest.fixture
@@ -33,11 +35,7 @@ def test_kill_9_each_actor_restarts_it_and_counts(daemon):
 def test_messages_sent_during_a_restart_are_delivered_after_it(daemon):
     # Two crashes in a row: the second restart waits (backoff 0.3s), so echo-2 is down
     # while echo-1 asks it; the asks wait in echo-2's backlog and are answered after.
-    old = daemon.child("echo-2")["pid"]
-    os.kill(old, signal.SIGKILL)
-    old = running_pid(daemon, "echo-2", old)
-    os.kill(old, signal.SIGKILL)
-    wait_for(lambda: daemon.child("echo-2")["state"] == "backoff", what="echo-2 in backoff")
+    old = crash_into_backoff(daemon, "echo-2")
     out = daemon.forward("echo-1", "echo.relay", {"to": "echo-2", "count": 5, "timeout": 10.0}, timeout=15)
     assert out["errors"] == []
     new = daemon.child("echo-2")["pid"]
@@ -47,11 +45,7 @@ def test_messages_sent_during_a_restart_are_delivered_after_it(daemon):
 
 
 def test_cli_ask_to_an_actor_that_is_down_fails_at_once(daemon):
-    old = daemon.child("echo-3")["pid"]
-    os.kill(old, signal.SIGKILL)
-    old = running_pid(daemon, "echo-3", old)
-    os.kill(old, signal.SIGKILL)
-    wait_for(lambda: daemon.child("echo-3")["state"] == "backoff", what="echo-3 in backoff")
+    crash_into_backoff(daemon, "echo-3")
     started = time.monotonic()
     with pytest.raises(RemoteFailure) as info:
         daemon.forward("echo-3", "echo", {}, retries=1)

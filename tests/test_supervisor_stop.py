@@ -17,6 +17,8 @@ from tests.daemon_helpers import Daemon, running_pid, wait_for
 from tests.fakellm import FakeLLM
 from tests.storehelp import task
 
+pytestmark = pytest.mark.process
+
 GRACE_S = 5.0
 
 

@@ -19,6 +19,7 @@ LEVELS = range(MIN_DIFFICULTY, MAX_DIFFICULTY + 1)
 ALL = [(s, d) for s in SKILLS for d in LEVELS]
 
 
+@pytest.mark.unit
 def test_ten_skills_with_ten_levels_each():
     assert len(SKILLS) >= 10
     assert {"strings", "lists", "math", "recursion", "sorting_searching", "dicts_hashing", "parsing",
@@ -26,6 +27,7 @@ def test_ten_skills_with_ten_levels_each():
     assert (MIN_DIFFICULTY, MAX_DIFFICULTY) == (1, 10)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_every_task_is_valid(seed):
     for skill, d in ALL:
@@ -41,6 +43,7 @@ def test_every_task_is_valid(seed):
         assert task["entry_point"] in task["prompt"]
 
 
+@pytest.mark.process
 def test_every_reference_passes_all_its_tests_in_the_sandbox():
     failures = []
     for skill, d in ALL:
@@ -64,6 +67,7 @@ def _passes(code: str, task: dict, field: str) -> bool:
     return True
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_expected_values_survive_the_round_trip_through_source(seed):
     """Other seeds, in-process: the literal written into each test equals what the reference returns."""
@@ -73,6 +77,7 @@ def test_expected_values_survive_the_round_trip_through_source(seed):
             assert _passes(task["reference"], task, field), (skill, d, field)
 
 
+@pytest.mark.unit
 def test_a_wrong_solution_fails_the_hidden_tests():
     """The tests have teeth: constant answers do not pass any level's hidden tests."""
     for skill, d in ALL:
@@ -82,6 +87,7 @@ def test_a_wrong_solution_fails_the_hidden_tests():
             assert not _passes(stub, task, "hidden_tests"), (skill, d, const)
 
 
+@pytest.mark.process
 def test_efficiency_inputs_run_the_reference_within_the_time_limit():
     """One sandbox run per skill runs every level's reference on its large input once."""
     for skill in SKILLS:
@@ -107,6 +113,7 @@ def test_efficiency_inputs_run_the_reference_within_the_time_limit():
     assert sum(bool(make_task(s, d, 0)["meta"].get("efficiency")) for s, d in ALL) >= 70
 
 
+@pytest.mark.process
 def test_same_seed_same_task_even_in_another_process():
     def digest() -> str:
         blob = json.dumps([make_task(s, d, 5) for s, d in ALL], sort_keys=True)
@@ -119,6 +126,7 @@ def test_same_seed_same_task_even_in_another_process():
     assert digest() == digest() == other.stdout.strip()
 
 
+@pytest.mark.unit
 def test_tasks_vary_across_seeds():
     for skill, d in ALL:
         tasks = [make_task(skill, d, seed) for seed in range(6)]
@@ -126,6 +134,7 @@ def test_tasks_vary_across_seeds():
         assert len({t["prompt"] for t in tasks}) >= 4, (skill, d)
 
 
+@pytest.mark.unit
 def test_easy_levels_are_tiny_one_function_tasks():
     for skill in SKILLS:
         for d, most in ((1, 3), (2, 5)):
@@ -136,6 +145,7 @@ def test_easy_levels_are_tiny_one_function_tasks():
             assert task["prompt"].count("def ") == 0  # a plain sentence, not code to complete
 
 
+@pytest.mark.unit
 def test_skill_map_prerequisites_are_known_and_acyclic():
     assert set(SKILL_MAP) == set(SKILLS)
     for skill, prereqs in SKILL_MAP.items():
@@ -155,6 +165,7 @@ def test_skill_map_prerequisites_are_known_and_acyclic():
     assert json.loads(json.dumps(skill_map()))["graphs"]["prerequisites"] == list(SKILL_MAP["graphs"])
 
 
+@pytest.mark.unit
 def test_bad_requests_get_clear_errors():
     with pytest.raises(UnknownSkill, match="unknown skill 'poetry'"):
         make_task("poetry", 1, 0)

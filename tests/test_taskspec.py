@@ -10,6 +10,8 @@ from store.errors import TaskFileError
 from store.taskspec import (PUBLIC_FIELDS, count_tests, load_task_file, normalize_task, public_view,
                             validate_task)
 
+pytestmark = pytest.mark.unit
+
 
 def good(**changes):
     task = {

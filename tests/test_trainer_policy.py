@@ -16,6 +16,8 @@ from actors.trainer.simstudent import compare, spearman
 from actors.trainer.taskbank import SKILL_MAP, SKILLS
 from ops.ground.config import TrainerConfig
 
+pytestmark = pytest.mark.unit
+
 P = PolicyParams()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from ops.commands.wait_cmd import wait_until_done
 from store import Store
 from tests.conftest import cogloop_cmd
@@ -16,6 +18,7 @@ def wait_proc(home, *args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.process
 def test_returns_when_another_process_finishes_the_tasks(home):
     clock = Clock()
     with Store.open(home / "history.db", clock=clock) as s:
@@ -30,6 +33,7 @@ def test_returns_when_another_process_finishes_the_tasks(home):
     assert result["done"] is True and result["pending"] == 0 and result["by_status"] == {"passed": 3}
 
 
+@pytest.mark.process
 def test_timeout_exits_1_with_one_line(home):
     with Store.open(home / "history.db") as s:
         s.add_task(simple_task(0, "strings", 2))
@@ -40,6 +44,7 @@ def test_timeout_exits_1_with_one_line(home):
     assert err.strip().splitlines() == [err.strip()] and "timed out after 0.3s: 1 tasks still queued or leased" in err
 
 
+@pytest.mark.process
 def test_other_sources_do_not_block(home):
     with Store.open(home / "history.db") as s:
         s.add_task({**simple_task(0, "strings", 2), "source": "trainer", "reference": "def f(x):\n    return x\n"})
@@ -51,6 +56,7 @@ def test_other_sources_do_not_block(home):
     assert proc.wait(timeout=60) == 1
 
 
+@pytest.mark.process
 def test_bad_input(home):
     for args, status, needle in [(["--timeout", "-1"], 2, "--timeout must be 0 or more"),
                                  (["--interval", "0"], 2, "--interval must be more than 0"),
@@ -62,6 +68,7 @@ def test_bad_input(home):
         assert len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.unit
 def test_wait_until_done_pure():
     now = [0.0]
     polls = iter([{"queued": 2}, {"queued": 1, "passed": 1}, {"passed": 2}])

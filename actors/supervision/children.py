@@ -9,7 +9,6 @@ children without a process.
 from __future__ import annotations
 
 import collections
-import importlib.util
 import logging
 import subprocess
 import sys
@@ -17,12 +16,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from actors.llm import embedded_server
 from actors.runtime import ACTOR_CLASSES
 from actors.supervision.policy import RestartPolicy, RestartTracker
 
 log = logging.getLogger("cogloop.supervisor")
-
-STATES = ("starting", "running", "backoff", "fatal", "stopped")
 
 
 @dataclass
@@ -79,24 +77,14 @@ def parse_children(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _importable(kind: str) -> bool:
-    module = ACTOR_CLASSES[kind].partition(":")[0]
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def llm_spec(cfg: Any, home: Any) -> tuple[ChildSpec | None, str]:
-    """The embedded model server's spec from `actors.llm.embedded_server(cfg, home)`, if any.
-
-    The builder part provides that function; it returns a dict with `argv`, `env` (extra
-    variables), `url` (the OpenAI base URL it will serve) and `ready` (a no-argument
-    health check). Until it exists the daemon runs without an llm child and says why.
+    """The embedded model server's spec from `actors.llm.embedded_server(cfg, home)`: `argv`,
+    `env` (extra variables), `url` (the OpenAI base URL it will serve) and `ready` (a
+    no-argument health check). With no model installed the daemon runs without an llm child
+    and says why.
     """
     try:
-        from actors import llm  # noqa: PLC0415 - optional until the builder part lands
-        made = llm.embedded_server(cfg, home)
+        made = embedded_server(cfg, home)
     except Exception as exc:
         return None, f"embedded model unavailable: {type(exc).__name__}: {exc}"
     return ChildSpec("llm", "llm", argv=list(made["argv"]), env=dict(made.get("env") or {}),
@@ -121,10 +109,8 @@ def child_specs(cfg: Any, home: Any) -> tuple[list[ChildSpec], list[str]]:
                 notes.append(note)
             else:
                 specs.append(spec)
-        elif cfg.daemon.children.strip() or _importable(kind):
-            specs.append(ChildSpec(name, kind))
         else:
-            notes.append(f"{name}: module for kind {kind!r} not installed yet; not started")
+            specs.append(ChildSpec(name, kind))
     return specs, notes
 
 

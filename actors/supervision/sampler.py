@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import psutil
 
+from actors.llm import probe_models
 from actors.supervision.llmstate import busy_tolerant
 
 
@@ -27,7 +28,7 @@ class Sampler(threading.Thread):
         self.llm_url: str | None = None
         self.probe_s = probe_s
         self.probed: tuple[str, tuple[str, list[str]]] | None = None
-        self._probe = probe
+        self._probe = probe or probe_models
         self._next_probe = 0.0
         self._last_ok: tuple[str, float, list[str]] | None = None  # (url, when, models) of the last good probe
         self.pids: dict[str, int] = {}  # written by the main loop (whole-dict swaps)
@@ -50,9 +51,6 @@ class Sampler(threading.Thread):
         url = self.llm_url
         if not url or time.monotonic() < self._next_probe:
             return
-        if self._probe is None:
-            from actors.llm import probe_models  # noqa: PLC0415 - the sampler runs without it in tests
-            self._probe = probe_models
         raw = self._probe(url, PROBE_TIMEOUT_S)
         now = time.monotonic()
         if raw[0] == "ok":

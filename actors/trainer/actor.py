@@ -12,10 +12,10 @@ slots go to LLM-proposed tasks that passed validation by execution.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any
 
 from actors import protocol as P
-from actors.runtime import ActorContext, ActorError, BusActor, RemoteError, handles
+from actors.runtime import ActorContext, ActorError, BusActor, handles
 
 from .core import TrainerCore
 from .policy import PolicyParams
@@ -107,26 +107,16 @@ class TrainerActor(BusActor):
             return task
         return proposed
 
-    def _make_proposer(self):
+    def _make_proposer(self) -> Any:
+        """The LLM task proposer (only with trainer.llm_tasks on: the LLM client and the sandbox
+        are imported then, not by every trainer)."""
+        from actors.llm import LLMClient
         from sandbox import Limits, run_tests
 
         from .llm_tasks import Proposer
-        complete = _llm_complete(self.ctx)
-        if complete is None:
-            return None
+        client = LLMClient(self.ctx.config.llm, run_dir=self.ctx.home / "run")
         limits = Limits.from_config(self.ctx.config.sandbox)
 
         def run(code: str, tests: str, entry_point: str) -> dict[str, Any]:
             return run_tests(code, tests, entry_point=entry_point, limits=limits).to_dict()
-        return Proposer(complete, run)
-
-
-def _llm_complete(ctx: ActorContext) -> Callable[[str], str] | None:
-    """The model as a prompt -> text callable (actors.llm, written on the builder branch)."""
-    try:
-        from actors.llm import LLMClient
-    except ImportError as exc:
-        log.warning("trainer.llm_tasks is on but actors.llm is not available (%s): using the task bank only", exc)
-        return None
-    client = LLMClient(ctx.config.llm, run_dir=ctx.home / "run")
-    return lambda prompt: client.query(prompt).text
+        return Proposer(lambda prompt: client.query(prompt).text, run)

@@ -1,6 +1,6 @@
 """The Trainer's policy: ability model, difficulty, skill strategy, queue top-up. Pure.
 
-Ability model (analyze_builder). Each skill has an ability `mu` on the difficulty scale with
+Ability model (`observe`). Each skill has an ability `mu` on the difficulty scale with
 an uncertainty `var`: the chance to pass a task of difficulty d is sigmoid(mu - d). After
 every scored attempt the estimate takes one step of an online Laplace (Glicko-like)
 update, which is Elo with a step size that shrinks as evidence accumulates:
@@ -21,13 +21,14 @@ still unsettled (optimism under uncertainty: easy passes carry little informatio
 at most `max_step` from the skill's last difficulty; after a regression it steps back and
 schedules review tasks.
 
-next_skill (strategy_manager) draws the next skill from weights that favour gaps (untried
+next_skill draws the next skill from weights that favour gaps (untried
 or weak skills), learning progress (a rising trend) and uncertainty, discount skills whose
 prerequisites are not learnt yet, and enforce diversity: a skill that has not been picked
 for `starve_after` picks is taken at once, and one holding more than `max_share` of the
 recent picks is damped.
 
-The profile is a plain JSON-friendly dict, so it is snapshotted as is.
+The profile is a plain JSON-friendly dict, so it is snapshotted as is. (docs/architecture.md
+maps the seed plan's trainer components to these functions.)
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ import math
 import random
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
+
+from actors.scorer.metrics import slope
 
 from .taskbank import MAX_DIFFICULTY, MIN_DIFFICULTY, SKILL_MAP, SKILLS
 
@@ -104,16 +107,8 @@ def outcome_of(score: Mapping[str, Any]) -> float:
     return 0.5 * max(0.0, min(1.0, float(score.get("correctness") or 0.0)))
 
 
-def _slope(values: Sequence[float]) -> float:
-    n = len(values)
-    if n < 2:
-        return 0.0
-    mx, my = (n - 1) / 2, sum(values) / n
-    return sum((i - mx) * (v - my) for i, v in enumerate(values)) / sum((i - mx) ** 2 for i in range(n))
-
-
 def observe(profile: dict[str, Any], score: Mapping[str, Any], params: PolicyParams = PolicyParams()) -> list[dict]:
-    """analyze_builder: fold one scored attempt into the profile (in place).
+    """Fold one scored attempt into the profile (in place).
 
     Returns the events it caused (e.g. a detected regression) for the log.
     """
@@ -133,7 +128,7 @@ def observe(profile: dict[str, Any], score: Mapping[str, Any], params: PolicyPar
     st["successes"] += int(y >= 1.0)
     st["recent"] = (st["recent"] + [round(y, 3)])[-params.window:]
     st["mu_history"] = (st["mu_history"] + [st["mu"]])[-params.window:]
-    st["trend"] = round(_slope(st["mu_history"]), 4)
+    st["trend"] = round(slope(st["mu_history"]), 4)
     profile["observations"] += 1
     events = []
     if st["var"] <= params.settle_var and (st["peak"] is None or st["mu"] > st["peak"]):
@@ -249,7 +244,7 @@ def skill_weights(profile: Mapping[str, Any], params: PolicyParams = PolicyParam
 
 
 def next_skill(profile: dict[str, Any], rng: random.Random, params: PolicyParams = PolicyParams()) -> str:
-    """strategy_manager: the next skill focus; records the pick in the profile."""
+    """The next skill focus; records the pick in the profile."""
     states = profile["skills"]
     picks = profile["picks"]
     reviews = [s for s, st in _bank_states(profile) if st["review"] > 0]
@@ -282,7 +277,7 @@ def topup_count(stats: Mapping[str, Any], builders: int, low_water_per_builder: 
 
 def plan_tasks(profile: dict[str, Any], count: int, rng: random.Random,
                params: PolicyParams = PolicyParams()) -> list[dict[str, Any]]:
-    """generate_task's plan: `count` (skill, difficulty, seed, review) picks, recorded in the profile."""
+    """The top-up plan: `count` (skill, difficulty, seed, review) picks, recorded in the profile."""
     plan = []
     for _ in range(count):
         pending = {s: st["review"] for s, st in profile["skills"].items()}

@@ -1,5 +1,5 @@
-"""The one seam between write commands and the two write paths (DESIGN.md, "Who reads and
-writes the database"): through the daemon's control socket when one runs at HOME (Memory is
+"""The one seam between write commands and the two write paths (docs/architecture.md, "Who reads
+and writes the database"): through the daemon's control socket when one runs at HOME (Memory is
 then the only writer), else straight into the store. Both answer with the op's reply body."""
 
 from __future__ import annotations

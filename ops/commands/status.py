@@ -5,8 +5,8 @@ Usage:
 
 Sends `status` to the supervisor, which answers from the state it keeps (psutil is sampled
 in the background), so this is fast. A table on a terminal; plain columns when stdout is a
-pipe or a file (for grep and awk, like `history`). `--json` prints exactly the JSON of DESIGN.md's CLI
-contracts. Exit 3 when no daemon runs at HOME.
+pipe or a file (for grep and awk, like `history`). `--json` prints exactly the JSON of the CLI
+contracts in docs/architecture.md. Exit 3 when no daemon runs at HOME.
 
 Examples:
     cogloop status

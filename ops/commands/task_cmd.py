@@ -43,10 +43,9 @@ from ops.commands._write import memory_op
 from ops.context import Context
 from ops.ground.errors import UsageError
 
-FIELD_FLAGS = {"title": "title", "prompt": "prompt", "skill": "skill", "difficulty": "difficulty",
-               "entry_point": "entry_point", "priority": "priority", "max_attempts": "max_attempts"}
-FILE_FLAGS = {"visible_tests": "visible_tests", "hidden_tests": "hidden_tests", "edge_tests": "edge_tests",
-              "reference": "reference"}
+# Task fields set by a flag of the same name: the value itself, or (FILE_FLAGS) a file to read.
+FIELD_FLAGS = ("title", "prompt", "skill", "difficulty", "entry_point", "priority", "max_attempts")
+FILE_FLAGS = ("visible_tests", "hidden_tests", "edge_tests", "reference")
 LIST_COLUMNS = ("id", "status", "source", "priority", "skill", "difficulty", "attempts", "title")
 
 
@@ -104,12 +103,12 @@ def _read(flag: str, path: str) -> str:
 def task_from_flags(args: argparse.Namespace) -> dict[str, Any]:
     """The task the flags describe; unset flags are left out so validation names them."""
     task: dict[str, Any] = {"source": "user", "id": uuid.uuid4().hex}
-    for flag, field in FIELD_FLAGS.items():
-        if getattr(args, flag) is not None:
-            task[field] = getattr(args, flag)
-    for flag, field in FILE_FLAGS.items():
-        if getattr(args, flag) is not None:
-            task[field] = _read(flag, getattr(args, flag))
+    for name in FIELD_FLAGS:
+        if getattr(args, name) is not None:
+            task[name] = getattr(args, name)
+    for name in FILE_FLAGS:
+        if getattr(args, name) is not None:
+            task[name] = _read(name, getattr(args, name))
     return task
 
 

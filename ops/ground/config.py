@@ -4,8 +4,8 @@ Every key lives in one dataclass below, so its type and default are written once
 loader checks each value against the field's type and names the file (or variable) and
 the key when one is wrong. `docs/configuration.md` is the reference for operators.
 
-The LLM endpoint has its own precedence (DESIGN.md): flag, `COGLOOP_LLM_URL`,
-`OPENAI_BASE_URL`, the file, else the embedded model. The key: flag,
+The LLM endpoint has its own precedence (docs/architecture.md, Configuration): flag,
+`COGLOOP_LLM_URL`, `OPENAI_BASE_URL`, the file, else the embedded model. The key: flag,
 `COGLOOP_LLM_API_KEY`, `OPENAI_API_KEY`, the file, else a placeholder (local servers
 ignore it, the `openai` client insists on one).
 """
@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ops.ground.errors import ConfigError
-
-LM_STUDIO_URL = "http://localhost:1234/v1"
 
 
 @dataclass
@@ -46,7 +44,7 @@ class EmbeddedConfig:
     threads: int = 0  # 0: llama.cpp's default
     start_timeout_s: float = 120.0
     # Another OpenAI-compatible server to run as the llm child instead of llama.cpp's Python server
-    # (actors/_llamaserve.py): an argv line where {port}, {python} and {model} are replaced (e.g.
+    # (actors/llm/_llamaserve.py): an argv line where {port}, {python} and {model} are replaced (e.g.
     # llama.cpp's llama-server).
     command: str = ""
 

@@ -1,4 +1,4 @@
-"""Where a cogloop home keeps its files (DESIGN.md, Data)."""
+"""Where a cogloop home keeps its files (docs/architecture.md, Data)."""
 
 from __future__ import annotations
 

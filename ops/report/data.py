@@ -172,7 +172,8 @@ def first_candidates(conn: sqlite3.Connection, source: str) -> list[dict[str, An
     """Each task of `source` with the score of its first submitted (scored) candidate, if any.
 
     pass@1 counts this first candidate only: repair rounds happen before submission, on the
-    visible tests, and later attempts of a failed task do not count (DESIGN.md contract).
+    visible tests, and later attempts of a failed task do not count
+    (docs/architecture.md, CLI contracts).
     """
     rows = conn.execute("""
         SELECT t.id, t.meta, t.status,
@@ -189,7 +190,7 @@ def first_candidates(conn: sqlite3.Connection, source: str) -> list[dict[str, An
 
 def benchmark(conn: sqlite3.Connection, name: str, fallback_model: str = "",
               fallback_settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The benchmark summary of DESIGN.md's contract:
+    """The benchmark summary of docs/architecture.md's CLI contracts:
     `{"benchmark", "model", "settings", "tasks", "attempted", "passed", "pass_at_1"}`.
 
     `pass_at_1` is passed / tasks, so problems not yet attempted count as failures (as in

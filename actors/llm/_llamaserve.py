@@ -1,4 +1,4 @@
-"""`python -m actors._llamaserve ARGS`: llama.cpp's OpenAI server that stops when told to.
+"""`python -m actors.llm._llamaserve ARGS`: llama.cpp's OpenAI server that stops when told to.
 
 It takes the arguments of `python -m llama_cpp.server` and serves the same app. The difference
 is the stop. There, SIGTERM makes uvicorn wait for every request in flight, and a completion
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from llama_cpp.server.cli import add_args_from_model, parse_model_from_args
     from llama_cpp.server.settings import ModelSettings, ServerSettings, Settings
 
-    parser = argparse.ArgumentParser(prog="python -m actors._llamaserve", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m actors.llm._llamaserve", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_args_from_model(parser, Settings)
     args = parser.parse_args(argv)
