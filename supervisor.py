@@ -7,6 +7,10 @@ Sockets (docs/architecture.md, Processes and wiring):
 - control  ROUTER ipc://HOME/run/control.sock (0600 in a 0700 run dir): the supervisor ops
 - events   PUB    ipc://HOME/run/events.sock: state changes, restarts, actor events
 
+The events the record keeps (restarts, crashes, hangs, pause, reload...) also go through an
+outbox (actors/supervision/outbox.py) to Memory, which records them; the supervisor never
+writes the database.
+
 One thread does all socket work and spawns every child (PR_SET_PDEATHSIG fires when the
 spawning *thread* exits). SIGCHLD and friends wake its poll through signal.set_wakeup_fd.
 """
@@ -35,6 +39,7 @@ from actors.supervision.children import (Child, ChildSpec, actor_argv, child_spe
                                          new_child, spare_argv)
 from actors.supervision.curve import CurveRefused, secure_router
 from actors.supervision.llmstate import llm_state
+from actors.supervision.outbox import RECORDED, Outbox, exit_reason, llm_kind
 from actors.supervision.pidfile import AlreadyRunning, PidFile
 from actors.supervision.policy import RestartPolicy
 from actors.supervision.sampler import Sampler
@@ -68,8 +73,13 @@ def config_env(cfg: Config) -> dict[str, str]:
 
 
 class Supervisor:
-    def __init__(self, home: Home, config_file: str | None, overrides: dict[str, Any]):
+    def __init__(self, home: Home, config_file: str | None, overrides: dict[str, Any],
+                 unclean_pid: int | None = None):
         self.home = home
+        self.unclean_pid = unclean_pid  # the previous supervisor's, when it left its pidfile behind
+        self.outbox = Outbox(home.run / "events.spool")
+        self._llm_seen: str | None = None
+        self._next_llm_check = 0.0
         self.config_file = config_file
         self.overrides = overrides
         self.cfg = load_config(home.root, config_file, overrides=overrides)
@@ -146,6 +156,36 @@ class Supervisor:
         except (zmq.ZMQError, P.ProtocolError):
             pass
         log.info("event %s %s", topic, body)
+        if sender == NAME and topic in RECORDED:
+            self.outbox.add(topic, body, time.time())
+
+    def _flush_outbox(self) -> None:
+        """Send Memory what it has not acknowledged yet (its reply's ids are the acks)."""
+        memory = next((c for c in self.children.values() if c.spec.kind == "memory" and not c.remote), None)
+        if memory is None or not memory.routable:
+            return
+        batch = self.outbox.due(time.monotonic(), self.codec.max_bytes // 2)
+        if not batch:
+            return
+        try:
+            frame = self.codec.encode(P.envelope("ask", NAME, memory.name, "event.record", {"events": batch}))
+        except P.ProtocolError as exc:  # one event bigger than any message may be: it can never go
+            log.error("outbox: dropping %d event(s) Memory can never receive: %s", len(batch), exc.message)
+            self.outbox.ack([e["id"] for e in batch])
+            return
+        if not self._deliver(memory, frame):
+            self.outbox.unsent(batch)
+
+    def _note_llm_state(self, now: float) -> None:
+        """An event when the LLM endpoint's state changes kind (ok, down, waiting, starting)."""
+        if now < self._next_llm_check:
+            return
+        self._next_llm_check = now + 0.5
+        llm = self.llm_status()
+        kind = llm_kind(llm["state"])
+        if kind is not None and kind != self._llm_seen:
+            self.publish("llm.state", {"url": llm["url"], "state": llm["state"], "was": self._llm_seen or ""})
+            self._llm_seen = kind
 
     def _changed(self) -> None:
         """Something `status` shows changed: the cached status body is stale."""
@@ -288,6 +328,8 @@ class Supervisor:
 
     def _became_ready(self, child: Child) -> None:
         child.routable = True
+        if child.spec.kind == "memory":
+            self.outbox.reset()  # a new Memory: what the old one did not acknowledge goes again
         self._set_state(child, "running")
         if self.paused and not child.spec.external:
             self._send_to(child.name, P.envelope("tell", NAME, child.name, "actor.pause", {}))
@@ -304,6 +346,7 @@ class Supervisor:
 
     def _on_exit(self, child: Child, rc: int) -> None:
         now = time.monotonic()
+        pid = child.pid
         ran_for = now - child.started_at
         self._changed()
         child.proc = None
@@ -322,7 +365,10 @@ class Supervisor:
         else:
             child.restarts += 1
             delay = child.tracker.on_crash(now, ran_for)
-            what = reason or f"exit status {rc}"
+            what = reason or exit_reason(rc)
+            if not reason:  # nobody asked it to go: a crash (a hang or start timeout was published already)
+                self.publish("child.crash", {"name": child.name, "pid": pid, "returncode": rc, "reason": what,
+                                             "ran_for_s": round(ran_for, 3)})
             if delay is None:
                 self._set_state(child, "fatal", reason=what)
                 self.publish("child.fatal", {"name": child.name, "restarts": child.restarts, "reason": what,
@@ -544,6 +590,8 @@ class Supervisor:
                 self.publish(env["op"], env["body"], sender=sender)
             elif env["to"] == CLI:
                 self._forward_answer(env)
+            elif env["to"] == NAME and kind == "reply" and env["op"] == "event.record":
+                self.outbox.ack(env["body"].get("ids"))
             elif env["to"] == NAME:
                 if kind == "ask":
                     reply = self._control_op(env)
@@ -883,6 +931,8 @@ class Supervisor:
             if child.backlog and child.routable:
                 self._flush_backlog(child)
         self._timers()
+        self._flush_outbox()
+        self._note_llm_state(time.monotonic())
         self._ensure_spares()
         self._old_spares = [p for p in self._old_spares if p.poll() is None]
         return self.stopping and self._stop_step()
@@ -902,7 +952,11 @@ class Supervisor:
             log.warning(note)
         self._add_specs(specs)
         self.sampler.start()
-        self.publish("supervisor.start", {"pid": os.getpid(), "children": self.order, "notes": self.notes})
+        self.publish("supervisor.start", {"pid": os.getpid(), "children": self.order, "notes": self.notes,
+                                          "unclean_exit_of": self.unclean_pid})
+        if self.unclean_pid:
+            self.publish("supervisor.crash", {"pid": self.unclean_pid, "reason": "the previous supervisor exited "
+                                              "without releasing its pidfile (kill -9, OOM or power loss)"})
         poller = zmq.Poller()
         poller.register(self.bus, zmq.POLLIN)
         poller.register(self.control, zmq.POLLIN)
@@ -994,7 +1048,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         try:
-            sup = Supervisor(home, args.config, overrides)
+            sup = Supervisor(home, args.config, overrides, unclean_pid=pidfile.stale_pid)
             _setup_logging(args.log_file, sup.cfg)
             return sup.run()
         except (CogloopError, CurveRefused, ValueError) as exc:

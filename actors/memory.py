@@ -6,7 +6,10 @@ same table the CLI uses when no daemon runs. What the shell adds:
   may read a task's private part: only "scorer";
 - store failures become error replies with a protocol code, never a dead process;
 - `work()` sweeps expired leases back into the queue on a steady beat, so a task held by a
-  builder that died is requeued even while nobody asks for a lease.
+  builder that died is requeued even while nobody asks for a lease (the store records the
+  `lease.expired` event in the same transaction);
+- `event.record` from the supervisor: its outbox of restarts, crashes and the like, recorded
+  once each by id; the reply's ids are the supervisor's acknowledgement.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ class MemoryActor(BusActor):
         super().__init__(ctx)
         # Opened here, not in on_start, so a corrupt or too-new database stops the process at
         # start with its one-line reason (the supervisor logs it and backs off).
-        self.store = store or Store.open(ctx.home / "history.db", max_attempts=ctx.config.store.max_attempts)
+        self.store = store or Store.open(ctx.home / "history.db", max_attempts=ctx.config.store.max_attempts,
+                                         max_lost=ctx.config.store.max_lost)
         self.archive_dir = ctx.home / "code_archive"
         self.sweep_s = max(0.1, float(ctx.config.daemon.heartbeat_s))
 
@@ -64,8 +68,7 @@ class MemoryActor(BusActor):
             log.warning("lease sweep failed: %s", exc)
             return self.sweep_s
         if reclaimed:
-            log.info("requeued %d task(s) with expired leases", reclaimed)
-            self.store.log_event("lease.expired", self.ctx.name, {"tasks": reclaimed})
+            log.info("ended %d expired lease(s)", reclaimed)
         return self.sweep_s
 
     def on_stop(self) -> None:

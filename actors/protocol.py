@@ -73,17 +73,22 @@ OPS: dict[str, Op] = {op.name: op for op in [
         {"lease": "any"}, "", "the next task's public view with lease_id and attempt_id, or nil; "
         "reclaim (a builder's first lease since it started): its older leases are stale and requeued"),
     _op("task.renew", "memory", "builder", {"lease_id": "str", "ttl_s": "float"}, {"ok": "bool"}),
-    _op("task.release", "memory", "builder", {"lease_id": "str"}, {"ok": "bool"},
-        "", "give a task back unattempted (stop, pause)"),
+    _op("task.release", "memory", "builder", {"lease_id": "str", "reason?": "str"}, {"ok": "bool"},
+        "", "give a held task back: without a reason (stop, pause) it counts toward nothing; with one "
+        "it is lost work (store.max_lost) and an attempt.error event; ok false once the lease is gone"),
     _op("task.complete", "memory", "builder",
         {"lease_id": "str", "attempt_id": "str", "outcome": "str"}, {"task_status": "str"},
-        "", "idempotent by attempt_id; outcome passed|failed"),
+        "", "a no-op for a scored attempt (its verdict completed it); an unscored one is given up as "
+        "lost work, whatever the outcome says; idempotent by attempt_id"),
     _op("task.private", "memory", "scorer", {"id": "str"}, {"task": "map"},
         "", "the whole task with hidden and edge tests; refused to anyone but the scorer"),
     _op("queue.stats", "memory", "trainer|cli", {"source?": "str"}, {"stats": "map"}, "cogloop wait"),
     _op("attempt.record", "memory", "builder", {"attempt": "map"}, {"id": "str"},
         "", "idempotent by attempt id"),
-    _op("score.record", "memory", "scorer", {"score": "map"}, {"id": "str"}),
+    _op("score.record", "memory", "scorer", {"score": "map", "lease_id?": "str", "code?": "str"},
+        {"id": "any", "recorded": "bool", "task_status": "str"},
+        "", "the verdict: records the score and completes its attempt and task in one transaction "
+        "(a pass archives `code`); recorded false (with a reason) when the task is already over"),
     _op("reflection.record", "memory", "builder", {"reflection": "map", "lesson_ids?": "list"}, {"id": "str"},
         "", "lesson_ids: the lessons in the attempt's prompt; counted once towards lesson ranking"),
     _op("lesson.top", "memory", "builder", {"skill": "str", "limit?": "int"}, {"lessons": "list"}),
@@ -94,10 +99,15 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("scores.recent", "memory", "trainer|scorer", {"skill?": "str", "limit?": "int"},
         {"scores": "list"}),
     _op("event.log", "memory", "*", {"kind": "str", "body": "map"}, {"id": "str"}),
+    _op("event.record", "memory", "supervisor", {"events": "list"}, {"ids": "list", "errors": "list"},
+        "", "the supervisor's outbox: events with their own id, ts, kind, actor, body, recorded once "
+        "each; the ids in the reply are acknowledged"),
     # --- scorer ---------------------------------------------------------------------------
     _op("score.request", "scorer", "builder",
-        {"attempt_id": "str", "task_id": "str", "code": "str", "builder": "str"}, {"score": "map"},
-        "", "grade a candidate on hidden and edge tests; records the score and tells the trainer"),
+        {"attempt_id": "str", "task_id": "str", "code": "str", "builder": "str", "lease_id?": "str"},
+        {"score": "map", "recorded": "bool", "task_status": "str"},
+        "", "grade a candidate on hidden and edge tests; Memory records the verdict (which completes "
+        "the task); the trainer hears of recorded verdicts only"),
     # --- trainer --------------------------------------------------------------------------
     _op("trainer.observe", "trainer", "scorer", {"score": "map"}, {},
         "", "a scored attempt: update the profile, top up the queue"),

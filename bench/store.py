@@ -3,7 +3,8 @@
     python bench/store.py [--cycles N] [--rows N] [--history N]
 
 One queue cycle = add_task (validate + insert) + lease (BEGIN IMMEDIATE, reclaim sweep,
-pick the head, mark it, create the attempt) + complete. The baseline is sqlite-utils
+pick the head, mark it, create the attempt) + the verdict (record_score: the score, the attempt and
+the task in one transaction). The baseline is sqlite-utils
 `insert_all` of rows of the same shape into a table in the same kind of database (WAL,
 synchronous=NORMAL): the cheapest way to get those bytes into SQLite. The ratio says what
 the queue's guarantees (validation, one transaction per step, exclusive leases) cost.
@@ -43,6 +44,9 @@ def add_history(path: Path, attempts: int) -> None:
                                       "attempt_no": 1, "status": "passed", "outcome": "passed", "started_at": stamp,
                                       "finished_at": stamp, "completed_at": stamp} for n in range(attempts)),
                                      batch_size=1000)
+        s.db["scores"].insert_all(({"id": f"s{n}", "attempt_id": f"h{n}", "task_id": tid, "skill": "math",
+                                    "difficulty": 1, "total": 1.0, "passed": 1, "details": "{}", "created_at": stamp}
+                                   for n in range(attempts)), batch_size=1000)
         s.db.execute("UPDATE tasks SET status = 'passed' WHERE id = ?", [tid])
         s.db.conn.commit()
 
@@ -53,7 +57,8 @@ def queue_cycles(path: Path, cycles: int) -> float:
         for n in range(cycles):
             s.add_task(sample_task(n))
             lease = s.lease("bench", 60)
-            s.complete(lease["lease_id"], lease["attempt_id"], "passed")
+            s.record_score({"attempt_id": lease["attempt_id"], "task_id": lease["task"]["id"], "total": 1.0,
+                            "passed": True}, lease_id=lease["lease_id"])  # the verdict completes the task
         elapsed = time.perf_counter() - start
         assert s.queue_stats(source="user")["passed"] >= cycles
     return cycles / elapsed
@@ -83,7 +88,7 @@ def main() -> None:
         rps = raw_inserts(Path(tmp) / "raw.db", args.rows)
         add_history(Path(tmp) / "old.db", args.history)
         hps = queue_cycles(Path(tmp) / "old.db", args.cycles)
-    print(f"queue cycles/s (add + lease + complete): {cps:10.1f}   ({args.cycles} cycles)")
+    print(f"queue cycles/s (add + lease + verdict): {cps:10.1f}   ({args.cycles} cycles)")
     print(f"sqlite-utils insert_all rows/s:          {rps:10.1f}   ({args.rows} rows)")
     print(f"ratio cycles/s : rows/s = {cps / rps:.4f}  (1 cycle costs about {rps / cps:.0f} raw row inserts)")
     print(f"queue cycles/s with {args.history} past attempts: {hps:10.1f}   "

@@ -82,7 +82,11 @@ DESCRIPTIONS = {
     "trainer.low_water_per_builder": "Queued tasks per builder below which the trainer tops the queue up.",
     "trainer.llm_tasks": "Also let the LLM propose tasks (validated by execution); off for weak models.",
     "trainer.seed": "Seed of the procedural task bank (reproducible curricula).",
-    "store.max_attempts": "Attempts per task before it is marked failed (HumanEval tasks use 1).",
+    "store.max_attempts": "Scored attempts per task before it is marked failed (HumanEval tasks use 1); "
+                          "only a candidate the Scorer judged counts.",
+    "store.max_lost": "Attempts a task may lose without a verdict (its builder killed, its lease expired or "
+                      "reclaimed, given back after an error) before it ends as `error` with the reason, "
+                      "never `failed`. A builder stopping or pausing does not count.",
 }
 
 HEADER = """# Configuration reference

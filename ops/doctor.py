@@ -109,6 +109,28 @@ def check_database(db: Path) -> Check:
     return Check("database", OK, f"{db}: integrity ok")
 
 
+def check_record(db: Path) -> Check:
+    """The record's invariants (store/invariants.py): one verdict per attempt, no task judged more
+    often than its maximum, passes agreeing between scores and tasks, no failure without a verdict."""
+    if not db.exists():
+        return Check("record", OK, "no history yet")
+    from store.invariants import describe, violations
+
+    try:
+        conn = sqlite3.connect(db.absolute().as_uri() + "?mode=ro", uri=True, timeout=10.0)
+        try:
+            broken = violations(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return Check("record", FAIL, f"{db}: cannot check the record: {exc}", "see the database check")
+    if not broken:
+        return Check("record", OK, "invariants hold (verdicts, attempt limits, passes, leases)")
+    detail = "; ".join(f"{describe(name)}: {', '.join(ids)}" for name, ids in broken.items())
+    return Check("record", FAIL, detail, "records written before schema v4 may show this; "
+                 "otherwise report it with `cogloop export` attached")
+
+
 def check_disk(home: Path) -> Check:
     """Free space where the home lives (or would live)."""
     where = home

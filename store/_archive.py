@@ -26,16 +26,21 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 class ArchiveMixin(StoreBase):
-    def archive_solution(self, task_id: str, skill: str, difficulty: int, code: str,
-                         archive_dir: str | Path) -> str:
-        """Keep a passing solution: a .py file under archive_dir and a `solutions` row."""
+    def _archive(self, task_id: str, skill: str, difficulty: int, code: str, archive_dir: str | Path) -> str:
+        """Inside a transaction: the file first (a rolled-back transaction leaves at most a file
+        that the next pass of the task overwrites), then its `solutions` row."""
         path = archive_path(archive_dir, skill, task_id)
         with self.guard():
             write_atomic(path, code if code.endswith("\n") else code + "\n")
-        with self.tx():
-            self.insert("solutions", {"task_id": task_id, "skill": skill, "difficulty": int(difficulty),
-                                      "path": str(path), "code": code, "created_at": self.now()}, upsert_pk="task_id")
+        self.insert("solutions", {"task_id": task_id, "skill": skill, "difficulty": int(difficulty),
+                                  "path": str(path), "code": code, "created_at": self.now()}, upsert_pk="task_id")
         return str(path)
+
+    def archive_solution(self, task_id: str, skill: str, difficulty: int, code: str,
+                         archive_dir: str | Path) -> str:
+        """Keep a passing solution: a .py file under archive_dir and a `solutions` row."""
+        with self.tx():
+            return self._archive(task_id, skill, difficulty, code, archive_dir)
 
     def similar_solution(self, skill: str, difficulty: int, exclude_task: str | None = None) -> dict[str, Any] | None:
         """The archived solution of the same skill nearest in difficulty (newest on ties)."""

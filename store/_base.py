@@ -43,19 +43,23 @@ class StoreBase:
     """Owns one sqlite-utils Database. Not thread-safe: one Store per thread or process."""
 
     def __init__(self, db: sqlite_utils.Database, path: Path, *, readonly: bool,
-                 busy_timeout_s: float, max_attempts: int, clock: Callable[[], float]) -> None:
+                 busy_timeout_s: float, max_attempts: int, clock: Callable[[], float], max_lost: int = 5) -> None:
         self.db = db
         self.path = path
         self.readonly = readonly
         self.busy_timeout_s = busy_timeout_s
         self.max_attempts = max_attempts
+        self.max_lost = max_lost
         self.clock = clock
 
     @classmethod
     def open(cls, path: str | Path, *, readonly: bool = False, create: bool = True,
-             busy_timeout_s: float = 5.0, max_attempts: int = 3,
+             busy_timeout_s: float = 5.0, max_attempts: int = 3, max_lost: int = 5,
              clock: Callable[[], float] = time.time):
         """Open (creating and migrating unless read-only) the history at `path`.
+
+        `max_attempts`: the default for tasks that do not set theirs; `max_lost`: attempts a task
+        may lose without a verdict before it ends as `error` (store/_rules.py).
 
         A read-only open of a database older than this code refuses to guess: it raises
         `StoreError` asking for one read-write open (any write command) to upgrade it.
@@ -75,7 +79,7 @@ class StoreBase:
             db.close()
             raise
         return cls(db, path, readonly=readonly, busy_timeout_s=busy_timeout_s,
-                   max_attempts=max_attempts, clock=clock)
+                   max_attempts=max_attempts, max_lost=max_lost, clock=clock)
 
     @staticmethod
     def _migrate(db: sqlite_utils.Database, path: Path, busy_timeout_s: float) -> None:
@@ -136,6 +140,12 @@ class StoreBase:
             sql += (f" ON CONFLICT ({upsert_pk}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updates)
                     if updates else f" ON CONFLICT ({upsert_pk}) DO NOTHING")
         self.db.execute(sql, [_cell(row[c]) for c in cols])
+
+    def _event(self, kind: str, actor: str, body: dict[str, Any], event_id: str | None = None) -> None:
+        """Append an event inside the caller's transaction, so it is recorded with the change it
+        tells of or not at all; a given `event_id` is recorded once (a retry adds nothing)."""
+        self.insert("events", {"id": event_id or new_id(), "ts": self.now(), "kind": kind, "actor": actor,
+                               "body": dumps(body)}, ignore=True)
 
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         with self.guard():

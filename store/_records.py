@@ -1,5 +1,6 @@
-"""Records around attempts: the attempt itself, its score, the reflection, lessons, profile
-snapshots and events. Every record_* is idempotent by id, so a retried message is harmless."""
+"""Records around attempts: the attempt itself, the reflection, lessons, profile snapshots and
+events (the score, which is the verdict, is store/_verdict.py). Every record_* is idempotent
+by id, so a retried message is harmless."""
 
 from __future__ import annotations
 
@@ -44,7 +45,9 @@ class RecordsMixin(StoreBase):
     def record_attempt(self, attempt: dict[str, Any]) -> str:
         """Store an attempt's prompt, response, code and LLM settings; idempotent by id.
 
-        Fills the row its lease created; a second record of a finished attempt is ignored."""
+        Fills the row its lease created (a retry writes the same values again). Its verdict,
+        `outcome` and `lost` are not the builder's to set. An attempt whose status is `error` (no
+        usable code) is also an `attempt.error` event, once."""
         a = _known("attempt", attempt, ATTEMPT_FIELDS)
         if a.get("status") not in ATTEMPT_STATUSES:
             raise StoreError(f"attempt: status must be one of {', '.join(ATTEMPT_STATUSES)}, got {a.get('status')!r}")
@@ -52,35 +55,19 @@ class RecordsMixin(StoreBase):
         if "llm_settings" in a:
             a["llm_settings"] = dumps(a["llm_settings"] or {})
         with self.tx():
-            existing = self.one("SELECT status FROM attempts WHERE id = ?", [a["id"]])
-            if existing is not None and existing["status"] in ATTEMPT_STATUSES:
-                return a["id"]
-            if existing is None:
+            if self.one("SELECT 1 FROM attempts WHERE id = ?", [a["id"]]) is None:
                 self._task_or_raise(a.get("task_id"))
                 a.setdefault("started_at", self.now())
             a.setdefault("finished_at", self.now())
             self.insert("attempts", a, upsert_pk="id")
+            if a["status"] == "error":
+                row = self.one("SELECT task_id, builder FROM attempts WHERE id = ?", [a["id"]])
+                assert row is not None
+                self._event("attempt.error", row["builder"] or "", {
+                    "attempt_id": a["id"], "task_id": row["task_id"],
+                    "reason": str(a.get("error") or "no usable code")[:1000], "judged": True},
+                    event_id=f"attempt.error-{a['id']}")
         return a["id"]
-
-    def record_score(self, score: dict[str, Any]) -> str:
-        """Store a score; one per attempt (idempotent by id and by attempt_id)."""
-        s = _known("score", score, SCORE_FIELDS)
-        missing = [k for k in ("attempt_id", "task_id", "total", "passed") if s.get(k) is None]
-        if missing:
-            raise StoreError(f"score: missing {', '.join(missing)}")
-        s["id"] = s.get("id") or new_id()
-        s["passed"] = int(bool(s["passed"]))
-        s["details"] = dumps(s.get("details") or {})
-        with self.tx():
-            existing = self.one("SELECT id FROM scores WHERE id = ? OR attempt_id = ?", [s["id"], s["attempt_id"]])
-            if existing is not None:
-                return existing["id"]
-            task = self._task_or_raise(s["task_id"])
-            s.setdefault("skill", task["skill"])
-            s.setdefault("difficulty", task["difficulty"])
-            s["created_at"] = self.now()
-            self.insert("scores", s)
-        return s["id"]
 
     def recent_scores(self, skill: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Scores newest first, `passed` as a bool and `details` as a map."""
@@ -171,6 +158,37 @@ class RecordsMixin(StoreBase):
         """Append an event (state changes, restarts, errors) to the system log."""
         eid = new_id()
         with self.tx():
-            self.insert("events", {"id": eid, "ts": self.now(), "kind": kind, "actor": actor,
-                                      "body": dumps(body or {})})
+            self._event(kind, actor, body or {}, eid)
         return eid
+
+    def record_events(self, events: Any) -> tuple[list[str], list[str]]:
+        """Record events that carry their own id and time (the supervisor's outbox), each once:
+        an id already recorded is skipped, so a resend after a crash adds nothing.
+
+        Returns (ids handled: recorded now or before, one-line errors for malformed ones)."""
+        if not isinstance(events, list):
+            raise StoreError(f"events: expected a list, got {type(events).__name__}")
+        done, errors, rows = [], [], []
+        for n, e in enumerate(events, start=1):
+            problem = _event_problem(e)
+            if problem:
+                errors.append(f"#{n}: {problem}")
+                continue
+            rows.append({"id": e["id"], "ts": e["ts"], "kind": e["kind"], "actor": e["actor"], "body": dumps(e["body"])})
+        with self.tx():
+            for row in rows:
+                self.insert("events", row, ignore=True)
+                done.append(row["id"])
+        return done, errors
+
+
+def _event_problem(e: Any) -> str | None:
+    """What is wrong with one outbox event ({id, ts, kind, actor, body}), or None."""
+    if not isinstance(e, dict):
+        return f"expected a map, got {type(e).__name__}"
+    for key in ("id", "ts", "kind", "actor"):
+        if not isinstance(e.get(key), str) or not e[key] or len(e[key]) > 128:
+            return f"{key}: required, a string of 1 to 128 characters"
+    if not isinstance(e.get("body"), dict):
+        return "body: required, a map"
+    return None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from store._archive import ArchiveMixin
 from store._history import HistoryMixin
-from store._queue import QueueMixin
 from store._records import RecordsMixin
 from store._tasks import TasksMixin
+from store._verdict import VerdictMixin
 
 
-class Store(TasksMixin, QueueMixin, RecordsMixin, ArchiveMixin, HistoryMixin):
+class Store(TasksMixin, VerdictMixin, RecordsMixin, HistoryMixin):
     """The cogloop history in SQLite (WAL, versioned schema) through sqlite-utils.
 
     Open with `Store.open(path)`; every method is one transaction; every failure is a

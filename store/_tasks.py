@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from store._base import StoreBase, dumps, loads
+from store._rules import TERMINAL
 from store.errors import AmbiguousId, TaskInvalid, TaskNotFound, TaskStateError
 from store.taskspec import FIELDS, USER_SOURCES, normalize_task, public_view, validate_task
 
-STATE_FIELDS = ("status", "attempts", "max_attempts", "priority", "leased_by", "lease_expires_at",
-                "created_at", "updated_at")
+STATE_FIELDS = ("status", "attempts", "max_attempts", "lost", "error", "priority", "leased_by",
+                "lease_expires_at", "created_at", "updated_at")
 SUMMARY = "id, title, skill, difficulty, source, priority, status, attempts, max_attempts, created_at"
-TERMINAL = ("passed", "failed", "cancelled")
 STATUSES = ("queued", "leased") + TERMINAL
 
 
@@ -140,12 +140,12 @@ class TasksMixin(StoreBase):
                          params)
 
     def cancel_task(self, task_id: str) -> str:
-        """Cancel a queued or leased task (a running attempt may still finish and be recorded)."""
+        """Cancel a queued or leased task (a verdict that arrives later is not recorded)."""
         with self.tx():
             row = self.one("SELECT status FROM tasks WHERE id = ?", [task_id])
             if row is None:
                 raise TaskNotFound(f"no task with id {task_id!r}")
-            if row["status"] in ("passed", "failed"):
+            if row["status"] in ("passed", "failed", "error"):
                 raise TaskStateError(f"task {task_id} is already {row['status']}; nothing to cancel")
             self.db.execute("UPDATE tasks SET status = 'cancelled', lease_id = NULL, leased_by = NULL, "
                             "lease_expires_at = NULL, updated_at = ? WHERE id = ?", [self.now(), task_id])

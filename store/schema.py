@@ -103,6 +103,48 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX profile_created ON profile (created_at)")
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """The verdict is the record (issue 10): a score completes its task in the same transaction,
+    only scored attempts count toward `max_attempts`, and work lost without a verdict counts
+    toward its own cap (`store.max_lost`), ending the task as `error`.
+
+    New columns: `attempts.lost` (why the attempt ended without a verdict; NULL otherwise),
+    `tasks.lost` (how many did), `tasks.error` (why a task ended as `error`); `tasks.attempts`
+    now counts scored attempts. Index `scores(task_id)`: a verdict counts its task's verdicts.
+
+    Rows written before are brought under the same rules, from the record: an unscored expired
+    attempt was lost; the counters are recounted; a task with a passing score is passed (v3 could
+    fail it when its builder died before `task.complete`); a task failed without any scored
+    attempt ended for lost work, so `error`; an unfinished task already at its maximum of scored
+    attempts (v3's `release` could over-count) is failed."""
+    db.execute("ALTER TABLE attempts ADD COLUMN lost TEXT")
+    db.execute("ALTER TABLE tasks ADD COLUMN lost INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE tasks ADD COLUMN error TEXT")
+    db.execute("CREATE INDEX scores_task ON scores (task_id)")
+    scored = "EXISTS (SELECT 1 FROM scores s WHERE s.attempt_id = attempts.id)"
+    db.execute(f"UPDATE attempts SET lost = 'lease expired (recorded before schema v4)' "
+               f"WHERE status = 'expired' AND NOT {scored}")
+    db.execute("UPDATE attempts SET outcome = (SELECT CASE WHEN s.passed THEN 'passed' ELSE 'failed' END "
+               "FROM scores s WHERE s.attempt_id = attempts.id), completed_at = coalesce(completed_at, "
+               f"(SELECT s.created_at FROM scores s WHERE s.attempt_id = attempts.id)) WHERE {scored}")
+    db.execute("UPDATE tasks SET attempts = (SELECT count(*) FROM scores s WHERE s.task_id = tasks.id), "
+               "lost = (SELECT count(*) FROM attempts a WHERE a.task_id = tasks.id AND a.lost IS NOT NULL)")
+    clear = "lease_id = NULL, leased_by = NULL, lease_expires_at = NULL"
+    db.execute(f"UPDATE tasks SET status = 'passed', {clear} WHERE status != 'passed' AND EXISTS "
+               "(SELECT 1 FROM scores s WHERE s.task_id = tasks.id AND s.passed)")
+    db.execute("UPDATE tasks SET status = 'error', error = 'failed without a scored attempt (before schema v4)' "
+               "WHERE status = 'failed' AND attempts = 0")
+    db.execute(f"UPDATE tasks SET status = 'failed', {clear} "
+               "WHERE status IN ('queued', 'leased') AND attempts >= max_attempts")
+
+
+def _v5(db: sqlite_utils.Database) -> None:
+    """Tasks get `context`: trusted source the judge runs before the tests (the helpers they
+    use, e.g. HumanEval/32's `poly`), so a candidate's own copy of a helper never decides a
+    verdict. Older HumanEval rows keep "" and the Scorer derives it from their prompt."""
+    db["tasks"].add_column("context", str, not_null_default="")
+
+
 # Views over the tables a rebuild replaces: dropped first (a rename checks every view), then
 # made again from their own SQL, so views another migration changed keep its version.
 RECENT_ATTEMPTS = """
@@ -113,7 +155,7 @@ RECENT_ATTEMPTS = """
     ORDER BY a.started_at DESC, a.rowid DESC"""
 
 
-def _datasette_links(db: sqlite_utils.Database) -> None:
+def _v6(db: sqlite_utils.Database) -> None:
     """Foreign keys for what points at attempts and tasks, so Datasette (and sqlite-utils) link
     a score or a reflection to its attempt and task; SQLite adds them only by rebuilding the
     table (sqlite-utils' transform keeps columns, indexes and rows). `recent_attempts` says
@@ -137,7 +179,7 @@ def _datasette_links(db: sqlite_utils.Database) -> None:
     db.create_view("recent_attempts", RECENT_ATTEMPTS)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _datasette_links]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

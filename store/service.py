@@ -5,8 +5,8 @@ The Memory actor is a thin shell over this table, and the CLI's write-through pa
 daemon running) calls the same functions, so a task added either way is treated alike.
 
 Rules that are Memory's and not the queue's live here too: only the scorer may read a
-task's private part; a passing score archives the solution (whichever of the score and
-the attempt's code arrives last triggers it).
+task's private part, and only the supervisor records its outbox's events. A passing score
+archives the solution in the transaction that records it (store/_verdict.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from store._store import Store
 from store.errors import Forbidden, StoreError, TaskNotFound
 
 PRIVATE_READERS = ("scorer",)
+EVENT_SENDERS = ("supervisor",)
 
 
 @dataclass
@@ -42,17 +43,6 @@ class Request:
         return default if value is None else value
 
 
-def _maybe_archive(req: Request, attempt_id: str) -> None:
-    """Archive the attempt's code once it has both its code and a passing score."""
-    if req.archive_dir is None:
-        return
-    row = req.store.one(
-        "SELECT a.task_id, a.code, s.skill, s.difficulty FROM attempts a JOIN scores s ON s.attempt_id = a.id "
-        "WHERE a.id = ? AND s.passed = 1 AND a.code IS NOT NULL AND a.code != ''", [attempt_id])
-    if row:
-        req.store.archive_solution(row["task_id"], row["skill"], row["difficulty"], row["code"], req.archive_dir)
-
-
 def _show(req: Request) -> dict[str, Any]:
     task = req.store.get_task(req.need("id"))
     if task is None:
@@ -73,17 +63,26 @@ def _add_many(req: Request) -> dict[str, Any]:
     return req.store.add_tasks_counted(req.need("tasks", list))
 
 
-def _attempt(req: Request) -> dict[str, Any]:
-    aid = req.store.record_attempt(req.need("attempt", dict))
-    _maybe_archive(req, aid)
-    return {"id": aid}
-
-
 def _score(req: Request) -> dict[str, Any]:
-    score = req.need("score", dict)
-    sid = req.store.record_score(score)
-    _maybe_archive(req, score["attempt_id"])
-    return {"id": sid}
+    """The verdict: records the score and completes the attempt and its task in one step."""
+    code = req.opt("code")
+    return req.store.record_score(req.need("score", dict), lease_id=req.opt("lease_id"),
+                                  code=code if isinstance(code, str) else None, archive_dir=req.archive_dir)
+
+
+def _release(req: Request) -> dict[str, Any]:
+    reason = req.opt("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise StoreError("body.reason: expected str")
+    return {"ok": req.store.release(req.need("lease_id"), reason or None)}
+
+
+def _events(req: Request) -> dict[str, Any]:
+    """The supervisor's outbox: the ids handled are its acknowledgement."""
+    if req.sender not in EVENT_SENDERS:
+        raise Forbidden(f"event.record: refused to {req.sender!r}; only the supervisor records its events")
+    ids, errors = req.store.record_events(req.need("events", list))
+    return {"ids": ids, "errors": errors}
 
 
 def _reflection(req: Request) -> dict[str, Any]:
@@ -108,12 +107,12 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "task.lease": lambda r: {"lease": r.store.lease(r.need("builder"), float(r.need("ttl_s", (int, float))),
                                                     reclaim=r.opt("reclaim", False) is True)},
     "task.renew": lambda r: {"ok": r.store.renew(r.need("lease_id"), float(r.need("ttl_s", (int, float))))},
-    "task.release": lambda r: {"ok": r.store.release(r.need("lease_id"))},
+    "task.release": _release,
     "task.complete": lambda r: {"task_status": r.store.complete(r.need("lease_id"), r.need("attempt_id"),
                                                                  r.need("outcome"))},
     "task.private": _private,
     "queue.stats": lambda r: {"stats": r.store.queue_stats(r.opt("source"))},
-    "attempt.record": _attempt,
+    "attempt.record": lambda r: {"id": r.store.record_attempt(r.need("attempt", dict))},
     "score.record": _score,
     "reflection.record": _reflection,
     "lesson.top": lambda r: {"lessons": r.store.top_lessons(r.need("skill"), r.opt("limit", 5))},
@@ -123,6 +122,7 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "profile.latest": lambda r: {"profile": r.store.latest_profile()},
     "scores.recent": lambda r: {"scores": r.store.recent_scores(r.opt("skill"), r.opt("limit", 100))},
     "event.log": lambda r: {"id": r.store.log_event(r.need("kind"), r.sender, r.opt("body", {}))},
+    "event.record": _events,
 }
 
 

@@ -36,7 +36,9 @@ def inproc_run_tests(code: str, tests: str, entry_point: str) -> dict[str, Any]:
 
 class FakeMemory:
     """Answers task.lease / lesson.top / archive.similar / attempt.record / score.request /
-    reflection.record / task.complete / task.release from plain lists, recording every ask."""
+    reflection.record / task.release from plain lists, recording every ask. A score.request is
+    the verdict, as with the real Scorer and Memory: it completes the lease (`completed`), and a
+    release after it finds nothing to give back."""
 
     def __init__(self, tasks: list[dict[str, Any]], lessons: list[dict[str, Any]] | None = None,
                  hidden_pass: bool = True) -> None:
@@ -49,6 +51,7 @@ class FakeMemory:
         self.reflections: list[dict] = []
         self.completed: list[dict] = []
         self.released: list[str] = []
+        self.release_reasons: list[str] = []
 
     def ask(self, to: str, op: str, body: dict, timeout: float = 30.0) -> dict:
         self.asks.append((to, op, body))
@@ -62,8 +65,11 @@ class FakeMemory:
             return {"lease": lease}
         if op == "task.release":
             self.released.append(body["lease_id"])
-            self.queue.insert(0, self.leases.pop(body["lease_id"])["task"])
-            return {"ok": True}
+            self.release_reasons.append(body.get("reason", ""))
+            lease = self.leases.pop(body["lease_id"], None)
+            if lease is not None:
+                self.queue.insert(0, lease["task"])
+            return {"ok": lease is not None}
         if op == "task.renew":
             return {"ok": body["lease_id"] in self.leases}
         if op == "lesson.top":
@@ -75,12 +81,12 @@ class FakeMemory:
             return {"id": body["attempt"]["id"]}
         if op == "score.request":
             ok = self.hidden_pass and bool(body["code"])
-            return {"score": {"attempt_id": body["attempt_id"], "passed": ok, "total": 1.0 if ok else 0.0}}
+            self.completed.append({"lease_id": body["lease_id"], "attempt_id": body["attempt_id"],
+                                   "outcome": "passed" if ok else "failed"})
+            self.leases.pop(body["lease_id"], None)
+            return {"score": {"attempt_id": body["attempt_id"], "passed": ok, "total": 1.0 if ok else 0.0},
+                    "recorded": True, "task_status": "passed" if ok else "failed"}
         if op == "reflection.record":
             self.reflections.append(dict(body["reflection"], lesson_ids=body.get("lesson_ids")))
             return {"id": body["reflection"]["id"]}
-        if op == "task.complete":
-            self.completed.append(body)
-            self.leases.pop(body["lease_id"], None)
-            return {"task_status": body["outcome"]}
         raise AssertionError(f"unexpected ask {to} {op}")

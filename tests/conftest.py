@@ -21,6 +21,18 @@ for _name in [n for n in os.environ if n.startswith("COGLOOP_")]:
     os.environ.pop(_name, None)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Run the whole session in a pid namespace of its own (tests/pidns.py), so no daemon a test
+    starts can outlive the run, even when the run is killed -9. Re-executes pytest as it was
+    invoked; returns here only inside the namespace, or where none can be made (said once)."""
+    from tests import pidns
+
+    if not pidns.inside():
+        reason = pidns.run(list(sys.orig_argv))
+        config.issue_config_time_warning(pytest.PytestConfigWarning(f"tests/pidns.py: {reason}"), stacklevel=2)
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A fresh cogloop home folder."""

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import psutil
 
-from ops.client import Client
+from ops.client import Client, daemon_running
 
 FAST = {
     "COGLOOP_DAEMON_HEARTBEAT_S": "0.2",
@@ -56,11 +56,16 @@ class Daemon:
         with open(self.err, "ab") as err:
             self.proc = subprocess.Popen([sys.executable, "-m", "supervisor", "--home", str(self.home)],
                                          env=self.env, stdout=err, stderr=subprocess.STDOUT)
-        wait_for(lambda: (self.home / "run" / "control.sock").exists() or self.proc.poll() is not None,
-                 what="the control socket")
-        assert self.proc.poll() is None, self.err.read_text()
-        if wait_running:
-            wait_for(lambda: all(c["state"] == "running" for c in self.children()), what="all children running")
+        try:
+            # The pidfile's lock too: a supervisor killed -9 before this one left its socket file behind.
+            wait_for(lambda: (daemon_running(self.home) and (self.home / "run" / "control.sock").exists())
+                     or self.proc.poll() is not None, what="the control socket")
+            assert self.proc.poll() is None, self.err.read_text()
+            if wait_running:
+                wait_for(lambda: all(c["state"] == "running" for c in self.children()), what="all children running")
+        except BaseException:
+            self.stop()  # a daemon that did not come up is not left behind
+            raise
         return self
 
     def status(self) -> dict[str, Any]:
@@ -118,6 +123,20 @@ def memory_daemon_if(running: bool, home: Path) -> Iterator[Path]:
         yield home
     finally:
         daemon.stop()
+
+
+def daemon_processes(home: Path) -> list[psutil.Process]:
+    """Every process of the daemon at `home`: the supervisor, its actors, its model server stand-in
+    (named by their command line, or by their working directory: the daemon runs them in HOME)."""
+    found = []
+    for p in psutil.process_iter(["cmdline", "status", "cwd"]):
+        try:
+            ours = str(home) in " ".join(p.info["cmdline"] or []) or p.info["cwd"] == str(home)
+            if ours and p.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(p)
+        except psutil.Error:
+            pass
+    return found
 
 
 def crash_into_backoff(daemon: Daemon, name: str) -> int:

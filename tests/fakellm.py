@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -53,8 +54,14 @@ class FakeLLM:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server.handle_error = self._handle_error  # type: ignore[method-assign]
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+
+    def _handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (a builder killed -9) is no error of the server's."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            ThreadingHTTPServer.handle_error(self._server, request, client_address)
 
     # --- lifecycle ---------------------------------------------------------------------
     @property

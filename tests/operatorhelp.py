@@ -28,7 +28,7 @@ def simple_task(n: int, skill: str, difficulty: int) -> dict[str, Any]:
 
 def attempt_and_score(store: Store, clock: Clock, *, passed: bool, total: float,
                       settings: dict[str, Any] | None = None, step_s: float = 60.0) -> str:
-    """Lease the head of the queue, record one scored attempt, complete it; the task id."""
+    """Lease the head of the queue, record one attempt and its verdict (which completes it); the task id."""
     lease = store.lease("builder-1", ttl_s=900)
     assert lease is not None, "queue unexpectedly empty"
     task = lease["task"]
@@ -39,8 +39,7 @@ def attempt_and_score(store: Store, clock: Clock, *, passed: bool, total: float,
                           "llm_settings": dict(settings or SETTINGS, prompt_tokens_est=int(clock.t) % 97),
                           "status": "passed" if passed else "failed"})
     store.record_score({"attempt_id": lease["attempt_id"], "task_id": task["id"], "total": total,
-                        "passed": passed, "correctness": 1.0 if passed else 0.0})
-    store.complete(lease["lease_id"], lease["attempt_id"], "passed" if passed else "failed")
+                        "passed": passed, "correctness": 1.0 if passed else 0.0}, lease_id=lease["lease_id"])
     return task["id"]
 
 

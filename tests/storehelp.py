@@ -48,3 +48,10 @@ def store(tmp_path: Path, clock: Clock):
     s = open_store(tmp_path / "history.db", clock)
     yield s
     s.close()
+
+
+def judge(store: Store, lease: dict[str, Any], passed: bool = True, **kw: Any) -> dict[str, Any]:
+    """Record the Scorer's verdict on a leased attempt (what Memory's score.record does)."""
+    score = {"attempt_id": lease["attempt_id"], "task_id": lease["task"]["id"], "total": 1.0 if passed else 0.1,
+             "passed": passed}
+    return store.record_score(score, lease_id=lease["lease_id"], **kw)

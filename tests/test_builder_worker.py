@@ -1,4 +1,4 @@
-"""The builder's whole cycle (lease -> attempt -> record -> score -> reflect -> complete) against
+"""The builder's whole cycle (lease -> attempt -> record + score (the verdict) -> reflect) against
 a scripted LLM server and an in-memory Memory; an endpoint that is down makes it wait without
 holding a lease."""
 
@@ -32,7 +32,7 @@ def worker(url: str, mem: FakeMemory, *, model: str = "", clock=None) -> Builder
     return BuilderWorker("builder-1", cfg, mem.ask, client, inproc_run_tests, **kw)
 
 
-def test_full_cycle_records_attempt_score_reflection_and_completes() -> None:
+def test_full_cycle_records_attempt_score_and_reflection_and_sends_no_completion() -> None:
     mem = FakeMemory([TASK], LESSONS)
     reflection = json.dumps({"strengths": "short", "weaknesses": "none", "lesson": "Return early on trivial input."})
     with FakeLLM([{"content": RIGHT, "usage": {"prompt_tokens": 80, "completion_tokens": 12}}, reflection]) as fake:
@@ -42,7 +42,7 @@ def test_full_cycle_records_attempt_score_reflection_and_completes() -> None:
         assert "Your solution" in fake.chat_requests[1]["messages"][1]["content"]
     ops = [op for _, op, _ in mem.asks]
     assert ops == ["task.lease", "lesson.top", "archive.similar", "attempt.record", "score.request",
-                   "reflection.record", "task.complete"]
+                   "reflection.record"]  # the verdict completed the task: nothing left to send
     a = mem.attempts[0]
     assert a["status"] == "passed" and a["code"].endswith("return a + b") and a["response"] == RIGHT
     assert "Return a + b." in a["prompt"] and (a["tokens_in"], a["tokens_out"]) == (80, 12)
@@ -134,19 +134,37 @@ def test_independent_asks_travel_together_and_every_reply_is_awaited() -> None:
         w.send_ask = mem.send_ask
         assert w.step() == 0.0
     assert [op for _, op, _ in mem.asks] == ["task.lease", "lesson.top", "archive.similar", "attempt.record",
-                                              "score.request", "reflection.record", "task.complete"]
+                                              "score.request", "reflection.record"]
     assert mem.events == ["send lesson.top", "wait lesson.top", "send attempt.record", "wait attempt.record",
                           "send reflection.record", "wait reflection.record"]
     assert mem.completed and mem.reflections and not mem.released
 
 
-def test_a_deferred_attempt_record_that_fails_still_fails_the_attempt() -> None:
+def test_a_deferred_attempt_record_that_fails_does_not_undo_the_verdict() -> None:
     mem = DeferringMemory([TASK], LESSONS, fail_op="attempt.record")
     with FakeLLM([RIGHT]) as fake:
         w = worker(fake.url, mem)
         w.send_ask = mem.send_ask
         assert w.step() > 0  # error backoff
-    assert mem.completed == [] and len(mem.released) == 1 and mem.queue[0]["id"] == "t1"
+    # the builder gives the task back with the reason, but the verdict already completed it
+    assert len(mem.completed) == 1 and len(mem.released) == 1 and mem.queue == []
+    assert mem.release_reasons == ["builder-1: RemoteError: internal: attempt.record failed: disk full"]
+
+
+def test_an_attempt_that_fails_otherwise_is_given_back_with_its_reason() -> None:
+    mem = FakeMemory([TASK])
+
+    def ask(to: str, op: str, body: dict, timeout: float = 30.0) -> dict:
+        if op == "score.request":
+            mem.asks.append((to, op, body))
+            raise RemoteError("timeout", "scorer did not answer")
+        return mem.ask(to, op, body, timeout)
+    with FakeLLM([RIGHT]) as fake:
+        w = worker(fake.url, mem)
+        w.ask = ask
+        assert w.step() > 0
+    assert mem.queue == [TASK] and mem.completed == []
+    assert mem.release_reasons == ["builder-1: RemoteError: timeout: scorer did not answer"]
 
 
 def test_stop_during_a_hanging_llm_call_releases_the_lease_at_once() -> None:

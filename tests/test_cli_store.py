@@ -12,7 +12,7 @@ from ops.cli import main
 from store import Store
 from store.service import handle
 from tests.conftest import cogloop_cmd
-from tests.storehelp import task
+from tests.storehelp import judge, task
 
 
 def run(capsys, *argv):
@@ -117,8 +117,7 @@ def test_not_found_and_wrong_state_exit_1(capsys, home):
     assert rc == 1 and err == "cogloop: no task with id 'nope'\n"
     with Store.open(home / "history.db") as s:
         tid = s.add_task(task(1))
-        lease = s.lease("b", 60)
-        s.complete(lease["lease_id"], lease["attempt_id"], "passed")
+        judge(s, s.lease("b", 60))
     rc, _, err = run(capsys, "task", "cancel", tid, "--home", home)
     assert rc == 1 and err == f"cogloop: task {tid} is already passed; nothing to cancel\n"
 
@@ -158,9 +157,9 @@ def _record_pass(home, n=1, skill="math"):
                                                  "response": "R", "code": "def add(a, b):\n    return a + b\n",
                                                  "llm_settings": {"model": "m"}}},
                sender="builder-1", archive_dir=home / "code_archive")
-        handle(s, "score.record", {"score": {"attempt_id": aid, "task_id": tid, "total": 0.9, "passed": True}},
+        handle(s, "score.record", {"score": {"attempt_id": aid, "task_id": tid, "total": 0.9, "passed": True},
+                                   "lease_id": lease["lease_id"], "code": "def add(a, b):\n    return a + b\n"},
                sender="scorer", archive_dir=home / "code_archive")
-        s.complete(lease["lease_id"], aid, "passed")
         s.record_reflection({"attempt_id": aid, "task_id": tid, "lesson": "test edge cases"})
         s.snapshot_profile({"ability": {skill: 0.7}})
         s.log_event("restart", "supervisor", {"actor": "builder-1"})

@@ -37,13 +37,6 @@ def daemon(tmp_path_factory):
     d.stop()
 
 
-def leased_attempt(d: Daemon, tid: str) -> str:
-    """Lease the (user) task as a builder would: scores name an attempt that exists."""
-    lease = d.forward("memory", "task.lease", {"builder": "builder-1", "ttl_s": 600.0})["lease"]
-    assert lease["task"]["id"] == tid  # user tasks are leased before the trainer's
-    return lease["attempt_id"]
-
-
 def trainer_queued(d: Daemon) -> int:
     return d.forward("memory", "queue.stats", {"source": "trainer"})["stats"]["queued"]
 
@@ -56,8 +49,16 @@ def test_trainer_tops_up_the_queue_at_start(daemon):
     assert len({t["skill"] for t in tasks}) == 3  # spread over skills
 
 
+def leased(d: Daemon, title: str) -> tuple[str, dict]:
+    """A user task added and leased as a builder would (a verdict needs the attempt its lease made)."""
+    tid = d.forward("memory", "task.add", {"task": {**TASK, "title": title}})["id"]
+    lease = d.forward("memory", "task.lease", {"builder": "builder-1", "ttl_s": 600})["lease"]
+    assert lease["task"]["id"] == tid
+    return tid, lease
+
+
 def test_score_request_grades_records_and_tells_the_trainer(daemon):
-    tid = daemon.forward("memory", "task.add", {"task": TASK})["id"]
+    tid, lease = leased(daemon, TASK["title"])
     watcher = subprocess.Popen(cogloop_cmd("watch", "--json", "--timeout", "60", "--home", str(daemon.home)),
                                stdout=subprocess.PIPE, text=True)
     lines: queue.Queue = queue.Queue()
@@ -65,11 +66,15 @@ def test_score_request_grades_records_and_tells_the_trainer(daemon):
     # A SUB socket misses what is published before it connects: poke until it hears.
     wait_for(lambda: daemon.client.call("resume") and not lines.empty(), timeout=20, what="the watcher")
     before = daemon.forward("trainer", "trainer.status")["profile"]["observations"]
-    aid = leased_attempt(daemon, tid)
-    body = {"attempt_id": aid, "task_id": tid, "code": "def double(n):\n    return n + n\n", "builder": "builder-1"}
-    score = daemon.forward("scorer", "score.request", body, timeout=60)["score"]
+    aid = lease["attempt_id"]
+    body = {"attempt_id": aid, "task_id": tid, "code": "def double(n):\n    return n + n\n", "builder": "builder-1",
+            "lease_id": lease["lease_id"]}
+    verdict = daemon.forward("scorer", "score.request", body, timeout=60)
+    score = verdict["score"]
     assert score["passed"] is True and score["correctness"] == 1.0 and score["robustness"] == 1.0
     assert score["skill"] == "math" and score["id"] == f"score-{aid}"
+    assert (verdict["recorded"], verdict["task_status"]) == (True, "passed")  # the verdict completed the task
+    assert daemon.forward("memory", "task.show", {"id": tid})["task"]["status"] == "passed"
     recorded = daemon.forward("memory", "scores.recent", {"skill": "math"})["scores"]
     assert [s["attempt_id"] for s in recorded] == [aid]
     # the trainer heard about it and snapshotted its profile
@@ -94,10 +99,13 @@ def test_score_request_grades_records_and_tells_the_trainer(daemon):
 
 
 def test_a_wrong_candidate_scores_low(daemon):
-    tid = daemon.forward("memory", "task.add", {"task": {**TASK, "title": "double 2"}})["id"]
-    body = {"attempt_id": leased_attempt(daemon, tid), "task_id": tid, "code": "def double(n):\n    return n * n\n", "builder": "builder-1"}
+    tid, lease = leased(daemon, "double 2")
+    body = {"attempt_id": lease["attempt_id"], "task_id": tid, "code": "def double(n):\n    return n * n\n",
+            "builder": "builder-1", "lease_id": lease["lease_id"]}
     score = daemon.forward("scorer", "score.request", body, timeout=60)["score"]
     assert score["passed"] is False and score["correctness"] == pytest.approx(1 / 3, abs=0.01)
+    task = daemon.forward("memory", "task.show", {"id": tid})["task"]
+    assert (task["status"], task["attempts"]) == ("queued", 1)  # one of its three scored attempts used
 
 
 def test_bad_requests_get_errors_and_change_nothing(daemon):

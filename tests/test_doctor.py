@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 
 import pytest
@@ -76,6 +77,27 @@ def test_database_ok_missing_and_corrupt(home):
 
 
 @pytest.mark.unit
+def test_record_invariants_on_a_good_history_and_on_what_v3_left(home, tmp_path):
+    db = home / "history.db"
+    assert doctor.check_record(db).status == "ok"  # no history yet
+    fill(db, improving_runs("strings", 3))
+    check = doctor.check_record(db)
+    assert check.status == "ok" and "invariants hold" in check.detail
+    # what issue 10 found on v3: a passing attempt whose task is failed, and a second verdict on a
+    # one-attempt task (written behind the store's back, as v3's bugs did)
+    with sqlite3.connect(db) as conn:
+        tid, aid = conn.execute("SELECT task_id, attempt_id FROM scores WHERE passed LIMIT 1").fetchone()
+        conn.execute("UPDATE tasks SET status = 'failed' WHERE id = ?", [tid])
+        conn.execute("INSERT INTO attempts (id, task_id, attempt_no, status) VALUES ('again', ?, 2, 'failed')", [tid])
+        conn.execute("INSERT INTO scores (id, attempt_id, task_id, total, passed) VALUES ('s2', 'again', ?, 0, 0)", [tid])
+    check = doctor.check_record(db)
+    assert check.status == "fail"
+    assert f"a passing attempt whose task is not passed: {tid}" in check.detail
+    assert f"a task with more scored attempts than its maximum: {tid}" in check.detail
+    assert "a task whose attempt count is not its number of scored attempts" in check.detail
+
+
+@pytest.mark.unit
 def test_disk(home, monkeypatch):
     assert doctor.check_disk(home / "not" / "yet").status in ("ok", "warn")
     monkeypatch.setattr(doctor.shutil, "disk_usage", lambda p: type("U", (), {"free": 50 << 20})())
@@ -91,13 +113,13 @@ def test_cli_doctor_json_and_lines(home, server):
     proc = subprocess.run(cogloop_cmd("doctor", *env_args, "--json"), capture_output=True, text=True, timeout=60)
     out = json.loads(proc.stdout)
     checks = {c["name"]: c for c in out["checks"]}
-    assert list(checks) == ["llm", "sandbox", "database", "disk"]
-    assert checks["llm"]["status"] == checks["database"]["status"] == "ok"
+    assert list(checks) == ["llm", "sandbox", "database", "record", "disk"]
+    assert checks["llm"]["status"] == checks["database"]["status"] == checks["record"]["status"] == "ok"
     assert proc.returncode == (0 if out["ok"] else 1)
     assert out["ok"] == all(c["status"] != "fail" for c in checks.values())
     proc = subprocess.run(cogloop_cmd("doctor", *env_args), capture_output=True, text=True, timeout=60)
     lines = proc.stdout.strip().splitlines()
-    assert len(lines) == 4 and lines[0].startswith("ok") and "llm" in lines[0]
+    assert len(lines) == 5 and lines[0].startswith("ok") and "llm" in lines[0]
 
 
 @pytest.mark.process

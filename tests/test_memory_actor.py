@@ -116,4 +116,4 @@ def test_memory_requeues_expired_leases_and_survives_kill_9(daemon):
     os.kill(old, signal.SIGKILL)
     running_pid(daemon, "memory", old)
     task_after = daemon.forward("memory", "task.show", {"id": tid})["task"]
-    assert (task_after["status"], task_after["attempts"]) == ("queued", 1)
+    assert (task_after["status"], task_after["attempts"], task_after["lost"]) == ("queued", 0, 1)

@@ -25,6 +25,8 @@ class FakeBus:
     def __init__(self) -> None:
         self.recorded: list[str] = []
         self.told: list[str] = []
+        self.verdicts: list[dict] = []  # the score.record bodies
+        self.refuse = ""  # a reason Memory gives for not recording a verdict
         self.lock = threading.Lock()
 
     def ask(self, to: str, op: str, body: dict, timeout: float = 30.0) -> dict:
@@ -36,8 +38,11 @@ class FakeBus:
             return {"scores": []}
         if op == "score.record":
             with self.lock:
+                self.verdicts.append(body)
+                if self.refuse:
+                    return {"id": None, "recorded": False, "task_status": "passed", "reason": self.refuse}
                 self.recorded.append(body["score"]["attempt_id"])
-            return {"id": body["score"]["id"]}
+            return {"id": body["score"]["id"], "recorded": True, "task_status": "queued"}
         raise AssertionError(op)
 
     def tell(self, to: str, op: str, body: dict) -> None:
@@ -95,3 +100,15 @@ def test_an_unknown_task_fails_its_future_with_memorys_code(scorer):
         fut.result(timeout=10)
     assert err.value.code == "bad_request" and "missing" in err.value.message
     assert bus.recorded == []
+
+
+def test_the_verdict_carries_lease_and_code_and_one_not_recorded_is_not_told(scorer):
+    actor, bus, _, _ = scorer
+    body = {"attempt_id": "a-1", "task_id": "quick", "code": "CODE", "builder": "b", "lease_id": "L1"}
+    reply = actor.on_score_request(body, {"from": "builder-1"}).result(timeout=10)
+    assert (reply["recorded"], reply["task_status"]) == (True, "queued")
+    assert {k: bus.verdicts[0][k] for k in ("lease_id", "code")} == {"lease_id": "L1", "code": "CODE"}
+    bus.refuse = "the task is already passed"
+    late = actor.on_score_request({**body, "attempt_id": "a-2"}, {"from": "builder-1"}).result(timeout=10)
+    assert (late["recorded"], late["task_status"]) == (False, "passed")
+    assert bus.told == ["a-1"]  # the trainer hears only of recorded verdicts

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from store import StoreError, TaskNotFound
-from tests.storehelp import clock, store, task  # noqa: F401 (fixtures)
+from tests.storehelp import clock, judge, store, task  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.unit
 
@@ -17,17 +17,32 @@ def leased(store):
     return tid, store.lease("b1", 60)
 
 
-def test_attempt_keeps_prompt_response_and_settings_once(store):
+def test_attempt_keeps_prompt_response_and_settings_idempotently(store):
     tid, lease = leased(store)
     attempt = {"id": lease["attempt_id"], "task_id": tid, "status": "failed", "prompt": "PROMPT",
                "response": "RESPONSE", "code": "def add(a, b): return 0", "llm_settings": {"model": "m", "seed": 1},
                "tokens_in": 10, "tokens_out": 5, "llm_latency_s": 0.5, "repair_rounds": 2}
     assert store.record_attempt(attempt) == lease["attempt_id"]
-    assert store.record_attempt({**attempt, "response": "SECOND"}) == lease["attempt_id"]
+    assert store.record_attempt(attempt) == lease["attempt_id"]  # a retried message
     row = store.db["attempts"].get(lease["attempt_id"])
     assert (row["prompt"], row["response"], row["builder"], row["attempt_no"]) == ("PROMPT", "RESPONSE", "b1", 1)
     assert json.loads(row["llm_settings"]) == {"model": "m", "seed": 1}
-    assert store.db["attempts"].count == 1
+    assert store.db["attempts"].count == 1 and store.db["events"].count == 0
+
+
+def test_an_attempt_recorded_after_its_verdict_fills_the_row_and_keeps_the_verdict(store):
+    tid, lease = leased(store)
+    judge(store, lease, passed=False, code="def add(a, b): return 0")
+    store.record_attempt({"id": lease["attempt_id"], "task_id": tid, "status": "error", "prompt": "P",
+                          "error": "no code block in the answer"})
+    row = store.db["attempts"].get(lease["attempt_id"])
+    assert (row["prompt"], row["status"], row["outcome"], row["code"]) == ("P", "error", "failed",
+                                                                             "def add(a, b): return 0")
+    # an attempt that ended in error is an event with its reason, once
+    store.record_attempt({"id": lease["attempt_id"], "task_id": tid, "status": "error", "error": "again"})
+    [event] = store.rows("SELECT kind, actor, body FROM events")
+    assert (event["kind"], event["actor"]) == ("attempt.error", "b1")
+    assert json.loads(event["body"])["reason"] == "no code block in the answer"
 
 
 def test_attempt_bad_input(store):
@@ -43,17 +58,31 @@ def test_attempt_bad_input(store):
 
 def test_score_once_per_attempt_and_recent_scores(store, clock):
     tid, lease = leased(store)
-    sid = store.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "correctness": 1.0,
-                              "total": 0.9, "passed": True, "details": {"hidden": "3/3"}})
+    first = store.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "correctness": 1.0,
+                                "total": 0.9, "passed": True, "details": {"hidden": "3/3"}})
     clock.tick()
-    assert store.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "total": 0.1,
-                               "passed": False}) == sid
+    again = store.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "total": 0.1, "passed": False})
+    assert again == first == {"id": first["id"], "recorded": True, "task_status": "passed"}
     [score] = store.recent_scores(skill="math")
     assert (score["passed"], score["total"], score["skill"], score["difficulty"]) == (True, 0.9, "math", 2)
     assert score["details"] == {"hidden": "3/3"}
     assert store.recent_scores(skill="strings") == []
     with pytest.raises(StoreError, match="score: missing total, passed"):
         store.record_score({"attempt_id": "x", "task_id": tid})
+
+
+def test_a_verdict_needs_its_attempt_and_changes_nothing_when_refused(store):
+    tid, lease = leased(store)
+    other = store.add_task(task(2))
+    bad = [({"attempt_id": "nope", "task_id": tid}, "unknown attempt 'nope'"),
+           ({"attempt_id": lease["attempt_id"], "task_id": other}, f"is of task {tid}, not {other}")]
+    for fields, message in bad:
+        with pytest.raises(StoreError, match=message):
+            store.record_score({**fields, "total": 1.0, "passed": True})
+    with pytest.raises(StoreError, match="does not belong to lease other"):
+        store.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "total": 1.0, "passed": True},
+                           lease_id="other")
+    assert store.db["scores"].count == 0 and store.get_task(tid)["status"] == "leased"
 
 
 def test_reflection_adds_its_lesson_and_lessons_rank_by_passes(store, clock):
@@ -108,7 +137,6 @@ def test_profile_snapshots_and_events(store, clock):
 def test_history_queries(store, clock):
     tid, lease = leased(store)
     store.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "total": 0.8, "passed": True})
-    store.complete(lease["lease_id"], lease["attempt_id"], "passed")
     [recent] = store.history("recent")
     assert (recent["task_id"], recent["visible_status"], recent["score"], recent["hidden_passed"]) == \
         (tid, "passed", 0.8, 1)

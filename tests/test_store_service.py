@@ -23,9 +23,13 @@ def test_task_round_trip_through_ops(store):
     lease = handle(store, "task.lease", {"builder": "builder-1", "ttl_s": 60})["lease"]
     assert lease["task"]["id"] == tid and "hidden_tests" not in lease["task"]
     assert handle(store, "task.renew", {"lease_id": lease["lease_id"], "ttl_s": 60}) == {"ok": True}
-    reply = handle(store, "task.complete", {"lease_id": lease["lease_id"], "attempt_id": lease["attempt_id"],
-                                            "outcome": "passed"})
-    assert reply == {"task_status": "passed"}
+    verdict = {"score": {"attempt_id": lease["attempt_id"], "task_id": tid, "total": 1.0, "passed": True},
+               "lease_id": lease["lease_id"], "code": "def add(a, b):\n    return a + b\n"}
+    reply = handle(store, "score.record", verdict, sender="scorer")
+    assert reply == {"id": reply["id"], "recorded": True, "task_status": "passed"}
+    # the builder's completion after its verdict is a no-op
+    assert handle(store, "task.complete", {"lease_id": lease["lease_id"], "attempt_id": lease["attempt_id"],
+                                           "outcome": "failed"}) == {"task_status": "passed"}
     assert handle(store, "queue.stats", {})["stats"]["passed"] == 1
     assert handle(store, "task.lease", {"builder": "builder-1", "ttl_s": 60}) == {"lease": None}
     assert [t["id"] for t in handle(store, "task.list", {"status": "passed"})["tasks"]] == [tid]
@@ -43,18 +47,40 @@ def test_private_task_only_for_the_scorer(store):
         handle(store, "task.private", {"id": "nope"}, sender="scorer")
 
 
-@pytest.mark.parametrize("score_first", [True, False])
-def test_passing_solution_is_archived_whichever_record_comes_last(store, tmp_path, score_first):
+@pytest.mark.parametrize("attempt_recorded", [True, False])
+def test_a_passing_verdict_archives_its_code_in_the_same_step(store, tmp_path, attempt_recorded):
+    """The scorer's score.record carries the code: the archive needs no attempt record (the
+    builder may be dead before it sends one, or its record may arrive later)."""
     tid = handle(store, "task.add", {"task": task(1)})["id"]
     lease = handle(store, "task.lease", {"builder": "b", "ttl_s": 60})["lease"]
-    attempt = {"attempt": {"id": lease["attempt_id"], "task_id": tid, "status": "passed", "code": "CODE = 1\n"}}
-    score = {"score": {"attempt_id": lease["attempt_id"], "task_id": tid, "total": 1.0, "passed": True}}
-    steps = [("score.record", score, "scorer"), ("attempt.record", attempt, "b")]
-    for op, body, sender in (steps if score_first else steps[::-1]):
-        handle(store, op, body, sender=sender, archive_dir=tmp_path / "arch")
+    if attempt_recorded:
+        handle(store, "attempt.record", {"attempt": {"id": lease["attempt_id"], "task_id": tid, "status": "passed",
+                                                     "code": "CODE = 1\n"}}, sender="b")
+    score = {"score": {"attempt_id": lease["attempt_id"], "task_id": tid, "total": 1.0, "passed": True},
+             "lease_id": lease["lease_id"], "code": "CODE = 1\n"}
+    assert handle(store, "score.record", score, sender="scorer", archive_dir=tmp_path / "arch")["recorded"]
     assert (tmp_path / "arch" / "math" / f"{tid}.py").read_text() == "CODE = 1\n"
+    assert store.get_task(tid)["status"] == "passed"
     example = handle(store, "archive.similar", {"skill": "math", "difficulty": 3})["example"]
-    assert example["task_id"] == tid
+    assert example["task_id"] == tid and example["code"] == "CODE = 1\n"
+
+
+def test_release_reason_and_event_record_through_ops(store):
+    tid = handle(store, "task.add", {"task": task(1)})["id"]
+    lease = handle(store, "task.lease", {"builder": "b", "ttl_s": 60})["lease"]
+    with pytest.raises(StoreError, match="body.reason: expected str"):
+        handle(store, "task.release", {"lease_id": lease["lease_id"], "reason": 3})
+    assert handle(store, "task.release", {"lease_id": lease["lease_id"], "reason": "boom"}) == {"ok": True}
+    assert store.get_task(tid)["lost"] == 1
+    events = [{"id": "e1", "ts": "2027-01-01T00:00:00.000000Z", "kind": "child.crash", "actor": "builder-1",
+               "body": {"pid": 42}}, {"id": "e2", "kind": "x"}]
+    with pytest.raises(Forbidden, match="only the supervisor records its events"):
+        handle(store, "event.record", {"events": events}, sender="builder-1")
+    reply = handle(store, "event.record", {"events": events}, sender="supervisor")
+    assert reply == {"ids": ["e1"], "errors": ["#2: ts: required, a string of 1 to 128 characters"]}
+    assert handle(store, "event.record", {"events": events[:1]}, sender="supervisor")["ids"] == ["e1"]  # again: once
+    assert store.db["events"].get("e1")["actor"] == "builder-1"
+    assert store.one("SELECT count(*) AS n FROM events WHERE kind = 'child.crash'") == {"n": 1}
 
 
 def test_failing_score_archives_nothing(store, tmp_path):
@@ -63,7 +89,7 @@ def test_failing_score_archives_nothing(store, tmp_path):
     handle(store, "attempt.record", {"attempt": {"id": lease["attempt_id"], "task_id": tid, "status": "failed",
                                                  "code": "x = 1"}}, archive_dir=tmp_path)
     handle(store, "score.record", {"score": {"attempt_id": lease["attempt_id"], "task_id": tid, "total": 0.1,
-                                             "passed": False}}, archive_dir=tmp_path)
+                                             "passed": False}, "code": "x = 1"}, archive_dir=tmp_path)
     assert list(tmp_path.rglob("*.py")) == []
 
 

@@ -77,11 +77,14 @@ def test_builder_killed_mid_attempt_reclaims_its_lease_after_restart(home) -> No
             psutil.Process(old).kill()
             running_pid(d, "builder-1", old)
             # The lease TTL is 900 s: only the reclaim can put the task back this soon.
-            second = wait_for(lambda: (s := leased_by_builder(d, tid, fake, 2)) and s["attempts"] == 2
+            second = wait_for(lambda: (s := leased_by_builder(d, tid, fake, 2)) and s["lost"] == 1
                               and s, timeout=30, what="the restarted builder to lease the task again")
-            assert second["attempts"] == 2  # the killed attempt counts (a task that kills builders fails)
-            rows = db_rows(home, "SELECT status, attempt_no FROM attempts WHERE task_id = ? ORDER BY attempt_no", [tid])
-            assert rows == [{"status": "expired", "attempt_no": 1}, {"status": "running", "attempt_no": 2}]
+            # the killed attempt is lost work (a task that keeps killing builders ends as error), not a verdict
+            assert (second["attempts"], second["lost"]) == (0, 1)
+            rows = db_rows(home, "SELECT status, attempt_no, lost FROM attempts WHERE task_id = ? ORDER BY attempt_no",
+                           [tid])
+            assert rows == [{"status": "expired", "attempt_no": 1, "lost": "builder restarted (lease reclaimed)"},
+                            {"status": "running", "attempt_no": 2, "lost": None}]
             assert db_rows(home, "SELECT actor FROM events WHERE kind = 'lease.reclaimed'") == [{"actor": "builder-1"}]
             assert d.child("builder-1")["restarts"] == 1
         finally:

@@ -1,10 +1,10 @@
-"""The builder's cycle over the bus, without the bus: lease -> prompt -> attempt -> record ->
-score -> reflect -> complete.
+"""The builder's cycle over the bus, without the bus: lease -> prompt -> attempt -> record +
+score -> reflect.
 
 `ask(to, op, body, timeout) -> dict` is injected (the actor passes `Bus.ask`, and `Bus.send_ask`
 as `send_ask`, so independent asks travel together: lessons with the example, the attempt
-record with the score request, the reflection with the completion — three Memory round trips
-off every task's path, in the same order on the wire), as are the LLM client and the sandbox's
+record with the score request — Memory round trips off every task's path, in the same order on
+the wire), as are the LLM client and the sandbox's
 `run_tests`, so the whole cycle is tested against a scripted LLM
 server and an in-memory Memory without processes. When the LLM is unavailable the lease is
 released at once (another builder, or this one later, takes the task) and `step` returns the
@@ -12,8 +12,12 @@ breaker's wait, so a dead endpoint never burns leases or CPU.
 
 `stopping` (the actor's stop flag) is checked between steps, and LLM calls are made
 abandonable (actors/builder/abandon.py): a stop mid-attempt releases the lease (the attempt
-is not counted) and returns within a fraction of a second even while the model hangs. Once
-the candidate is scored, a stop skips only the reflection call: the scored work is completed.
+is not counted) and returns within a fraction of a second even while the model hangs. The
+verdict is the record: once the Scorer has Memory record the score, the attempt and its task
+are complete (there is no `task.complete` to send, nothing to lose if this process dies next),
+and a stop skips only the reflection call. An attempt that fails for any other reason is given
+back with that reason (`task.release` with `reason`: lost work, counted toward `store.max_lost`
+and recorded as an `attempt.error` event).
 The first lease of a process asks Memory to reclaim leases still held under its name (a
 previous incarnation killed mid-attempt) instead of leaving them to their TTL.
 """
@@ -130,11 +134,11 @@ class BuilderWorker:
             self._release(lease)
             return IDLE_POLL_S
         except LLMUnavailable as exc:
-            self._release(lease)
+            self._release(lease)  # the endpoint is down for every task: not this task's loss
             return self._wait(exc)
-        except Exception:
+        except Exception as exc:
             log.exception("attempt at %s failed; giving the task back", lease.get("task", {}).get("id"))
-            self._release(lease)
+            self._release(lease, f"{self.name}: {type(exc).__name__}: {exc}")
             return ERROR_BACKOFF_S
         finally:
             self.current = None
@@ -146,11 +150,13 @@ class BuilderWorker:
         log.warning("LLM unavailable (%s); waiting %.1fs", exc, delay)
         return delay
 
-    def _release(self, lease: Mapping[str, Any]) -> None:
+    def _release(self, lease: Mapping[str, Any], reason: str = "") -> None:
+        """Give the task back; with a `reason`, as lost work (a no-op once a verdict is recorded)."""
+        body = {"lease_id": lease["lease_id"], **({"reason": reason[:1000]} if reason else {})}
         try:
-            self.ask("memory", "task.release", {"lease_id": lease["lease_id"]})
+            ok = self.ask("memory", "task.release", body).get("ok")
             self.released += 1
-            log.info("lease %s released", lease["lease_id"])
+            log.info("lease %s released%s", lease["lease_id"], "" if ok else " (already ended: nothing to give back)")
         except Exception:  # the lease expires on its own; Memory puts the task back then
             log.exception("could not release lease %s", lease.get("lease_id"))
 
@@ -180,22 +186,21 @@ class BuilderWorker:
                    "tokens_out": outcome.tokens_out, "llm_latency_s": round(outcome.llm_latency_s, 4),
                    "started_at": started, "finished_at": utcnow()}
         check(self.stopping)  # not scored yet: the attempt is given back, not recorded
-        # Memory stores the attempt while the Scorer grades it (Memory archives a passing
-        # solution whichever of attempt and score arrives last); a failed record still fails
-        # the attempt, just after the score.
+        # Memory stores the attempt while the Scorer grades it; the Scorer's score.record (with
+        # this lease id and the code) is the verdict that completes the task in Memory.
         recorded = self.send_ask("memory", "attempt.record", {"attempt": attempt})
-        score = self.ask("scorer", "score.request", {"attempt_id": attempt_id, "task_id": task["id"],
-                                                      "code": outcome.code, "builder": self.name},
-                         timeout=max(60.0, 4 * self.cfg.sandbox.wall_s)).get("score") or {}
+        verdict = self.ask("scorer", "score.request", {"attempt_id": attempt_id, "task_id": task["id"],
+                                                        "code": outcome.code, "builder": self.name,
+                                                        "lease_id": lease["lease_id"]},
+                           timeout=max(60.0, 4 * self.cfg.sandbox.wall_s))
+        score = verdict.get("score") or {}
+        if not verdict.get("recorded", True):
+            log.info("verdict on %s not recorded: the task is already %s", task["id"], verdict.get("task_status"))
         recorded()
-        passed = bool(score.get("passed"))
+        passed = bool(score.get("passed")) and bool(verdict.get("recorded", True))
         stopped = self.stopping is not None and self.stopping.is_set()  # a stop skips only the reflection
-        reflected = (self._reflect(chat, task, outcome, score, attempt_id, passed)
-                     if self.cfg.builder.reflect and not stopped else None)
-        self.ask("memory", "task.complete", {"lease_id": lease["lease_id"], "attempt_id": attempt_id,
-                                             "outcome": "passed" if passed else "failed"})
-        if reflected is not None:
-            reflected()
+        if self.cfg.builder.reflect and not stopped:
+            self._reflect(chat, task, outcome, score, attempt_id, passed)()
         self.done += 1
         self.passed += passed
         return 0.0

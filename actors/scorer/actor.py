@@ -1,10 +1,13 @@
 """The Scorer actor: a thin shell over grade.py and metrics.py.
 
-score.request {attempt_id, task_id, code, builder}
+score.request {attempt_id, task_id, code, builder, lease_id}
   -> ask memory task.private (only the scorer may), grade in the sandbox,
-     ask memory score.record, tell trainer trainer.observe, publish a "score" event,
-     reply {"score": ...}.
-The score id is derived from the attempt id, so a retried request records nothing twice.
+     ask memory score.record {score, lease_id, code}: the verdict, which completes the attempt
+     and its task in Memory's one transaction (and archives a pass's code);
+     if Memory recorded it: tell trainer trainer.observe, publish a "score" event;
+     reply {"score": ..., "recorded": bool, "task_status": ...}.
+The score id is derived from the attempt id, so a retried request records nothing twice. A
+verdict Memory does not record (its task already over) is not told to the trainer either.
 
 Several requests are graded at once (GRADERS threads over the sandbox's Pool; the handler
 returns a Future and the runtime replies when it resolves, so replies may go out of order):
@@ -90,11 +93,21 @@ class ScorerActor(BusActor):
         graded = grade(task, body["code"], weights=self.weights, limits=self.limits, timing=self._timing)
         trend = self.trends.trend(task["skill"], body["attempt_id"], graded["total"])
         score = score_record(body, task, graded, trend)
-        self.bus.ask("memory", "score.record", {"score": score})
-        self.trends.add(task["skill"], body["attempt_id"], graded["total"])
-        self.bus.tell("trainer", "trainer.observe", {"score": score})
-        self.bus.publish("score", event_body(score))
-        return {"score": score}
+        verdict = {"score": score, "code": body["code"]}
+        if body.get("lease_id"):
+            verdict["lease_id"] = body["lease_id"]
+        try:
+            recorded = self.bus.ask("memory", "score.record", verdict)
+        except RemoteError as exc:
+            raise ActorError(exc.code, f"attempt {body['attempt_id']}: verdict not recorded: {exc.message}") from None
+        if recorded.get("recorded", True):
+            self.trends.add(task["skill"], body["attempt_id"], graded["total"])
+            self.bus.tell("trainer", "trainer.observe", {"score": score})
+            self.bus.publish("score", event_body(score))
+        else:
+            log.info("verdict on %s not recorded: %s", body["attempt_id"], recorded.get("reason"))
+        return {"score": score, "recorded": bool(recorded.get("recorded", True)),
+                "task_status": str(recorded.get("task_status", ""))}
 
 
 def _warm_sandbox() -> None:

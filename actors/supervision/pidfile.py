@@ -1,5 +1,6 @@
 """The daemon's pidfile, held with flock: a second supervisor on the same home refuses, and
-`daemon_running` answers without talking to any socket (a dead daemon's lock is gone)."""
+`daemon_running` answers without talking to any socket (a dead daemon's lock is gone). A clean
+exit removes the file, so one found unlocked with a pid in it tells of an unclean exit."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class PidFile:
     def __init__(self, path: Path):
         self.path = path
         self.fd: int | None = None
+        self.stale_pid: int | None = None  # set by acquire: the pid an unclean exit left behind
 
     def acquire(self) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -33,6 +35,7 @@ class PidFile:
         except BlockingIOError:
             os.close(fd)
             raise AlreadyRunning(read_pid(self.path)) from None
+        self.stale_pid = read_pid(self.path)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self.fd = fd

@@ -15,7 +15,7 @@ def open_for_write(ctx: Context) -> "Store":
     """Read-write (creates and migrates); used only when no daemon owns the database."""
     from store import Store  # imported on use: sqlite-utils is slow to import, most commands never need it
 
-    return Store.open(ctx.home.db, max_attempts=ctx.config.store.max_attempts)
+    return Store.open(ctx.home.db, max_attempts=ctx.config.store.max_attempts, max_lost=ctx.config.store.max_lost)
 
 
 def open_for_read(ctx: Context) -> "Store":

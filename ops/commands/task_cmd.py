@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     ls = tsub.add_parser("list", parents=[common], help="list tasks, newest first", epilog=__doc__,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    ls.add_argument("--status", choices=("queued", "leased", "passed", "failed", "cancelled"),
+    ls.add_argument("--status", choices=("queued", "leased", "passed", "failed", "error", "cancelled"),
                     help="only tasks in this state")
     ls.add_argument("--source", choices=("user", "humaneval", "trainer", "llm"),
                     help="only tasks from there: you (user), an import, the trainer or the model")

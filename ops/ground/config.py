@@ -112,6 +112,7 @@ class TrainerConfig:
 @dataclass
 class StoreConfig:
     max_attempts: int = 3
+    max_lost: int = 5  # attempts a task may lose without a verdict (crash, expiry, error) before it ends as `error`
 
 
 @dataclass
@@ -255,6 +256,9 @@ def _check_ranges(cfg: Config) -> None:
         problems.append(f"daemon.builders: expected 0 to 64, got {cfg.daemon.builders}")
     if not 0.0 < cfg.trainer.target_low < cfg.trainer.target_high < 1.0:
         problems.append("trainer.target_low/target_high: expected 0 < low < high < 1")
+    for key in ("max_attempts", "max_lost"):
+        if not 1 <= getattr(cfg.store, key) <= 100:
+            problems.append(f"store.{key}: expected 1 to 100, got {getattr(cfg.store, key)}")
     if cfg.daemon.max_msg_bytes < 4096:
         problems.append(f"daemon.max_msg_bytes: expected at least 4096, got {cfg.daemon.max_msg_bytes}")
     for key in ("cpu_s", "wall_s", "mem_mb", "fsize_mb", "nofile", "nproc", "output_bytes"):

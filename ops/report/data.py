@@ -6,6 +6,11 @@ No rendering and no I/O beyond the given connection, so the terminal and HTML vi
 Tables (store/schema.py): `scores` (one per scored attempt: skill, difficulty, total, passed,
 created_at), `attempts` (task_id, attempt_no, llm_settings, started_at), `tasks` (source,
 status, meta), `events` (kind, actor, body, ts) and `profile` (the trainer's snapshots).
+
+Each score's `details` says which judge produced it (`judge`: sandbox.JUDGE_VERSION; absent
+in scores from the old one-process harness, version 1) and whether its runs showed signs of
+tampering (`suspicious`). `current_judge_only` hides the old harness's scores from every
+figure; `judge_summary` counts them.
 """
 
 from __future__ import annotations
@@ -18,12 +23,37 @@ from typing import Any
 
 from ops.readdb import has_table
 from ops.report.ability import abilities, ability_series
+from sandbox import JUDGE_VERSION
 
 # The sampling settings a benchmark figure depends on; attempts record more (url, lesson ids,
 # prompt sizes) that differ per attempt and say nothing about comparability.
 SAMPLING_KEYS = ("model", "temperature", "max_tokens", "seed", "top_p", "context_size")
 ROLLING = 10  # scores per point of a trend line: smooths single attempts without hiding change
 BINS = 10  # score distribution: [0, .1), [.1, .2), ... [.9, 1.0]
+JUDGES = ("all", "current")  # `cogloop report --judge`
+_DETAIL = "(CASE WHEN json_valid(details) THEN json_extract(details, '$.{}') END)"
+_JUDGE_OF = f"coalesce({_DETAIL.format('judge')}, 1)"
+
+
+def current_judge_only(conn: sqlite3.Connection) -> None:
+    """From now on this connection's `scores` are only those of the current judge: a TEMP view
+    named `scores` shadows the table (SQLite looks names up in `temp` before `main`), so every
+    query here and in the renderers sees the same filtered history. Read-only connections may
+    create TEMP objects: they live in the connection's own temp database, never in the file."""
+    conn.execute(f"CREATE TEMP VIEW IF NOT EXISTS scores AS SELECT * FROM main.scores "
+                 f"WHERE {_JUDGE_OF} >= {int(JUDGE_VERSION)}")
+
+
+def judge_summary(conn: sqlite3.Connection, shown: str = "all") -> dict[str, Any]:
+    """Scores by judge version, and how many were flagged suspicious (over the whole history)."""
+    by_version: dict[str, int] = {}
+    suspicious = 0
+    for r in conn.execute(f"SELECT {_JUDGE_OF} AS judge, count(*) AS n, "
+                          f"sum(coalesce({_DETAIL.format('suspicious')}, 0)) AS flagged "
+                          f"FROM main.scores GROUP BY judge ORDER BY judge"):
+        by_version[str(r["judge"])] = r["n"]
+        suspicious += r["flagged"] or 0
+    return {"current": JUDGE_VERSION, "shown": shown, "by_version": by_version, "suspicious": suspicious}
 
 
 def epoch(ts: str) -> float:
@@ -117,12 +147,23 @@ def score_histogram(conn: sqlite3.Connection, bins: int = BINS) -> list[int]:
     return counts
 
 
-def _is_restart(kind: str) -> bool:
-    return "restart" in kind
+# What the report counts (the kinds: docs/store.md, Events). Everything else is on record but
+# counted as neither: state changes, lease.reclaimed/expired (the crash behind them is counted).
+RESTART_KINDS = ("child.restart",)
+ERROR_KINDS = ("child.crash", "child.hung", "child.fatal", "supervisor.crash", "supervisor.reload_failed")
 
 
-def _is_error(kind: str) -> bool:
-    return any(word in kind for word in ("error", "crash", "fatal", "invalid", "hang"))
+def event_class(kind: str, body: Any) -> str | None:
+    """"restart", "error" or None. Errors: crashes, hangs, fatal children, an unclean supervisor
+    exit, a refused reload, any `*.error` (an attempt that ended in error, a task ended as error,
+    an actor's own `event.log`), and the LLM endpoint going down."""
+    if kind in RESTART_KINDS:
+        return "restart"
+    if kind in ERROR_KINDS or kind.endswith(".error"):
+        return "error"
+    if kind == "llm.state" and isinstance(body, dict) and str(body.get("state", "")).startswith("down"):
+        return "error"
+    return None
 
 
 def event_summary(conn: sqlite3.Connection, recent: int = 10) -> dict[str, Any]:
@@ -130,22 +171,26 @@ def event_summary(conn: sqlite3.Connection, recent: int = 10) -> dict[str, Any]:
     if not has_table(conn, "events"):
         return {"restarts": 0, "errors": 0, "by_kind": {}, "by_actor": {}, "recent": []}
     by_kind: Counter[str] = Counter()
-    by_actor: Counter[str] = Counter()
-    for r in conn.execute("SELECT kind, actor, count(*) AS n FROM events GROUP BY kind, actor"):
+    by_actor: dict[str, dict[str, int]] = {}
+    for r in conn.execute("""
+            SELECT kind, actor, count(*) AS n,
+                   sum(kind = 'llm.state' AND json_valid(body) AND json_extract(body, '$.state') LIKE 'down%') AS down
+            FROM events GROUP BY kind, actor"""):
         by_kind[r["kind"]] += r["n"]
-        if _is_restart(r["kind"]) or _is_error(r["kind"]):
-            by_actor[r["actor"] or "?"] += r["n"]
+        cls = event_class(r["kind"], {"state": "down"} if r["down"] else {})
+        if cls:
+            counts = by_actor.setdefault(r["actor"] or "?", {"restarts": 0, "errors": 0})
+            counts[cls + "s"] += r["down"] if r["kind"] == "llm.state" else r["n"]
     latest = []
     for r in conn.execute("SELECT ts, kind, actor, body FROM events ORDER BY ts DESC, rowid DESC"):
         if len(latest) >= recent:
             break
-        if _is_restart(r["kind"]) or _is_error(r["kind"]):
-            body = _loads(r["body"])
-            latest.append({"ts": r["ts"], "kind": r["kind"], "actor": r["actor"],
-                           "detail": _event_detail(body)})
+        body = _loads(r["body"])
+        if event_class(r["kind"], body):
+            latest.append({"ts": r["ts"], "kind": r["kind"], "actor": r["actor"], "detail": _event_detail(body)})
     return {
-        "restarts": sum(n for k, n in by_kind.items() if _is_restart(k)),
-        "errors": sum(n for k, n in by_kind.items() if _is_error(k)),
+        "restarts": sum(c["restarts"] for c in by_actor.values()),
+        "errors": sum(c["errors"] for c in by_actor.values()),
         "by_kind": dict(sorted(by_kind.items())), "by_actor": dict(sorted(by_actor.items())),
         "recent": latest,
     }
@@ -215,8 +260,10 @@ def benchmark(conn: sqlite3.Connection, name: str, fallback_model: str = "",
     }
 
 
-def collect(conn: sqlite3.Connection) -> dict[str, Any]:
-    """Everything the full report shows."""
+def collect(conn: sqlite3.Connection, judge: str = "all") -> dict[str, Any]:
+    """Everything the full report shows (`judge` "current": old-harness scores left out)."""
+    if judge == "current":
+        current_judge_only(conn)
     total = conn.execute("SELECT count(*), coalesce(sum(passed), 0), min(created_at), max(created_at) FROM scores").fetchone()
     return {
         "scores": total[0], "passed": total[1],
@@ -229,4 +276,5 @@ def collect(conn: sqlite3.Connection) -> dict[str, Any]:
         "score_histogram": score_histogram(conn),
         "events": event_summary(conn),
         "queue": queue_counts(conn),
+        "judge": judge_summary(conn, judge),
     }

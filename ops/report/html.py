@@ -108,7 +108,9 @@ def render(data: dict[str, Any], *, title: str = "cogloop report", home: str = "
           _num(r["avg_score"]), _num(r["avg_difficulty"], 1), _num(r["max_difficulty_passed"]), _num(r["ability"])]
          for r in data["skills"]], numeric=True)
     ev = data["events"]
-    by_actor = ", ".join(f"{escape(a)}: {n}" for a, n in ev["by_actor"].items()) or "none"
+    by_actor = _table(["actor", "restarts", "errors"],
+                      [[escape(a), str(n["restarts"]), str(n["errors"])] for a, n in ev["by_actor"].items()],
+                      numeric=True) if ev["by_actor"] else "<p>None recorded.</p>"
     recent = _table(["time", "kind", "actor", "detail"],
                     [[escape((e["ts"] or "")[:19].replace("T", " ")), escape(e["kind"]), escape(e["actor"] or ""), escape(e["detail"])]
                      for e in ev["recent"]]) if ev["recent"] else "<p>No restarts or errors recorded.</p>"
@@ -143,7 +145,7 @@ def render(data: dict[str, Any], *, title: str = "cogloop report", home: str = "
 <h2>Skills</h2>
 {skills}
 <h2>Restarts and errors</h2>
-<p>By actor: {by_actor}</p>
+{by_actor}
 {recent}
 <h2>Queue</h2>
 {queue}
