@@ -52,9 +52,10 @@ class TasksMixin(StoreBase):
             stored = {k: v for k, v in task_from_row(existing).items() if k in FIELDS}
             if stored == task:
                 return "present"
-            if existing["status"] != "queued" or existing["attempts"]:
+            leases = self.one("SELECT count(*) AS n FROM attempts WHERE task_id = ?", [task["id"]])["n"]
+            if existing["status"] != "queued" or leases:
                 raise TaskInvalid([f"id: a different task with id {task['id']!r} already exists and is "
-                                   f"{existing['status']} after {existing['attempts']} attempt(s); it is kept "
+                                   f"{existing['status']} after {leases} lease(s); it is kept "
                                    "as it is (give the new one another id)"], f"task {task['id']}")
             self.insert("tasks", row, upsert_pk="id")
             outcome = "updated"

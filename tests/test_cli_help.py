@@ -61,4 +61,4 @@ def test_shell_completion_of_commands_and_options(tmp_path):
     assert {"--max-attempts", "--title", "--skill"} <= set(complete("cogloop task add --", tmp_path))
     assert set(complete("cogloop history ", tmp_path)) >= {"recent", "progress", "daily", "queue"}
     assert set(complete("cogloop task list --status ", tmp_path)) == {"queued", "leased", "passed", "failed",
-                                                                      "cancelled"}
+                                                                      "error", "cancelled"}

@@ -63,5 +63,5 @@ def test_store_refuses_to_change_a_leased_task(home):
         s.lease("builder-1", 60)
         out = s.add_tasks_counted([task(1, id="t1", title="other"), task(1, id="t1")])
         assert out["present"] == ["t1"] and out["updated"] == [] and len(out["errors"]) == 1
-        assert "already exists and is leased after 1 attempt(s); it is kept as it is" in out["errors"][0]
+        assert "already exists and is leased after 1 lease(s); it is kept as it is" in out["errors"][0]
         assert s.get_task("t1")["title"] == "Add #1"

@@ -43,6 +43,16 @@ def v3_database(path) -> None:
     db.close()
 
 
+def up_to_before_the_links(path) -> None:
+    """Apply the migrations after v3 up to (not including) the one that adds the links."""
+    db = sqlite_utils.Database(path)
+    for version, migration in enumerate(MIGRATIONS[3:-1], start=4):
+        migration(db)
+        db.execute(f"PRAGMA user_version = {version}")
+    db.conn.commit()
+    db.close()
+
+
 def dump(path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     out = {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
@@ -54,6 +64,7 @@ def dump(path) -> dict[str, list[tuple]]:
 def test_v3_database_gets_foreign_keys_and_keeps_every_row(tmp_path):
     path = tmp_path / "history.db"
     v3_database(path)
+    up_to_before_the_links(path)  # the versions between change rows by their own rules
     before = dump(path)
     with Store.open(path) as s:
         assert s.schema_version == SCHEMA_VERSION
@@ -70,13 +81,16 @@ def test_v3_database_gets_foreign_keys_and_keeps_every_row(tmp_path):
     assert dump(path) == before  # every row as it was, the orphan score included
 
 
-def test_after_the_migration_a_score_must_name_a_real_attempt(tmp_path):
+def test_after_the_migration_a_record_must_name_a_real_attempt(tmp_path):
     path = tmp_path / "history.db"
     v3_database(path)
     with Store.open(path) as s:
         with pytest.raises(StoreError, match="names an attempt or a task that is not in the history"):
+            s.record_reflection({"attempt_id": "no-such-attempt", "task_id": "t1", "lesson": "x"})
+        with pytest.raises(StoreError, match="unknown attempt"):  # a verdict checks its attempt first
             s.record_score({"attempt_id": "no-such-attempt", "task_id": "t1", "total": 0.5, "passed": False})
         assert s.one("SELECT count(*) AS n FROM scores")["n"] == 2  # nothing written
+        assert s.one("SELECT count(*) AS n FROM reflections")["n"] == 1
         tid = s.add_task(task(1))
         lease = s.lease("builder-1", 60)
         assert s.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "total": 1.0, "passed": True})
