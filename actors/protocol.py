@@ -62,7 +62,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
     # --- memory -------------------------------------------------------------------------
     _op("task.add", "memory", "cli|trainer", {"task": "map"}, {"id": "str"}, "cogloop task add"),
     _op("task.add_many", "memory", "cli|trainer", {"tasks": "list"},
-        {"ids": "list", "errors": "list"}, "cogloop import", "add several; per-task errors"),
+        {"ids": "list", "new": "list", "present": "list", "updated": "list", "errors": "list"}, "cogloop import",
+        "add several; per-task errors; ids split into new, already present, and updated (not leased yet)"),
     _op("task.list", "memory", "cli", {"status?": "str", "source?": "str", "limit?": "int"},
         {"tasks": "list"}, "cogloop task list"),
     _op("task.show", "memory", "cli", {"id": "str"}, {"task": "map"}, "cogloop task show ID"),
@@ -152,7 +153,10 @@ TIMEOUT = "timeout"  # no reply in time
 INTERNAL = "internal"  # a handler raised; the process lives on
 FORBIDDEN = "forbidden"  # a sender tried what it may not (spoofed `from`, private data)
 BACKLOG_FULL = "backlog_full"  # the addressee is restarting and its backlog is full
-ERROR_CODES = (BAD_REQUEST, UNKNOWN_OP, UNAVAILABLE, TIMEOUT, INTERNAL, FORBIDDEN, BACKLOG_FULL)
+NOT_FOUND = "not_found"  # a well-formed request names something that does not exist (a task id)
+CONFLICT = "conflict"  # the request does not apply in the current state (cancel a passed task)
+ERROR_CODES = (BAD_REQUEST, UNKNOWN_OP, UNAVAILABLE, TIMEOUT, INTERNAL, FORBIDDEN, BACKLOG_FULL, NOT_FOUND,
+               CONFLICT)
 
 # Kinds that need a registered op; events carry a free topic in `op`, hb a fixed one.
 REQUEST_KINDS = ("tell", "ask")

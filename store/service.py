@@ -60,8 +60,7 @@ def _private(req: Request) -> dict[str, Any]:
 
 
 def _add_many(req: Request) -> dict[str, Any]:
-    ids, errors = req.store.add_tasks(req.need("tasks", list))
-    return {"ids": ids, "errors": errors}
+    return req.store.add_tasks_counted(req.need("tasks", list))
 
 
 def _score(req: Request) -> dict[str, Any]:

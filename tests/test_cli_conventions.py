@@ -16,8 +16,9 @@ from tests.conftest import cogloop_cmd
 LEAVES = [["config"], ["up"], ["down"], ["status"], ["pause"], ["resume"], ["restart", "memory"],
           ["watch"], ["logs", "memory"], ["actor", "builder"], ["task", "add"], ["task", "list"],
           ["task", "show", "x"], ["task", "cancel", "x"], ["history"], ["export"],
-          ["import", "tasks", "f.json"], ["import", "humaneval"], ["wait"], ["report"],
-          ["exam", "create"], ["exam", "run"], ["exam", "show"], ["backup", "f.db"], ["doctor"]]
+          ["import", "tasks", "f.json"], ["import", "humaneval"], ["wait"], ["report"], ["datasette"],
+          ["exam", "create"], ["exam", "run"], ["exam", "show"],
+          ["backup", "f.db"], ["doctor"]]
 NEEDS_DAEMON = [["down"], ["status"], ["pause"], ["resume"], ["restart", "memory"]]
 
 

@@ -12,7 +12,7 @@ import tempfile
 import uuid
 from typing import Any, Iterator, Mapping
 
-from ops.commands._store import open_for_read
+from ops.commands._store import open_for_read, open_for_write
 from ops.commands._write import memory_op
 from ops.context import Context
 from ops.ground.errors import CogloopError
@@ -20,11 +20,20 @@ from ops.ground.errors import CogloopError
 BATCH = 20  # exam tasks per exam.create message: far below the bus's message limit
 
 
+def _open(ctx: Context):
+    """The history for `exam create` and `exam run`, which write: a home without one gets it
+    (like `task add`); an existing one is read read-only (a daemon may be writing)."""
+    if ctx.home.db.exists():
+        return open_for_read(ctx)
+    ctx.home.ensure()
+    return open_for_write(ctx)
+
+
 def training_seen(ctx: Context) -> tuple[set[str], set[str]]:
     """Prompt keys and generators of every task training has had."""
     from actors.exam.guard import generator_of, prompt_key
 
-    with open_for_read(ctx) as store:
+    with _open(ctx) as store:
         seen = store.training_tasks_seen()
     return {prompt_key(t["prompt"]) for t in seen}, {generator_of(t) for t in seen}
 
@@ -141,7 +150,7 @@ def reap_abandoned(ctx: Context) -> int:
 
 
 def the_exam(ctx: Context) -> dict[str, Any] | None:
-    with open_for_read(ctx) as store:
+    with _open(ctx) as store:
         exam = store.exam()
         if exam is None:
             return None
