@@ -138,7 +138,14 @@ def _v4(db: sqlite_utils.Database) -> None:
                "WHERE status IN ('queued', 'leased') AND attempts >= max_attempts")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """Tasks get `context`: trusted source the judge runs before the tests (the helpers they
+    use, e.g. HumanEval/32's `poly`), so a candidate's own copy of a helper never decides a
+    verdict. Older HumanEval rows keep "" and the Scorer derives it from their prompt."""
+    db["tasks"].add_column("context", str, not_null_default="")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

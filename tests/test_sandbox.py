@@ -24,7 +24,7 @@ from sandbox._testsfile import test_names as names_of
 
 RUN_KEYS = {"status", "returncode", "stdout", "stderr", "stdout_truncated", "stderr_truncated", "wall_s",
             "cpu_s", "peak_rss_mb", "isolation"}
-REPORT_KEYS = {"passed", "failed", "total", "all_passed", "tests", "run"}
+REPORT_KEYS = {"passed", "failed", "total", "all_passed", "tests", "run", "judge"}
 FULL = {"network": True, "filesystem": True, "pid": True, "uid": True}
 NONE = {"network": False, "filesystem": False, "pid": False, "uid": False}
 

@@ -20,10 +20,11 @@ import psutil
 import pytest
 
 from sandbox import Limits, Pool, run_code, run_tests
+from sandbox._tree import AHEAD_NAME
 
 pytestmark = pytest.mark.process
 
-SANDBOX_UIDS = range(200_000, 300_000)
+SANDBOX_UIDS = range(200_000, 400_000)  # candidates, then judges (sandbox._tree)
 SECRET = "sk-cogloop-test-secret-4f1d"
 
 
@@ -34,13 +35,19 @@ def _code(src: str) -> str:
 def leftovers(server_pids: list[int]) -> list[psutil.Process]:
     """Processes of a sandbox uid inside our fork servers' cgroups: any is a run not killed.
 
-    (Scoped to our servers: other users of the sandbox may be running on this host.)
+    (Scoped to our servers: other users of the sandbox may be running on this host. A
+    candidate process forked ahead for the next run, still idle, is not a leftover.)
     """
     slots = {f"cogloop-sandbox-{pid}" for pid in server_pids}
     out = []
     for p in psutil.process_iter(["uids"]):
         uids = p.info["uids"]
         if not uids or not (uids.real in SANDBOX_UIDS or uids.effective in SANDBOX_UIDS):
+            continue
+        try:
+            if p.name() == AHEAD_NAME.decode():
+                continue
+        except psutil.Error:
             continue
         try:
             with open(f"/proc/{p.pid}/cgroup") as f:
