@@ -56,6 +56,11 @@ SLICE_S = 0.05  # the longest the loop spends on one socket before looking at th
 
 
 class Supervisor:
+    """The daemon: its parts (built here) and the loop that serves its sockets (`run`)."""
+
+    sockets: Sockets  # bound by run()
+    events: Events
+
     def __init__(self, home: Home, config_file: str | None, overrides: dict[str, Any],
                  unclean_pid: int | None = None):
         self.home = home
