@@ -6,8 +6,8 @@
     errors   unavailable: the actor is not running (unless wait_s > 0 and it is restarting);
              forbidden / unknown_op / bad_request: the inner op's entry refuses it (sender `cli`);
              backlog_full; timeout: no answer in 10 minutes, or not delivered within wait_s
-    CLI      cogloop task add|list|show|cancel, import, wait (through ops/commands/_write.py),
-             and `Client.forward` (ops/client.py)
+    CLI      cogloop task add|cancel and import, while a daemon runs (ops/commands/_write.py:
+             memory_op); `Client.forward` (ops/client.py) for anything else
 
 The inner ask goes out as sent by `cli` and is checked against its own entry like any other.
 With `wait_s` > 0 an actor that is restarting (starting, backoff) gets it from its backlog
@@ -28,7 +28,7 @@ from actors.protocol import BACKLOG_FULL, CLI, SUPERVISOR, TIMEOUT, UNAVAILABLE,
 from actors.supervision.lifecycle import BACKOFF, STARTING
 
 OPS = (Op("forward", "supervisor", "cli", {"to": "str", "op": "str", "body": "map", "wait_s?": "float"},
-          {"reply": "any"}, "cogloop task add|list|show|cancel",
+          {"reply": "any"}, "cogloop task add|cancel, import",
           "ask an actor on the operator's behalf; unavailable error when it is not running, unless "
           "wait_s > 0 and it is restarting: then kept in its backlog and delivered after the restart "
           "(timeout error, not delivered, if it is not back within wait_s)"),)

@@ -5,8 +5,8 @@
                          "llm": {"url", "model", "state"}, "children": [{"name", "pid", "state",
                          "restarts", "uptime_s", "last_heartbeat_s", "backlog", "rss_mb",
                          "cpu_percent"}, ...]}}       (docs/architecture.md, CLI contracts)
-    CLI      cogloop status [--json]   (ops/commands/status.py); `cogloop wait`, `up --detach`
-             and the tests poll it
+    CLI      cogloop status [--json]   (ops/commands/status.py); `up --detach`, `down` and the
+             tests poll it
 
 The hot control op: the reply is spliced around a pre-encoded body, rebuilt when something it
 shows changed (`sup.changed()` drops it) or after STATUS_TTL_S, so only uptime, heartbeat age
