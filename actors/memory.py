@@ -20,7 +20,7 @@ from typing import Any, Callable
 from actors import protocol as P
 from actors.runtime import ActorContext, ActorError, BusActor, handles
 from store import Store, StoreError
-from store.errors import StoreCorrupt, StoreFull, StoreIOError, StoreLocked
+from store.errors import StoreCorrupt, StoreFull, StoreIOError, StoreLocked, TaskNotFound, TaskStateError
 from store.service import HANDLERS, handle
 
 log = logging.getLogger("cogloop.memory")
@@ -32,7 +32,11 @@ def error_code(exc: StoreError) -> str:
     """The protocol error code for a store failure: the caller's fault or ours."""
     if isinstance(exc, _SERVER_FAULTS):
         return P.INTERNAL
-    return P.BAD_REQUEST  # invalid task, unknown id, wrong state, malformed body
+    if isinstance(exc, TaskNotFound):
+        return P.NOT_FOUND
+    if isinstance(exc, TaskStateError):
+        return P.CONFLICT
+    return P.BAD_REQUEST  # invalid task, malformed body
 
 
 class MemoryActor(BusActor):

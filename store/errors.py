@@ -45,6 +45,10 @@ class TaskNotFound(StoreError):
     """No task with that id."""
 
 
+class AmbiguousId(StoreError, UsageError):
+    """An id prefix that matches more than one task; the message lists them."""
+
+
 class TaskStateError(StoreError):
     """The operation does not apply to the task in its current status."""
 

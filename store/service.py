@@ -43,8 +43,7 @@ def _task(req: Request, private: bool = False) -> dict[str, Any]:
 
 
 def _add_many(req: Request) -> dict[str, Any]:
-    ids, errors = req.store.add_tasks(req.body["tasks"])
-    return {"ids": ids, "errors": errors}
+    return req.store.add_tasks_counted(req.body["tasks"])
 
 
 def _score(req: Request) -> dict[str, Any]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import psutil
 
@@ -109,6 +110,20 @@ def running_pid(daemon: Daemon, name: str, old: int | None = None) -> int:
         c = next((c for c in daemon.children() if c["name"] == name), None)
         return c["pid"] if c and c["state"] == "running" and c["pid"] != old else None
     return wait_for(check, what=f"{name} running")
+
+
+@contextlib.contextmanager
+def memory_daemon_if(running: bool, home: Path) -> Iterator[Path]:
+    """A daemon with only Memory on `home` while the block runs, if `running`: CLI writes then go
+    through the control socket instead of the store."""
+    if not running:
+        yield home
+        return
+    daemon = Daemon(home, "memory:memory").start()
+    try:
+        yield home
+    finally:
+        daemon.stop()
 
 
 def daemon_processes(home: Path) -> list[psutil.Process]:

@@ -99,7 +99,8 @@ def test_cli_import_is_idempotent(home):
     with Store.open(home / "history.db", readonly=True) as s:
         first = [s.get_task(f"humaneval-{i}", private=True) for i in range(5)]
     proc = run(home, "--ids", "0,4", "2")
-    assert proc.returncode == 0 and "imported 3 HumanEval tasks" in proc.stdout
+    assert proc.returncode == 0 and proc.stdout == ("HumanEval, 3 problems (humaneval-0, humaneval-2, humaneval-4): "
+                                                    "0 new, 3 already present, 0 updated; nothing changed\n")
     with Store.open(home / "history.db", readonly=True) as s:
         assert s.queue_stats(source="humaneval")["total"] == 5
         assert [s.get_task(f"humaneval-{i}", private=True) for i in range(5)] == first

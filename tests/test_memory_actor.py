@@ -46,7 +46,7 @@ def test_serve_maps_store_errors_to_protocol_codes(memory):
     assert memory.serve("task.private", {"id": tid}, env("scorer"))["task"]["reference"]
     with pytest.raises(ActorError) as err:
         memory.serve("task.show", {"id": "nope"}, env("cli"))
-    assert err.value.code == P.BAD_REQUEST and "no task with id 'nope'" in err.value.message
+    assert err.value.code == P.NOT_FOUND and "no task with id 'nope'" in err.value.message
     with pytest.raises(ActorError) as err:
         memory.serve("task.add", {"task": task(2, difficulty=42)}, env("trainer"))
     assert err.value.code == P.BAD_REQUEST and "difficulty: expected 1..10, got 42" in err.value.message

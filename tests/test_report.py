@@ -100,12 +100,13 @@ def test_cli_report_html_is_one_offline_file_with_charts(history, tmp_path):
     html = out.read_text()
     assert "<script" not in html and not re.search(r"(src|href)=\"https?:", html)
     svgs = re.findall(r"<svg .*?</svg>", html, flags=re.S)
-    assert len(svgs) == 3
+    assert len(svgs) == 1 + 2 + 2  # ability, one pass-rate chart per skill with scores, difficulty, histogram
     for svg in svgs:
         ElementTree.fromstring(svg)  # well-formed XML
-    assert svgs[0].count("<polyline") == 2  # one trend line per skill with scores
-    assert "Difficulty over time" in svgs[1] and svgs[1].count("<polyline") == 1
-    assert svgs[2].count("<rect") == 10
+    assert "Ability per skill" in svgs[0] and svgs[0].count("<polyline") == 0  # one snapshot: a dot per skill
+    assert [s.count("<polyline") for s in svgs[1:3]] == [1, 1]  # a pass-rate line for each skill
+    assert "Difficulty over time" in svgs[3] and svgs[3].count("<polyline") == 1
+    assert svgs[4].count("<rect") == 10
     # restarts and errors by actor, from the events table
     section = html[html.index("<h2>Restarts and errors</h2>"):html.index("<h2>Queue</h2>")]
     assert "<td>builder-1</td><td>1</td><td>1</td>" in section and "<td>scorer</td><td>1</td><td>0</td>" in section

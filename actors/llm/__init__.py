@@ -17,6 +17,7 @@ with `LLMUnavailable` for `llm.breaker_reset_s`, then one trial call is let thro
     _endpoint.py  HOME/run/llm.json, written by the embedded server, read by clients
     _probe.py     GET /v1/models for status and readiness (urllib, outside the client)
     _embedded.py  the embedded llama.cpp server: command, child spec, readiness, `serve`
+    _llamaserve.py  the server process itself: llama_cpp.server's app, stopped within 0.5 s
 """
 
 from actors.llm._breaker import CircuitBreaker

@@ -19,18 +19,18 @@ plugin's ops from the plugin (daemon.plugins; the tests' echo actors: tests/test
 """
 
 from actors.protocol._codec import Codec, ask_of, read, validate_envelope
-from actors.protocol._envelope import (BACKLOG_FULL, BAD_REQUEST, CLI, DEFAULT_MAX_MSG_BYTES, ERROR_CODES, FORBIDDEN,
-                                       HEARTBEAT_OP, INTERNAL, KINDS, MAX_NAME_LEN, PROTOCOL_VERSION, REQUEST_KINDS,
-                                       RESERVED_NAMES, SUPERVISOR, TIMEOUT, UNAVAILABLE, UNKNOWN_OP, ActorError,
-                                       envelope, error_to, new_id, reply_frame, reply_to)
+from actors.protocol._envelope import (BACKLOG_FULL, BAD_REQUEST, CLI, CONFLICT, DEFAULT_MAX_MSG_BYTES, ERROR_CODES,
+                                       FORBIDDEN, HEARTBEAT_OP, INTERNAL, KINDS, MAX_NAME_LEN, NOT_FOUND,
+                                       PROTOCOL_VERSION, REQUEST_KINDS, RESERVED_NAMES, SUPERVISOR, TIMEOUT, UNAVAILABLE,
+                                       UNKNOWN_OP, ActorError, envelope, error_to, new_id, reply_frame, reply_to)
 from actors.protocol._registry import OPS, Op, ProtocolError, admit, check, register, validate_body
 from actors.protocol._table import BUS_OPS
 
 register(*BUS_OPS)
 
 __all__ = [
-    "BACKLOG_FULL", "BAD_REQUEST", "CLI", "DEFAULT_MAX_MSG_BYTES", "ERROR_CODES", "FORBIDDEN", "HEARTBEAT_OP",
-    "INTERNAL", "KINDS", "MAX_NAME_LEN", "OPS", "PROTOCOL_VERSION", "REQUEST_KINDS", "RESERVED_NAMES", "SUPERVISOR",
+    "BACKLOG_FULL", "BAD_REQUEST", "CLI", "CONFLICT", "DEFAULT_MAX_MSG_BYTES", "ERROR_CODES", "FORBIDDEN",
+    "HEARTBEAT_OP", "INTERNAL", "KINDS", "MAX_NAME_LEN", "NOT_FOUND", "OPS", "PROTOCOL_VERSION", "REQUEST_KINDS", "RESERVED_NAMES", "SUPERVISOR",
     "TIMEOUT", "UNAVAILABLE", "UNKNOWN_OP", "ActorError", "Codec", "Op", "ProtocolError", "admit", "ask_of", "check",
     "envelope", "error_to", "new_id", "read", "register", "reply_frame", "reply_to", "validate_body", "validate_envelope",
 ]

@@ -20,7 +20,10 @@ TIMEOUT = "timeout"  # no reply in time
 INTERNAL = "internal"  # a handler raised; the process lives on
 FORBIDDEN = "forbidden"  # a sender tried what it may not (spoofed `from`, an op not theirs to send)
 BACKLOG_FULL = "backlog_full"  # the addressee is restarting and its backlog is full
-ERROR_CODES = (BAD_REQUEST, UNKNOWN_OP, UNAVAILABLE, TIMEOUT, INTERNAL, FORBIDDEN, BACKLOG_FULL)
+NOT_FOUND = "not_found"  # a well-formed request names something that does not exist (a task id)
+CONFLICT = "conflict"  # the request does not apply in the current state (cancel a passed task)
+ERROR_CODES = (BAD_REQUEST, UNKNOWN_OP, UNAVAILABLE, TIMEOUT, INTERNAL, FORBIDDEN, BACKLOG_FULL, NOT_FOUND,
+               CONFLICT)
 
 # Kinds that need a registered op; events carry a free topic in `op`, hb a fixed one.
 REQUEST_KINDS = ("tell", "ask")

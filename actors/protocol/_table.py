@@ -17,7 +17,8 @@ BUS_OPS: list[Op] = [
     # --- memory -------------------------------------------------------------------------
     Op("task.add", "memory", "cli|trainer", {"task": "map"}, {"id": "str"}, "cogloop task add"),
     Op("task.add_many", "memory", "cli|trainer", {"tasks": "list"},
-        {"ids": "list", "errors": "list"}, "cogloop import", "add several; per-task errors"),
+        {"ids": "list", "new": "list", "present": "list", "updated": "list", "errors": "list"}, "cogloop import",
+        "add several; per-task errors; ids split into new, already present, and updated (not leased yet)"),
     Op("task.list", "memory", "cli", {"status?": "str", "source?": "str", "limit?": "int"},
         {"tasks": "list"}, "cogloop task list"),
     Op("task.show", "memory", "cli", {"id": "str"}, {"task": "map"}, "cogloop task show ID"),

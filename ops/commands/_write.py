@@ -10,7 +10,7 @@ from actors import protocol as P
 from ops import client
 from ops.commands._store import open_for_write
 from ops.context import Context
-from ops.ground.errors import UsageError
+from ops.ground.errors import CogloopError, UsageError
 
 
 def memory_op(ctx: Context, op: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -22,9 +22,11 @@ def memory_op(ctx: Context, op: str, body: dict[str, Any]) -> dict[str, Any]:
         with client.Client(ctx.home.root) as c:
             try:
                 return c.forward("memory", op, body)
-            except client.RemoteFailure as exc:
-                if exc.code == "bad_request":  # the same exit status as the direct path
+            except client.RemoteFailure as exc:  # the same line and exit status as the direct path
+                if exc.code == "bad_request":
                     raise UsageError(exc.message) from None
+                if exc.code in ("not_found", "conflict"):
+                    raise CogloopError(exc.message) from None
                 raise
     from store.service import handle
 

@@ -46,8 +46,9 @@ class EmbeddedConfig:
     n_ctx: int = 8192
     threads: int = 0  # 0: llama.cpp's default
     start_timeout_s: float = 120.0
-    # Another OpenAI-compatible server to run as the llm child instead of llama_cpp.server:
-    # an argv line where {port}, {python} and {model} are replaced (e.g. llama.cpp's llama-server).
+    # Another OpenAI-compatible server to run as the llm child instead of llama.cpp's Python server
+    # (actors/llm/_llamaserve.py): an argv line where {port}, {python} and {model} are replaced (e.g.
+    # llama.cpp's llama-server).
     command: str = ""
 
 
@@ -131,18 +132,27 @@ class Config:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     source: str = "defaults"  # the file the values came from, for messages
+    # "section.key" -> the layer that set it: "file", "environment NAME" or "flag" (absent: default)
+    origins: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data.pop("source")
+        data.pop("origins")
         return data
+
+    def origin(self, dotted: str) -> str:
+        """Which layer set `section.key`: default, file, environment NAME or flag."""
+        return self.origins.get(dotted, "default")
 
     @property
     def uses_embedded_model(self) -> bool:
         return not self.llm.url
 
 
-SECTIONS = [f.name for f in dataclasses.fields(Config) if f.name != "source"]
+SECTIONS = [f.name for f in dataclasses.fields(Config) if f.name not in ("source", "origins")]
+# Keys never printed (`cogloop config` leaves them out) -> the variables that set them.
+SECRETS = {"llm.api_key": ("COGLOOP_LLM_API_KEY", "OPENAI_API_KEY")}
 
 
 def _coerce(value: Any, kind: type, where: str, key: str) -> Any:
@@ -171,13 +181,14 @@ def _field_types(section: str) -> dict[str, type]:
     return {f.name: {"str": str, "int": int, "float": float, "bool": bool}[f.type] for f in dataclasses.fields(cls)}
 
 
-def _apply(cfg: Config, section: str, key: str, value: Any, where: str) -> None:
+def _apply(cfg: Config, section: str, key: str, value: Any, where: str, origin: str) -> None:
     if section not in SECTIONS:
         raise ConfigError(f"{where}: unknown section [{section}] (known: {', '.join(SECTIONS)})")
     types = _field_types(section)
     if key not in types:
         raise ConfigError(f"{where}: {section}.{key}: unknown key (known: {', '.join(types)})")
     setattr(getattr(cfg, section), key, _coerce(value, types[key], where, f"{section}.{key}"))
+    cfg.origins[f"{section}.{key}"] = origin
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -213,12 +224,13 @@ def load_config(
             if not isinstance(values, dict):
                 raise ConfigError(f"{path}: {section}: expected a [{section}] table, got {values!r}")
             for key, value in values.items():
-                _apply(cfg, section, key, value, str(path))
+                _apply(cfg, section, key, value, str(path), "file")
 
-    if env.get("OPENAI_BASE_URL") and not env.get("COGLOOP_LLM_URL"):
-        cfg.llm.url = env["OPENAI_BASE_URL"]
-    if env.get("OPENAI_API_KEY") and not env.get("COGLOOP_LLM_API_KEY"):
-        cfg.llm.api_key = env["OPENAI_API_KEY"]
+    for name, dotted in (("OPENAI_BASE_URL", "llm.url"), ("OPENAI_API_KEY", "llm.api_key")):
+        ours = "COGLOOP_" + dotted.replace(".", "_").upper()
+        if env.get(name) and not env.get(ours):
+            section, _, key = dotted.partition(".")
+            _apply(cfg, section, key, env[name], f"environment variable {name}", f"environment {name}")
 
     for name, value in env.items():
         if not name.startswith("COGLOOP_") or name == "COGLOOP_HOME" or name == "COGLOOP_CONFIG":
@@ -226,13 +238,13 @@ def load_config(
         rest = name[len("COGLOOP_"):].lower()
         section, _, key = rest.partition("_")
         if section in SECTIONS and key:
-            _apply(cfg, section, key, value, f"environment variable {name}")
+            _apply(cfg, section, key, value, f"environment variable {name}", f"environment {name}")
 
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue
         section, _, key = dotted.partition(".")
-        _apply(cfg, section, key, value, f"flag for {dotted}")
+        _apply(cfg, section, key, value, f"flag for {dotted}", "flag")
 
     _check_ranges(cfg)
     return cfg

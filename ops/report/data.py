@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from ops.readdb import has_table
+from ops.report.ability import abilities, ability_series
 from sandbox import JUDGE_VERSION
 
 # The sampling settings a benchmark figure depends on; attempts record more (url, lesson ids,
@@ -68,26 +69,12 @@ def _loads(text: str | None) -> Any:
 
 
 def latest_abilities(conn: sqlite3.Connection) -> dict[str, float]:
-    """Per-skill ability from the trainer's latest profile snapshot.
-
-    The trainer's profile (actors/trainer/policy.py) keeps `{"skills": {skill: {"mu": ability,
-    "attempts": n, ...}}}`; `"ability"` or a bare number are read too. Skills the trainer has
-    not tried yet (attempts 0, still at the prior) are left out.
-    """
+    """Per-skill ability from the trainer's latest profile snapshot (ops/report/ability.py reads
+    it: skills the trainer has not tried yet, still at the prior, are left out)."""
     if not has_table(conn, "profile"):
         return {}
     row = conn.execute("SELECT profile FROM profile ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
-    profile = _loads(row[0]) if row else None
-    skills = profile.get("skills") if isinstance(profile, dict) else None
-    out: dict[str, float] = {}
-    for skill, value in skills.items() if isinstance(skills, dict) else []:
-        if isinstance(value, dict):
-            if value.get("attempts") == 0:
-                continue
-            value = value.get("mu", value.get("ability"))
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[skill] = round(float(value), 3)
-    return out
+    return abilities(row[0] if row else None)
 
 
 def skill_table(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -284,6 +271,7 @@ def collect(conn: sqlite3.Connection, judge: str = "all") -> dict[str, Any]:
         "first_score_at": total[2], "last_score_at": total[3],
         "skills": skill_table(conn),
         "pass_rate_series": pass_rate_series(conn),
+        "ability_series": ability_series(conn),
         "difficulty_series": difficulty_series(conn),
         "score_histogram": score_histogram(conn),
         "events": event_summary(conn),
