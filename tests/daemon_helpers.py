@@ -126,6 +126,12 @@ def memory_daemon_if(running: bool, home: Path) -> Iterator[Path]:
         daemon.stop()
 
 
+def hangup(daemon: Daemon, config: str) -> None:
+    """Write HOME/cogloop.toml and send the supervisor SIGHUP (a reload)."""
+    (daemon.home / "cogloop.toml").write_text(config)
+    daemon.proc.send_signal(signal.SIGHUP)
+
+
 def daemon_processes(home: Path) -> list[psutil.Process]:
     """Every process of the daemon at `home`: the supervisor, its actors, its model server stand-in
     (named by their command line, or by their working directory: the daemon runs them in HOME)."""

@@ -5,24 +5,20 @@ ended the daemon."""
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 
 from ops.client import RemoteFailure
-from tests.daemon_helpers import Daemon, wait_for
+from tests.daemon_helpers import Daemon, hangup, wait_for
 
 pytestmark = pytest.mark.process
 
 
 def test_a_reload_naming_an_unknown_kind_is_refused_and_changes_nothing(home):
-    conf = home / "cogloop.toml"
-    conf.write_text('[daemon]\nchildren = "echo-1:echo"\n')
+    (home / "cogloop.toml").write_text('[daemon]\nchildren = "echo-1:echo"\n')
     d = Daemon(home, None).start()
     try:
         pid = d.child("echo-1")["pid"]
-        conf.write_text('[daemon]\nchildren = "echo-1:echo,ghost:no-such-kind"\n')
-        d.proc.send_signal(signal.SIGHUP)
+        hangup(d, '[daemon]\nchildren = "echo-1:echo,ghost:no-such-kind"\n')
         wait_for(lambda: "reload refused" in d.err.read_text(), what="the refusal in the log")
         assert "unknown kind 'no-such-kind'" in d.err.read_text()
         with pytest.raises(RemoteFailure) as err:
