@@ -113,7 +113,7 @@ class Supervisor:
                 case Spawn():
                     self._spawn(child)
                 case Signal(sig):
-                    launch.signal(child, sig)
+                    launch.signal_child(child, sig)
                 case Tell(op):
                     self.tell(child.name, op)
                 case Ready():
@@ -298,7 +298,7 @@ class Supervisor:
             if sig in (signal.SIGTERM, signal.SIGINT):
                 if self.stopping and sig == signal.SIGINT:
                     for child in self.roster:  # a second ^C: no more waiting
-                        launch.signal(child, signal.SIGKILL)
+                        launch.signal_child(child, signal.SIGKILL)
                 stop.begin(self, signal.Signals(sig).name)
             elif sig == signal.SIGHUP:
                 reload.on_hangup(self)
@@ -357,7 +357,7 @@ class Supervisor:
         finally:
             self.publish("supervisor.stopped", {"pid": os.getpid()})
             for child in self.roster:
-                launch.signal(child, signal.SIGKILL)
+                launch.signal_child(child, signal.SIGKILL)
                 if child.proc is not None:
                     child.proc.wait()
             self.launcher.spares.kill()

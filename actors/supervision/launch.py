@@ -1,6 +1,6 @@
 """Starting the children's processes: argv, environment, log files, and the warm spares.
 
-One Launcher per supervisor. Every start goes through `start(spec)`: a warm spare of the kind
+One Launcher per supervisor. Every start goes through `spawn(child)`: a warm spare of the kind
 takes the name when there is one (spares.py), else a fresh process. Children get the effective
 configuration as COGLOOP_* variables and the code root on PYTHONPATH, run in their own process
 group (a terminal's Ctrl-C reaches only the supervisor, which stops them in order) and die with
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-import signal as signals
+import signal
 import subprocess
 import sys
 import threading
@@ -56,6 +56,8 @@ def external_argv(spec: ChildSpec, parent_pid: int) -> list[str]:
 
 
 class Launcher:
+    """Makes the children's processes and keeps the warm spares; the supervisor decides when."""
+
     def __init__(self, home: Any, config_file: str | None, cfg: Any):
         self.home = home  # ops.ground.home.Home
         self.config_file = config_file
@@ -84,7 +86,7 @@ class Launcher:
             path.replace(path.with_name(f"{name}.log.1"))
         return open(path, "ab")
 
-    def start(self, spec: ChildSpec) -> subprocess.Popen:
+    def _start(self, spec: ChildSpec) -> subprocess.Popen:
         """A process for `spec` (OSError when none can be made)."""
         if not spec.external:
             spare = self.spares.take(spec.kind, spec.name, lambda: self.log_file(spec.name).close())
@@ -111,7 +113,7 @@ class Launcher:
         """Start `child`'s process (roster.Child); its pid, or None when none could be made (logged).
         An external program with a ready check is watched by a thread that sets `ready_flag`."""
         try:
-            proc = self.start(child.spec)
+            proc = self._start(child.spec)
         except OSError as exc:
             log.error("cannot start %s: %s", child.name, exc)
             return None
@@ -133,14 +135,14 @@ def _wait_ready(child: Any, proc: subprocess.Popen) -> None:
         time.sleep(READY_POLL_S)
 
 
-def signal(child: Any, sig: int) -> None:
+def signal_child(child: Any, sig: int) -> None:
     """Send `sig` to `child`'s process if it still runs; SIGTERM with a SIGCONT (a stopped
     process must run to die)."""
     if child.proc is not None and child.proc.poll() is None:
         try:
             child.proc.send_signal(sig)
-            if sig == signals.SIGTERM:
-                child.proc.send_signal(signals.SIGCONT)
+            if sig == signal.SIGTERM:
+                child.proc.send_signal(signal.SIGCONT)
         except ProcessLookupError:
             pass
 
