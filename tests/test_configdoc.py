@@ -48,6 +48,8 @@ def test_documented_variables_really_set_their_keys(home):
             value = "off"
         if (section, f.name) == ("trainer", "exam_arms"):
             value = "plain"
+        if (section, f.name) == ("daemon", "plugins"):
+            value = "tests.testkinds"
         cfg = load_config(home, env={f"COGLOOP_{section.upper()}_{f.name.upper()}": value})
         got = getattr(getattr(cfg, section), f.name)
         assert got != default and str(got).lower() == value, (section, f.name, got)
