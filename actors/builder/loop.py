@@ -8,7 +8,9 @@ Pure apart from the two callables it is given, so it is tested without processes
 
 Repair rounds follow Reflexion: the failing output goes back to the model with its own answer,
 and it tries again, at most `repair_rounds` times. The candidate is the round that passed the
-most visible tests (the latest on a tie). `LLMUnavailable` before any answer propagates (the
+most visible tests (the latest on a tie). With `normalise`, each answer's code is first
+cleared of mechanical slips (actors/builder/normalise.py: pasted test lines, the function
+under another name, an unterminated docstring). `LLMUnavailable` before any answer propagates (the
 caller gives the task back and waits); after one, the attempt ends with what it has.
 """
 
@@ -18,7 +20,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Mapping
 
-from actors.builder.extract import extract_code
+from actors.builder.extract import Extraction, extract_code
+from actors.builder.normalise import normalise as normalise_code
 from actors.builder.prompt import Prompt, clip_middle, repair_prompt
 from actors.builder.reflect import failure_category
 from actors.llm import LLMError, LLMUnavailable
@@ -38,6 +41,7 @@ class Round:
     tokens_out: int
     latency_s: float
     sandbox_s: float
+    normalised: list[str] = field(default_factory=list)  # what normalisation changed (normalise.py)
 
     @property
     def passed(self) -> int:
@@ -69,6 +73,7 @@ class AttemptOutcome:
     rounds: list[Round] = field(default_factory=list)
     samples: int = 1  # candidates drawn (actors/builder/pipeline.py); their cost is summed above
     chosen: int = 0  # which candidate this is
+    normalised: list[str] = field(default_factory=list)  # what normalisation changed in the submitted code
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,6 +98,20 @@ def feedback(round_: Round) -> str:
     return "\n".join(lines)
 
 
+def normalised(ext: Extraction, entry: str, prompt: str) -> tuple[Extraction, list[str]]:
+    """The extraction with its code normalised (actors/builder/normalise.py), kept only when the
+    result parses and defines the entry point (else the extraction as it was)."""
+    if not ext.code.strip():
+        return ext, []
+    fixed = normalise_code(ext.code, entry, prompt)
+    if not fixed.changes:
+        return ext, []
+    again = extract_code(f"```python\n{fixed.code}\n```", entry, prompt)
+    if not again.ok:
+        return ext, []
+    return Extraction(again.code, "", ext.method), fixed.changes
+
+
 def _responses(rounds: list[Round]) -> str:
     """Every answer of the attempt, in order, so the record shows the whole repair history."""
     if len(rounds) == 1:
@@ -101,7 +120,7 @@ def _responses(rounds: list[Round]) -> str:
 
 
 def run_attempt(task: Mapping[str, Any], prompt: Prompt, *, llm: LLMCall, run_tests: RunTests,
-                repair_rounds: int = 2, budget: int = 3000,
+                repair_rounds: int = 2, budget: int = 3000, normalise: bool = False,
                 clock: Callable[[], float] = time.monotonic) -> AttemptOutcome:
     start = clock()
     entry, tests = str(task["entry_point"]), str(task.get("visible_tests") or "")
@@ -122,6 +141,9 @@ def run_attempt(task: Mapping[str, Any], prompt: Prompt, *, llm: LLMCall, run_te
             break
         settings = dict(getattr(result, "settings", {}) or {})
         ext = extract_code(result.text, entry, str(task.get("prompt") or ""))
+        changes: list[str] = []
+        if normalise:
+            ext, changes = normalised(ext, entry, str(task.get("prompt") or ""))
         report, sandbox_s = None, 0.0
         if ext.ok:
             t0 = clock()
@@ -129,7 +151,7 @@ def run_attempt(task: Mapping[str, Any], prompt: Prompt, *, llm: LLMCall, run_te
                 "passed": 0, "failed": 0, "total": 0, "all_passed": True, "tests": [], "run": {}}
             sandbox_s = clock() - t0
         r = Round(n, result.text, ext.code, ext.error, report, int(result.tokens_in), int(result.tokens_out),
-                  float(result.latency_s), sandbox_s)
+                  float(result.latency_s), sandbox_s, changes)
         rounds.append(r)
         if r.all_passed or n == repair_rounds:
             break
@@ -150,4 +172,5 @@ def run_attempt(task: Mapping[str, Any], prompt: Prompt, *, llm: LLMCall, run_te
         repair_rounds=len(rounds) - 1, prompt=prompt.text(), response=_responses(rounds),
         tokens_in=sum(r.tokens_in for r in rounds), tokens_out=sum(r.tokens_out for r in rounds),
         llm_latency_s=sum(r.latency_s for r in rounds), sandbox_s=sum(r.sandbox_s for r in rounds),
-        wall_s=clock() - start, settings=settings, lesson_ids=list(prompt.lesson_ids), rounds=rounds)
+        wall_s=clock() - start, settings=settings, lesson_ids=list(prompt.lesson_ids), rounds=rounds,
+        normalised=list(best.normalised))

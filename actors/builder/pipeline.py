@@ -58,7 +58,8 @@ def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_test
     for i in range(strategy.samples):
         try:
             outcome = run_attempt(task, prompt, llm=with_settings(llm, strategy.sample_settings(i)), run_tests=run_tests,
-                                  repair_rounds=strategy.repair_rounds, budget=budget, clock=clock)
+                                  repair_rounds=strategy.repair_rounds, budget=budget,
+                                  normalise=strategy.normalise, clock=clock)
         except LLMUnavailable:
             if not outcomes:
                 raise

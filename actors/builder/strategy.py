@@ -30,6 +30,7 @@ class Strategy:
     samples: int = 1  # candidates; the first to pass the visible tests is submitted
     sample_temperature: float = 0.8  # each candidate's temperature when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i when samples > 1
+    normalise: bool = False  # fix mechanical slips in answers (actors/builder/normalise.py)
 
     def __post_init__(self) -> None:
         if self.examples not in EXAMPLE_MODES:
@@ -67,6 +68,8 @@ class Strategy:
             d.pop("sample_temperature"), d.pop("sample_seed")
         if self.examples == "off":
             d.pop("example_threshold")
+        if not self.normalise:
+            d.pop("normalise")  # so results cached before the switch existed keep their key
         return d
 
 

@@ -5,6 +5,7 @@
 | plain | today's one try: no lessons, no example, no repair, one candidate |
 | loop | everything the Builder does, as configured (`[builder]`) |
 | nomemory | the loop with lessons and examples off: memory on-off = loop - nomemory |
+| normalise | plain + safe normalisation of the answer (actors/builder/normalise.py) |
 | repair | plain + the repair rounds |
 | lessons | plain + the lessons |
 | examples | plain + the similar example (with its threshold) |
@@ -16,7 +17,7 @@ configuration turned the part off (repair rounds 2, lessons 3, k 4), so each is 
 change from plain. `plain@k` uses the sampling arm's k, temperature and seeds: an oracle
 upper bound for resampling, so no gain can hide in it.
 
-Arms whose prompt does not depend on memory (plain, repair, sampling, plain@k, and nomemory)
+Arms whose prompt does not depend on memory (plain, normalise, repair, sampling, plain@k, nomemory)
 give the same answers whatever training has stored, so their results are cached per exam,
 model and settings (`cache_key`); memory arms are always run afresh.
 """
@@ -38,6 +39,7 @@ PLAIN = Strategy(lessons=0, examples="off", repair_rounds=0, samples=1)
 COMPARISONS: tuple[tuple[str, str, str], ...] = (
     ("loop", "loop", "plain"),
     ("memory", "loop", "nomemory"),
+    ("normalise", "normalise", "plain"),
     ("repair", "repair", "plain"),
     ("lessons", "lessons", "plain"),
     ("examples", "examples", "plain"),
@@ -76,6 +78,7 @@ def make_arm(name: str, base: Strategy) -> Arm:
         "plain": PLAIN,
         "loop": base,
         "nomemory": base.without_memory(),
+        "normalise": PLAIN.replace(normalise=True),
         "repair": PLAIN.replace(repair_rounds=base.repair_rounds or DEFAULT_REPAIR_ROUNDS),
         "lessons": PLAIN.replace(lessons=base.lessons or DEFAULT_LESSONS),
         "examples": PLAIN.replace(examples="similar", example_threshold=base.example_threshold),

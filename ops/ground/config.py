@@ -103,6 +103,7 @@ class BuilderConfig:
     samples: int = 1  # candidates drawn per task; the first passing the visible tests is submitted
     sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i (when samples > 1)
+    normalise: bool = False  # fix mechanical slips in answers: pasted test lines, the function under another name, an unterminated docstring
 
 
 @dataclass
@@ -303,7 +304,7 @@ def _check_ranges(cfg: Config) -> None:
 
 EXAMPLE_MODES = ("similar", "off")
 # The exam's arms (actors/exam/arms.py defines what each one switches on).
-EXAM_ARMS = ("plain", "loop", "nomemory", "repair", "lessons", "examples", "sampling", "plain@k")
+EXAM_ARMS = ("plain", "loop", "nomemory", "normalise", "repair", "lessons", "examples", "sampling", "plain@k")
 
 
 def split_arms(text: str) -> list[str]:
