@@ -1,13 +1,16 @@
-"""The code archive: every passing solution as a file by skill, and the nearest example."""
+"""The code archive: every passing solution as a file by skill, and the example for a task: the
+solution whose task text is most like the task's (store/search.py: BM25 over title, prompt and
+entry point), or without the task's text, the nearest in difficulty of the same skill."""
 
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from store._base import StoreBase
+from store.search import Index, word_list
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -42,10 +45,43 @@ class ArchiveMixin(StoreBase):
         with self.tx():
             return self._archive(task_id, skill, difficulty, code, archive_dir)
 
-    def similar_solution(self, skill: str, difficulty: int, exclude_task: str | None = None) -> dict[str, Any] | None:
-        """The archived solution of the same skill nearest in difficulty (newest on ties)."""
-        return self.one(
-            "SELECT s.task_id, s.skill, s.difficulty, s.code, t.title, t.prompt, t.entry_point "
-            "FROM solutions s LEFT JOIN tasks t ON t.id = s.task_id "
-            "WHERE s.skill = ? AND s.task_id IS NOT ? "
-            "ORDER BY abs(s.difficulty - ?), s.created_at DESC LIMIT 1", [skill, exclude_task, int(difficulty)])
+    def similar_solution(self, skill: str, difficulty: int, exclude_task: str | None = None,
+                         text: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        """The archived solution to show for a task, with its task's title, prompt and entry point.
+
+        With `text` (the task's title, prompt, entry_point) the one whose task says most the same
+        (BM25, then same skill, nearest difficulty, newest), None when no archived task shares
+        a content word; without it, the same skill's nearest in difficulty (newest on ties).
+        `exclude_task` and the exam's tasks are never candidates (the exam never archives; this
+        holds even for a history edited by hand)."""
+        text = text or {}
+        query = word_list(text.get("title"), text.get("prompt"), text.get("entry_point"))
+        if not query:
+            return self.one(
+                "SELECT s.task_id, s.skill, s.difficulty, s.code, t.title, t.prompt, t.entry_point "
+                "FROM solutions s LEFT JOIN tasks t ON t.id = s.task_id "
+                "WHERE s.skill = ? AND s.task_id IS NOT ? "
+                "ORDER BY abs(s.difficulty - ?), s.created_at DESC LIMIT 1", [skill, exclude_task, int(difficulty)])
+        index, rows = self._solution_index()
+        exam = {r["id"] for r in self.rows("SELECT id FROM exam_tasks")}
+        ranked = [(score, rows[key]) for score, key in index.search(query) if key != exclude_task and key not in exam]
+        if not ranked:
+            return None
+        best = max(ranked, key=lambda sr: (sr[0], sr[1]["skill"] == skill,
+                                          -abs(int(sr[1]["difficulty"] or 0) - int(difficulty)), sr[1]["created_at"]))
+        found = {k: v for k, v in best[1].items() if k != "created_at"}
+        return {**found, "score": best[0]}
+
+    def _solution_index(self) -> tuple[Index, dict[str, dict[str, Any]]]:
+        """The BM25 index of archived solutions' task texts, rebuilt when the archive changed."""
+        mark = tuple(self.one("SELECT count(*) AS n, max(created_at) AS last, total(length(code)) AS size "
+                              "FROM solutions").values())
+        cached = getattr(self, "_search_cache", None)
+        if cached is not None and cached[0] == mark:
+            return cached[1], cached[2]
+        rows = {r["task_id"]: r for r in self.rows(
+            "SELECT s.task_id, s.skill, s.difficulty, s.code, s.created_at, t.title, t.prompt, t.entry_point "
+            "FROM solutions s LEFT JOIN tasks t ON t.id = s.task_id ORDER BY s.created_at DESC, s.task_id")}
+        index = Index.build((k, word_list(r["title"], r["prompt"], r["entry_point"])) for k, r in rows.items())
+        self._search_cache = (mark, index, rows)
+        return index, rows

@@ -104,8 +104,9 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "score.record": _score,
     "reflection.record": _reflection,
     "lesson.top": lambda r: {"lessons": r.store.top_lessons(r.body["skill"], r.opt("limit", 5))},
-    "archive.similar": lambda r: {"example": r.store.similar_solution(r.body["skill"], r.body["difficulty"],
-                                                                      r.opt("exclude_task"))},
+    "archive.similar": lambda r: {"example": r.store.similar_solution(
+        r.body["skill"], r.body["difficulty"], r.opt("exclude_task"),
+        {k: r.opt(k, "") for k in ("title", "prompt", "entry_point")})},
     "profile.snapshot": lambda r: {"id": r.store.snapshot_profile(r.body["profile"])},
     "profile.latest": lambda r: {"profile": r.store.latest_profile()},
     "scores.recent": lambda r: {"scores": r.store.recent_scores(r.opt("skill"), r.opt("limit", 100))},

@@ -65,6 +65,15 @@ class LearningModel:
         found = [t for t in self.tasks if str(t["prompt"]).strip() and str(t["prompt"]).strip() in text]
         return max(found, key=lambda t: len(str(t["prompt"])), default=None)
 
+    @staticmethod
+    def _own_text(first_user: str) -> str:
+        """The prompt without its example section (which shows another task's text)."""
+        if EXAMPLE_HEAD not in first_user:
+            return first_user
+        head, section = first_user.split(EXAMPLE_HEAD, 1)
+        block = _FENCE.search(section)
+        return head + section[block.end():] if block else first_user
+
     def _example_entry(self, first_user: str) -> str | None:
         if EXAMPLE_HEAD not in first_user:
             return None
@@ -79,10 +88,10 @@ class LearningModel:
         if msgs and msgs[0].get("content") == REFLECT_SYSTEM:
             return json.dumps({"strengths": "tried", "weaknesses": "unsure", "lesson": "Read the task twice."})
         first_user = next((m["content"] for m in msgs if m.get("role") == "user"), "")
-        task = self._task(first_user)
+        task = self._task(self._own_text(first_user))
         if task is None:
             self._reload()
-            task = self._task(first_user)
+            task = self._task(self._own_text(first_user))
         if task is None:
             return "```python\ndef unknown():\n    return None\n```"
         entry = str(task["entry_point"])

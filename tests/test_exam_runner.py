@@ -55,7 +55,7 @@ class Archive:
         found = [{"id": i, "text": t} for i, t in enumerate(self.lesson_texts.get(skill, []))][:limit]
         return lambda: found
 
-    def similar(self, skill: str, difficulty: int, task_id: str):
+    def similar(self, skill: str, difficulty: int, task_id: str, text: dict):
         self.asked.append("similar")
         return next((s for s in self.solutions if s["skill"] == skill), None)
 
@@ -185,3 +185,31 @@ def test_an_endpoint_that_stays_down_fails_the_run_after_waiting(exam_tasks):
     r = runner(Down(), exam_tasks[:1], "plain", Archive(), sink, sleep=slept.append)
     assert r.run({"id": "d"}) == "failed"
     assert "stayed unavailable" in sink.finished[0][2] and len(slept) == 5 and sink.rows == []
+
+
+def test_the_example_is_chosen_by_what_the_task_says(exam_tasks, tmp_path):
+    """Memory as a real store: the archived twin of list_count (same generator, other constants) is
+    found by its text over a newer list_largest of the same skill and difficulty (the old rule's
+    pick); a task whose archive holds nothing alike gets no example."""
+    from actors.trainer.taskbank import make_task
+    from store import Store
+
+    count = next(t for t in exam_tasks if t["task"]["entry_point"] == "list_count")
+    other = next(t for t in exam_tasks if t["task"]["entry_point"] not in ("list_count", "list_largest"))
+    bank = [make_task("lists", 2, s) for s in range(100)]
+    twin = next(t for t in bank if t["entry_point"] == "list_count" and t["prompt"] != count["task"]["prompt"])
+    largest = next(t for t in bank if t["entry_point"] == "list_largest")
+    with Store.open(tmp_path / "history.db") as store:
+        for t in (twin, largest):
+            tid = store.add_task(dict(t))
+            store.archive_solution(tid, "lists", 2, t["reference"], tmp_path / "arch")
+        memory = Archive()
+        memory.similar = lambda skill, difficulty, task_id, text: store.similar_solution(skill, difficulty, task_id, text)
+        model = LearningModel([t["task"] for t in (count, other)], base=lambda p: False)
+        sink = ListSink()
+        with FakeLLM(default=model) as fake:
+            runner(fake, [count, other], "examples", memory, sink).run({"id": "r1"})
+    assert model.shown == [("list_count", "list_count")]  # the relevant one, and only it
+    rows = {r["exam_task_id"]: r for r in sink.rows}
+    assert rows[count["id"]]["passed"] and rows[count["id"]]["example_relevance"] == 1.0
+    assert rows[other["id"]]["example_task"] is None and not rows[other["id"]]["passed"]

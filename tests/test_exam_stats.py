@@ -97,7 +97,8 @@ def test_an_irrelevant_example_is_not_shown_above_a_threshold():
     strict = Strategy(example_threshold=0.5)
     assert keep_example(count, same, strict) is not None
     assert keep_example(count, other, strict) is None
-    assert keep_example(count, other, Strategy()) is not None  # threshold 0: today's behaviour
+    assert keep_example(count, other, Strategy(example_threshold=0.0)) is not None  # threshold 0: whatever was found
+    assert keep_example(count, other, Strategy()) is None  # the default threshold (0.5)
     assert keep_example(count, same, Strategy(examples="off")) is None
 
 

@@ -23,10 +23,11 @@ from actors.builder.prompt import Prompt, build_prompt
 from actors.builder.strategy import Strategy, keep_example
 from actors.llm import LLMUnavailable
 
-# lessons(skill, limit) starts the ask and returns its wait; similar(skill, difficulty, task_id)
-# returns an archived solution ({"task_id", "code", "title", "prompt", ...}) or None.
+# lessons(skill, limit) starts the ask and returns its wait; similar(skill, difficulty, task_id,
+# text) returns the archived solution whose task is most like `text` (the task's title, prompt
+# and entry point: store/search.py), {"task_id", "code", "title", "prompt", ...}, or None.
 LessonsAsk = Callable[[str, int], Callable[[], Sequence[Mapping[str, Any]]]]
-SimilarAsk = Callable[[str, int, str], Mapping[str, Any] | None]
+SimilarAsk = Callable[[str, int, str, Mapping[str, str]], Mapping[str, Any] | None]
 
 
 def recall(task: Mapping[str, Any], strategy: Strategy, *, lessons: LessonsAsk,
@@ -34,7 +35,8 @@ def recall(task: Mapping[str, Any], strategy: Strategy, *, lessons: LessonsAsk,
     """The lessons and the example the strategy puts into this task's prompt."""
     skill = str(task.get("skill") or "")
     later = lessons(skill, strategy.lessons) if strategy.lessons > 0 else None
-    example = (similar(skill, int(task.get("difficulty") or 1), str(task.get("id") or ""))
+    text = {k: str(task.get(k) or "") for k in ("title", "prompt", "entry_point")}
+    example = (similar(skill, int(task.get("difficulty") or 1), str(task.get("id") or ""), text)
                if strategy.examples != "off" else None)
     found = list(later() or []) if later is not None else []
     return found[:strategy.lessons], keep_example(task, example, strategy)

@@ -79,7 +79,11 @@ def _lessons_section(lessons: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _example_section(example: Mapping[str, Any]) -> str:
-    return ("A solved example of a similar task, for reference:\n```python\n" + str(example["code"]).strip() + "\n```")
+    """The solved example with its task's text beside its code, so the analogy is visible."""
+    said = "\n".join(x for x in (str(example.get("title") or "").strip(), str(example.get("prompt") or "").strip()) if x)
+    task = f"Its task:\n{said}\n\nIts solution:\n" if said else ""
+    return ("A solved example of a similar task, for reference:\n" + task + "```python\n"
+            + str(example["code"]).strip() + "\n```")
 
 
 def _assemble(task_text: str, lessons: Sequence[Mapping[str, Any]], example: Mapping[str, Any] | None) -> list[dict[str, str]]:

@@ -5,18 +5,20 @@ The daemon's builders run the configured strategy; the exam (actors/exam) runs n
 of it side by side (plain = no memory and one try), so every part can be switched off alone
 and its effect measured.
 
-Relevance of an example is a plain word overlap (Jaccard) of the two tasks' descriptions:
-title, prompt and entry point, without the examples, digits and the task bank's boilerplate.
-It is the measure `builder.example_threshold` compares against; 0 shows every example (the
-archive's nearest of the same skill), 1 only the same problem with other constants.
+The example is chosen by Memory by what the task says (store/search.py: BM25 over the archived
+tasks' title, prompt and entry point). Its relevance is a plain word overlap (Jaccard) of the
+two tasks' descriptions, without the examples, digits and the task bank's boilerplate: the
+measure `builder.example_threshold` compares against; 0 shows whatever the search found, 1
+only the same problem with other constants.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping
+
+from store.search import task_words
 
 EXAMPLE_MODES = ("similar", "off")
 
@@ -24,8 +26,8 @@ EXAMPLE_MODES = ("similar", "off")
 @dataclass(frozen=True)
 class Strategy:
     lessons: int = 3  # lessons of the skill in the prompt; 0: none
-    examples: str = "similar"  # "similar": the archive's nearest solution of the skill; "off"
-    example_threshold: float = 0.0  # an example less relevant than this is not shown
+    examples: str = "similar"  # "similar": the archived solution whose task reads most alike; "off"
+    example_threshold: float = 0.5  # an example less relevant than this is not shown
     repair_rounds: int = 2  # rounds of feedback from the visible tests
     samples: int = 1  # candidates; the first to pass the visible tests is submitted
     sample_temperature: float = 0.8  # each candidate's temperature when samples > 1
@@ -73,26 +75,7 @@ class Strategy:
         return d
 
 
-_WORD = re.compile(r"[a-z]+")
-_EXAMPLE_LINE = re.compile(r"^\s*\S+\(.*\)\s*(->|==|=>|➞)")
-# English function words and the task bank's template (actors/trainer/taskbank/_draft.py):
-# they are in every prompt and would make every pair of tasks look alike.
-STOPWORDS = frozenset("""
-a an the of and or in on to is are be by for with as at it its that this from into than then
-return returns write python function named result do not print use only standard library
-examples example given task int str list bool float none true false def xs s n k
-""".split())
-
-
-def words(*texts: Any) -> frozenset[str]:
-    """The content words of some task text: examples, digits and boilerplate left out."""
-    out: set[str] = set()
-    for text in texts:
-        for line in str(text or "").lower().splitlines():
-            if _EXAMPLE_LINE.match(line):
-                continue
-            out.update(w for w in _WORD.findall(line.replace("_", " ")) if w not in STOPWORDS)
-    return frozenset(out)
+words = task_words  # the content words of a task's text (store/search.py)
 
 
 def relevance(task: Mapping[str, Any], example: Mapping[str, Any]) -> float:

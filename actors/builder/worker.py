@@ -205,9 +205,9 @@ class BuilderWorker:
         later = self.send_ask("memory", "lesson.top", {"skill": skill, "limit": limit})
         return lambda: later().get("lessons") or []
 
-    def _similar_ask(self, skill: str, difficulty: int, task_id: str) -> dict | None:
+    def _similar_ask(self, skill: str, difficulty: int, task_id: str, text: Mapping[str, str]) -> dict | None:
         return self.ask("memory", "archive.similar", {"skill": skill, "difficulty": difficulty,
-                                                      "exclude_task": task_id}).get("example")
+                                                      "exclude_task": task_id, **text}).get("example")
 
     def _renewing(self, lease: Mapping[str, Any]) -> Callable[..., Any]:
         """llm.chat that first renews the lease when a third of its TTL has passed, so a slow

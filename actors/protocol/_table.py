@@ -48,7 +48,10 @@ BUS_OPS: list[Op] = [
         "", "lesson_ids: the lessons in the attempt's prompt; counted once towards lesson ranking"),
     Op("lesson.top", "memory", "builder", {"skill": "str", "limit?": "int"}, {"lessons": "list"}),
     Op("archive.similar", "memory", "builder",
-        {"skill": "str", "difficulty": "int", "exclude_task?": "str"}, {"example": "any"}),
+        {"skill": "str", "difficulty": "int", "exclude_task?": "str", "title?": "str", "prompt?": "str",
+         "entry_point?": "str"}, {"example": "any"},
+        "", "with the task's title/prompt/entry_point: the archived solution whose task says most the same "
+        "(store/search.py); without: the same skill's nearest in difficulty"),
     Op("profile.snapshot", "memory", "trainer", {"profile": "map"}, {"id": "str"}),
     Op("profile.latest", "memory", "trainer|cli", {}, {"profile": "any"}),
     Op("scores.recent", "memory", "trainer|scorer|cli", {"skill?": "str", "limit?": "int"},

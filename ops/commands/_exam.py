@@ -78,8 +78,8 @@ class MemoryReader:
         found = self.store.top_lessons(skill, limit)
         return lambda: found
 
-    def similar(self, skill: str, difficulty: int, task_id: str):
-        return self.store.similar_solution(skill, difficulty, exclude_task=task_id)
+    def similar(self, skill: str, difficulty: int, task_id: str, text: Mapping[str, str]):
+        return self.store.similar_solution(skill, difficulty, exclude_task=task_id, text=text)
 
     def close(self) -> None:
         self.store.close()
