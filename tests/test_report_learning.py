@@ -43,3 +43,16 @@ def test_the_curve_has_one_point_per_finished_run_and_latest_is_the_newest_finis
     assert "Learning curve" in page and page.count("<polyline") == 2 and "loop: loop - plain" in page
     assert "no exam run yet" in curve_chart({})
     assert "No exam yet" in html_section(None)
+
+
+def test_a_run_with_plain_and_loop_ends_with_the_learning_line():
+    from actors.exam.summary import summarize
+    from ops.report.learning import summary_lines
+
+    tasks = [{"id": f"t{i}", "generator": f"g{i % 3}", "part": "seen" if i < 4 else "heldout"} for i in range(6)]
+    rows = [{"arm": arm, "exam_task_id": t["id"], "passed": arm != "plain" and i % 2 == 0}
+            for i, t in enumerate(tasks) for arm in ("plain", "loop", "nomemory")]
+    both = summary_lines({**summarize(tasks, rows), "run": "r", "status": "done"})
+    assert both[-1].startswith("learning: plain 0/6, loop 3/6, ratio inf; memory on-off +0.0 pts")
+    alone = summary_lines({**summarize(tasks, [r for r in rows if r["arm"] == "plain"]), "run": "r"})
+    assert not any(line.startswith("learning:") for line in alone)

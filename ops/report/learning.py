@@ -13,7 +13,7 @@ import sqlite3
 from html import escape
 from typing import Any, Mapping
 
-from actors.exam.summary import summarize
+from actors.exam.summary import learning_line, summarize
 from ops.readdb import has_table
 from ops.report.svg import PALETTE
 
@@ -107,7 +107,8 @@ def lift_rows(summary: Mapping[str, Any]) -> list[list[str]]:
 
 
 def summary_lines(summary: Mapping[str, Any]) -> list[str]:
-    """One run's figures as plain text: header, arms table, lifts table."""
+    """One run's figures as plain text: header, arms table, lifts table, and the learning line
+    when plain and loop both ran."""
     head = (f"exam run {str(summary.get('run', ''))[:12]} ({summary.get('status', '?')}): model {summary.get('model') or '?'}, "
             f"after {summary.get('training_attempts', 0)} training attempts; {summary['tasks']} tasks "
             f"({summary['parts']['seen']} seen-generator, {summary['parts']['heldout']} held-out-generator, "
@@ -115,6 +116,8 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     out = [head, *_cols(arm_rows(summary))]
     if summary["lifts"]:
         out += ["", *_cols(lift_rows(summary))]
+    if "plain" in summary["arms"] and "loop" in summary["arms"]:
+        out += ["", learning_line(summary)]  # bench/learning.py's last line, for this run
     return out
 
 
