@@ -1,0 +1,213 @@
+"""Where a task's CPU goes: per daemon process, and per sandbox step.
+
+    python bench/cost.py steps [--tasks 40]
+
+steps: the sandbox work of one task-bank task as the daemon does it, step by step, in this
+process (no daemon, no bus): the builder's visible tests, the Scorer's hidden and edge tests,
+and the efficiency race (reference and candidate, each with the CPU of its timed calls apart).
+Each step's CPU is this process's plus the fork servers' (their own and the runs they reaped),
+so it is what the step costs the machine, whatever else the box is doing. Baseline, same run:
+the CPU of one bare run_tests call (`sandbox_run_cpu`), which every figure is divided by.
+
+The helpers here (`role_cpu`, `sandbox_run_cpu`, `timed_cpu`) also serve
+`bench/builder.py daemon`, which prints the per-process split and the overhead per task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _cpu(p: Any, reaped: bool = True) -> float:
+    t = p.cpu_times()
+    return t.user + t.system + ((t.children_user + t.children_system) if reaped else 0.0)
+
+
+def role_of(cmdline: list[str]) -> str:
+    """An actor process's role from its command line: its name, or `spare-KIND`."""
+    if "--name" in cmdline:
+        return cmdline[cmdline.index("--name") + 1]
+    if "--spare" in cmdline and "--kind" in cmdline:
+        return "spare-" + cmdline[cmdline.index("--kind") + 1]
+    return "other"
+
+
+def role_cpu(supervisor_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the daemon's tree, by role: "supervisor", each actor by name, and
+    "NAME sandbox" for everything below an actor (fork servers, zygotes, the runs they reaped).
+    A process that exits is counted by its parent once reaped (children_user/system)."""
+    import psutil
+
+    out: dict[str, float] = {}
+    try:
+        sup = psutil.Process(supervisor_pid)
+        out["supervisor"] = _cpu(sup, reaped=False)
+        actors = sup.children()
+    except psutil.Error:
+        return out
+    for actor in actors:
+        try:
+            role = role_of(actor.cmdline())
+            own = _cpu(actor)
+            below = actor.children(recursive=True)
+        except psutil.Error:
+            continue
+        out[role] = out.get(role, 0.0) + own
+        for p in below:
+            try:
+                out[f"{role} sandbox"] = out.get(f"{role} sandbox", 0.0) + _cpu(p)
+            except psutil.Error:  # a run that just ended: its parent counts it once reaped
+                pass
+    # actors that exited (dismissed spares) and were reaped by the supervisor
+    t = sup.cpu_times() if sup.is_running() else None
+    if t is not None:
+        out["reaped"] = t.children_user + t.children_system
+    return out
+
+
+def role_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: after.get(k, 0.0) - before.get(k, 0.0) for k in sorted(set(before) | set(after))}
+
+
+def _tree_cpu(pids: Iterable[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            total += _cpu(p) + sum(_cpu(c) for c in p.children(recursive=True))
+        except psutil.Error:
+            pass
+    return total
+
+
+class CpuMeter:
+    """CPU of this process plus the sandbox pool's fork servers (and the runs they reaped)."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    def now(self) -> float:
+        return time.process_time() + _tree_cpu(self.pool.pids())
+
+
+def sandbox_run_cpu(runs: int = 60) -> tuple[float, float]:
+    """One bare run_tests call one at a time (the floor of a task: the builder's visible tests
+    are one): (CPU seconds per run, this process + fork server + the run's processes; wall
+    seconds per run)."""
+    from sandbox import Limits, Pool, run_tests
+
+    pool = Pool(size=1)
+    code, tests = "def add_0(x):\n    return x + 0\n", "assert candidate(1) == 1\nassert candidate(-0) == 0"
+    try:
+        for _ in range(3):  # start the server, warm its first runs
+            run_tests(code, tests, entry_point="add_0", limits=Limits(), server=pool)
+        meter = CpuMeter(pool)
+        c0, t0 = meter.now(), time.perf_counter()
+        for _ in range(runs):
+            run_tests(code, tests, entry_point="add_0", limits=Limits(), server=pool)
+        return (meter.now() - c0) / runs, (time.perf_counter() - t0) / runs
+    finally:
+        pool.close()
+
+
+def race_timed_s(eff: dict[str, Any] | None) -> float:
+    """The CPU of a race's timed calls: `timed_s` where the race reports it, else estimated from
+    its first and median call (older judges)."""
+    if not eff or not eff.get("ok"):
+        return 0.0
+    if "timed_s" in eff:
+        return float(eff["timed_s"])
+    reps = int(eff.get("reps") or 0)
+    return float(eff.get("first_s") or 0.0) + max(0, reps - 1) * float(eff.get("median_s") or 0.0)
+
+
+def timed_cpu(details: Iterable[dict[str, Any]]) -> float:
+    """Timed-call CPU seconds in the scores' details: the candidate's race, and the reference's
+    when it was raced for that score (not when it came from the cache)."""
+    total = 0.0
+    for d in details:
+        total += race_timed_s(d.get("candidate_eff"))
+        ref = d.get("reference_eff") or {}
+        if not ref.get("cached"):
+            total += race_timed_s(ref)
+    return total
+
+
+# --- steps -------------------------------------------------------------------------------------
+def steps(n_tasks: int) -> None:
+    from actors.scorer import grade as G
+    from bench.builder import bank_tasks
+    from sandbox import Limits, Pool, run_tests
+
+    base_cpu, base_wall = sandbox_run_cpu()
+    print(f"baseline: one bare run_tests call = {base_cpu * 1000:.1f} ms CPU ({base_wall * 1000:.1f} ms wall)")
+    tasks = bank_tasks(n_tasks, "s")
+    pool = Pool(size=1)  # one server: every step's runs are in one tree, one at a time
+    meter = CpuMeter(pool)
+    lim = Limits()
+    rows: dict[str, list[float]] = {}
+
+    def step(name: str, fn: Any, *args: Any, **kw: Any) -> Any:
+        c0 = meter.now()
+        out = fn(*args, **kw)
+        rows.setdefault(name, []).append(meter.now() - c0)
+        return out
+    run_tests("def f():\n    pass\n", "assert candidate() is None", entry_point="f", limits=lim, server=pool)
+    raced = 0
+    timed_ref = timed_cand = 0.0
+    for t in tasks:
+        tl = G.task_limits(lim, t.get("constraints"))
+        ep, ctx = t["entry_point"], G.context_of(t)
+        step("visible tests", run_tests, t["reference"], t["visible_tests"], entry_point=ep, context=ctx,
+             limits=tl, server=pool)
+        step("hidden tests", run_tests, t["reference"], t["hidden_tests"], entry_point=ep, context=ctx,
+             limits=tl, server=pool)
+        step("edge tests", run_tests, t["reference"], t["edge_tests"], entry_point=ep, context=ctx,
+             limits=tl, server=pool)
+        eff = (t.get("meta") or {}).get("efficiency")
+        if eff:
+            raced += 1
+            ref = step("reference race", G.measure, t["reference"], ep, eff, tl, pool, context=ctx)
+            budget, call_s = G.candidate_budget(ref, tl)
+            cand = step("candidate race", G.measure, t["reference"], ep, eff, budget, pool, context=ctx,
+                        reference=t["reference"], call_timeout_s=call_s)
+            timed_ref += race_timed_s(ref)
+            timed_cand += race_timed_s(cand)
+    pool.close()
+    n = len(tasks)
+    print(f"{n} task-bank tasks, {raced} with an efficiency race; CPU per task (ms) and in baseline runs:")
+    total = 0.0
+    for name, vals in rows.items():
+        per = sum(vals) / n
+        total += per
+        print(f"  {name:<16}{per * 1000:8.1f} ms  = {per / base_cpu:5.2f} runs  (per run {sum(vals) / len(vals) * 1000:.1f} ms)")
+    timed = (timed_ref + timed_cand) / n
+    print(f"  {'timed calls':<16}{timed * 1000:8.1f} ms  (reference {timed_ref / n * 1000:.1f}, "
+          f"candidate {timed_cand / n * 1000:.1f}; inside the races above)")
+    print(f"  sandbox total {total * 1000:.1f} ms per task; without the timed calls {(total - timed) * 1000:.1f} ms "
+          f"= {(total - timed) / base_cpu:.2f} baseline runs")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("steps", help="the sandbox steps of a bank task, one by one, in this process")
+    s.add_argument("--tasks", type=int, default=40)
+    args = p.parse_args()
+    if args.mode == "steps":
+        steps(args.tasks)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONPATH", str(ROOT))
+    main()
