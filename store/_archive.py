@@ -43,9 +43,27 @@ class ArchiveMixin(StoreBase):
             return self._archive(task_id, skill, difficulty, code, archive_dir)
 
     def similar_solution(self, skill: str, difficulty: int, exclude_task: str | None = None) -> dict[str, Any] | None:
-        """The archived solution of the same skill nearest in difficulty (newest on ties)."""
-        return self.one(
-            "SELECT s.task_id, s.skill, s.difficulty, s.code, t.title, t.prompt, t.entry_point "
-            "FROM solutions s LEFT JOIN tasks t ON t.id = s.task_id "
-            "WHERE s.skill = ? AND s.task_id IS NOT ? "
-            "ORDER BY abs(s.difficulty - ?), s.created_at DESC LIMIT 1", [skill, exclude_task, int(difficulty)])
+        """The archived solution of the same skill nearest in difficulty (newest on ties).
+
+        Index probes only (schema v7's solutions_near), so its cost does not grow with the
+        archive: the nearest difficulty at or below, and at or above; then the newest solution
+        at the nearer one (at either, when both are as near)."""
+        d = int(difficulty)
+        levels = []
+        for cmp, order in (("<=", "DESC"), (">=", "ASC")):
+            row = self.one(f"SELECT difficulty FROM solutions WHERE skill = ? AND difficulty {cmp} ? "
+                           f"AND task_id IS NOT ? ORDER BY difficulty {order} LIMIT 1", [skill, d, exclude_task])
+            if row is not None:
+                levels.append(int(row["difficulty"]))
+        if not levels:
+            return None
+        nearest = min(abs(level - d) for level in levels)
+        found = [self.one("SELECT s.task_id, s.skill, s.difficulty, s.code, t.title, t.prompt, t.entry_point, "
+                          "s.created_at FROM solutions s LEFT JOIN tasks t ON t.id = s.task_id "
+                          "WHERE s.skill = ? AND s.difficulty = ? AND s.task_id IS NOT ? "
+                          "ORDER BY s.created_at DESC LIMIT 1", [skill, level, exclude_task])
+                 for level in sorted(set(levels)) if abs(level - d) == nearest]
+        best = max((r for r in found if r is not None), key=lambda r: r["created_at"] or "", default=None)
+        if best is not None:
+            best.pop("created_at")
+        return best

@@ -111,7 +111,7 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "task.complete": lambda r: {"task_status": r.store.complete(r.need("lease_id"), r.need("attempt_id"),
                                                                  r.need("outcome"))},
     "task.private": _private,
-    "queue.stats": lambda r: {"stats": r.store.queue_stats(r.opt("source"))},
+    "queue.stats": lambda r: {"stats": r.store.queue_stats(r.opt("source"), open_only=r.opt("open") is True)},
     "attempt.record": lambda r: {"id": r.store.record_attempt(r.need("attempt", dict))},
     "score.record": _score,
     "reflection.record": _reflection,

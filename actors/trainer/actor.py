@@ -4,6 +4,10 @@ trainer.observe {score}  -> update the profile, top up the queue, profile.snapsh
 trainer.status {}        -> {"profile": abilities, trends, gaps, regressions, difficulties}
 work()                   -> resume the last snapshot once, then top up every TOPUP_EVERY_S
 
+The runtime runs work() after every request; a top-up less than TOPUP_EVERY_S old (the one the
+observe just did) is not done again, so each score costs one count of the queue, and that count
+is of queued and leased tasks only (`open`), a cost that does not grow with the history.
+
 The queue is topped up to trainer.low_water_per_builder x daemon.builders trainer tasks
 (memory's queue already leases user tasks first). With trainer.llm_tasks on, some top-up
 slots go to LLM-proposed tasks that passed validation by execution.
@@ -12,6 +16,7 @@ slots go to LLM-proposed tasks that passed validation by execution.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from actors import protocol as P
@@ -37,6 +42,7 @@ class TrainerActor(BusActor):
         self.resumed = False
         self.proposer = self._make_proposer() if cfg.trainer.llm_tasks else None
         self._slots = 0
+        self._topped_up = -TOPUP_EVERY_S  # monotonic time of the last top-up
 
     # --- bus ---------------------------------------------------------------------------
     @handles("trainer.observe")
@@ -65,6 +71,9 @@ class TrainerActor(BusActor):
 
     def work(self) -> float | None:
         self._resume()
+        since = time.monotonic() - self._topped_up
+        if since < TOPUP_EVERY_S:
+            return TOPUP_EVERY_S - since
         if self.top_up():
             self.bus.ask("memory", "profile.snapshot", {"profile": self.core.snapshot()})
         return TOPUP_EVERY_S
@@ -81,7 +90,8 @@ class TrainerActor(BusActor):
 
     def top_up(self) -> int:
         """Add trainer tasks up to the low-water mark; returns how many were added."""
-        stats = self.bus.ask("memory", "queue.stats", {"source": "trainer"})["stats"]
+        self._topped_up = time.monotonic()
+        stats = self.bus.ask("memory", "queue.stats", {"source": "trainer", "open": True})["stats"]
         tasks = self.core.topup(stats, self.builders, self.low_water)
         tasks = [self._maybe_llm(t) for t in tasks]
         added = 0
