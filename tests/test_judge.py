@@ -54,6 +54,24 @@ def test_encoder_refuses_what_is_not_plain_and_names_it(value, type_name, why) -
     assert err.value.type_name.endswith(type_name) and err.value.why == why
 
 
+@pytest.mark.unit
+@pytest.mark.parametrize("value", [[1, True, 2], [1, 2.0], [1, 2**70], [3, -(2**63)], ["a", 1, None]], ids=repr)
+def test_flat_containers_fast_paths_keep_every_type_exact(value) -> None:
+    back = _wire.decode(_wire.encode(value))
+    assert back == value and [type(x) for x in back] == [type(x) for x in value]
+    _wire.check_plain(value)
+
+
+@pytest.mark.unit
+def test_flat_containers_fast_paths_still_refuse_a_subclass() -> None:
+    sub = type("I", (int,), {})(2)
+    for value in ([1, sub], (1, sub), {1: sub}, {sub}):
+        with pytest.raises(_wire.NotPlain):
+            _wire.check_plain(value)
+        with pytest.raises(_wire.NotPlain):
+            _wire.encode(value)
+
+
 def _nested(depth: int) -> bytes:
     return b"l\x00\x00\x00\x01" * depth + b"N"
 
