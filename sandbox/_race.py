@@ -47,10 +47,13 @@ class _Timed:
 
     def _payload(self, args: tuple, kwargs: dict) -> bytes:
         """The packed arguments, checked and marshalled once while they are the same objects
-        (only trusted code here could change them between repetitions, and it does not)."""
+        (only trusted code here could change them between repetitions, and it does not);
+        b"" when the candidate process already holds them from the last timed call, which it
+        then decodes afresh (sandbox._serve): the bytes cross the socket once per race."""
         key = (tuple(map(id, args)), tuple((k, id(v)) for k, v in kwargs.items()))
-        if self._packed is None or self._packed[0] != key:
-            self._packed = (key, link_pack(args, kwargs), (args, kwargs))  # keep them alive: ids stay theirs
+        if self._packed is not None and self._packed[0] == key:
+            return b""
+        self._packed = (key, link_pack(args, kwargs), (args, kwargs))  # keep them alive: ids stay theirs
         return self._packed[1]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -137,13 +140,14 @@ def race_results(link: Link, ns: dict[str, Any], req: dict[str, Any], *, tree: b
         return {"ok": False, "error": link.fault or describe(exc), "reps": len(costs)}, []
     span = probe.cpu_s() - span0
     matches = None if expected is None else True
-    start = time.thread_time()
-    try:
-        _wire.encode(timed.results)
-    except _wire.NotPlain:
-        pass
-    honest = ENCODE_SLACK * (time.thread_time() - start) + OUTSIDE_ALLOWANCE_S
-    outside = max(0.0, span - timed.window_cpu - honest)
+    outside = max(0.0, span - timed.window_cpu - OUTSIDE_ALLOWANCE_S)
+    if outside > 0:  # more than the allowance alone: forgive what an honest encoding costs
+        start = time.thread_time()
+        try:
+            _wire.encode(timed.results)
+        except _wire.NotPlain:
+            pass
+        outside = max(0.0, outside - ENCODE_SLACK * (time.thread_time() - start))
     first, median = costs[0], statistics.median(costs)
     return {"ok": True, "time_s": max(first, median) + outside, "first_s": first,
             "median_s": median, "reps": len(costs), "timed_s": round(timed.window_cpu, 6),

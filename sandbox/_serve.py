@@ -11,6 +11,8 @@ verdicts. The protocol, in frames (kind byte + payload):
                     R value | X [type, why] | E [ancestry names, message, memory_error] | D None
     from the judge  C marshal((args, kwargs))    call, reply R, X or E
                     T marshal((args, kwargs))    timed call: keep the result, reply D or E
+                    T (empty)                    timed call on the last timed call's arguments,
+                                                 decoded afresh from the bytes kept
                     F                            the kept result: R or X
 
 Arguments come from the judge as marshal bytes of data it checked to be plain; marshal's
@@ -103,6 +105,7 @@ def run(code: str, entry_point: str, sock_fd: int) -> NoReturn:
         flush()
         _exit(1)
     kept: Any = None
+    timed_args = b""  # the last timed call's arguments, as bytes (immutable: each call decodes a fresh copy)
     while True:
         try:
             kind, payload = _recv()
@@ -113,6 +116,8 @@ def run(code: str, entry_point: str, sock_fd: int) -> NoReturn:
             send(*plain(kept))
             continue
         kept = None
+        if kind == b"T":
+            payload = timed_args = payload or timed_args
         try:
             args, kwargs = _loads(payload)
             result = candidate(*args, **kwargs)
