@@ -19,9 +19,12 @@ returned -> all passed or failed). Then the daemon tree's CPU per task once warm
 moment every builder has finished a task, so no start-up imports are in it, to the end), split
 by process (supervisor, each actor, the sandbox below each actor: fork servers and the runs they
 reaped), which the other tenants of a shared box move far less than rates; and the overhead:
-that CPU less the efficiency race's timed calls (the candidate's CPU inside its timed windows,
-as the scores record it), in bare sandbox runs. Baseline, measured before each builder count in
-the same run: the CPU of one bare run_tests call (bench/cost.py sandbox_run_cpu).
+that CPU less the efficiency race's timed calls, in bare sandbox runs. The timed calls are both
+sides of each call the race repeats, as the scores record them: the candidate's CPU inside the
+call and the judge's making it (sending, probing the candidate, waiting); the figure less the
+candidate's side only is printed too (older judges record no judge side). Baseline, measured
+before each builder count in the same run: the CPU of one bare run_tests call (bench/cost.py
+sandbox_run_cpu).
 --bank: task-bank tasks instead (queued as user tasks; the scripted LLM answers each with its
 reference), so every score also runs edge tests and the efficiency race.
 
@@ -237,15 +240,18 @@ def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
                 (d0, c0, _), (d1, c1, _) = cpu_marks[0], cpu_marks[-1]
                 per_role = {k: v / (d1 - d0) for k, v in role_delta(c0, c1).items()} if d1 > d0 else {}
                 cpu_task = sum(per_role.values()) if per_role else float("nan")
-                timed = timed_cpu(details) / (d1 - d0) if d1 > d0 else float("nan")
+                cand, judge = (v / (d1 - d0) for v in timed_cpu(details)) if d1 > d0 else (float("nan"),) * 2
+                timed = cand + judge
                 steady = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] else float("nan")
                 print(f"  CPU per task once warm ({d1 - d0} tasks), by process: "
                       + ", ".join(f"{k} {v * 1000:.1f}" for k, v in per_role.items() if abs(v) >= 5e-5) + " ms")
                 print(f"daemon builders={n}: {done}/{len(ids)} {'bank' if bank else 'user'} tasks done ({scored} scored, "
                       f"{passed} passed) in {wall:.2f}s = {done / wall:.2f} tasks/s all-in; start-up to first task "
                       f"{first:.2f}s; steady {steady:.2f} tasks/s; daemon CPU per task once warm "
-                      f"{cpu_task * 1000:.0f} ms, timed calls {timed * 1000:.0f} ms; "
-                      f"overhead = {(cpu_task - timed) / base_cpu:.2f} sandbox runs per task")
+                      f"{cpu_task * 1000:.0f} ms, timed calls {timed * 1000:.0f} ms (candidate {cand * 1000:.0f}, "
+                      f"judge {judge * 1000:.0f}; less the candidate's side only: "
+                      f"{(cpu_task - cand) / base_cpu:.2f} runs); overhead = {(cpu_task - timed) / base_cpu:.2f} "
+                      f"sandbox runs per task")
 
 
 def embedded(n_tasks: int) -> None:

@@ -120,27 +120,28 @@ def sandbox_run_cpu(runs: int = 60) -> tuple[float, float]:
         pool.close()
 
 
-def race_timed_s(eff: dict[str, Any] | None) -> float:
-    """The CPU of a race's timed calls: `timed_s` where the race reports it, else estimated from
-    its first and median call (older judges)."""
+def race_timed_s(eff: dict[str, Any] | None) -> tuple[float, float]:
+    """The CPU of a race's timed calls: (the candidate's inside the calls, the judge's making
+    them: sending, probing, waiting). Judges before `timed_s` report neither: the candidate's side
+    is estimated from its first and median call there, the judge's is 0."""
     if not eff or not eff.get("ok"):
-        return 0.0
+        return 0.0, 0.0
     if "timed_s" in eff:
-        return float(eff["timed_s"])
+        return float(eff["timed_s"]), float(eff.get("judge_s") or 0.0)
     reps = int(eff.get("reps") or 0)
-    return float(eff.get("first_s") or 0.0) + max(0, reps - 1) * float(eff.get("median_s") or 0.0)
+    return float(eff.get("first_s") or 0.0) + max(0, reps - 1) * float(eff.get("median_s") or 0.0), 0.0
 
 
-def timed_cpu(details: Iterable[dict[str, Any]]) -> float:
-    """Timed-call CPU seconds in the scores' details: the candidate's race, and the reference's
-    when it was raced for that score (not when it came from the cache)."""
-    total = 0.0
+def timed_cpu(details: Iterable[dict[str, Any]]) -> tuple[float, float]:
+    """Timed-call CPU seconds in the scores' details, (candidate side, judge side): the
+    candidate's race, and the reference's when it was raced for that score (not from the cache)."""
+    cand = judge = 0.0
     for d in details:
-        total += race_timed_s(d.get("candidate_eff"))
         ref = d.get("reference_eff") or {}
-        if not ref.get("cached"):
-            total += race_timed_s(ref)
-    return total
+        for eff in (d.get("candidate_eff"), None if ref.get("cached") else ref):
+            c, j = race_timed_s(eff)
+            cand, judge = cand + c, judge + j
+    return cand, judge
 
 
 # --- steps -------------------------------------------------------------------------------------
@@ -183,14 +184,14 @@ def steps(n_tasks: int) -> None:
         raced += bool((t.get("meta") or {}).get("efficiency"))
         for name in ("grade, first", "grade, again"):
             graded = step(name, G.grade, t, t["reference"], weights=weights, limits=lim, server=pool, **extra)
-            timed[name] = timed.get(name, 0.0) + timed_cpu([graded["details"]])
+            timed[name] = timed.get(name, 0.0) + sum(timed_cpu([graded["details"]]))
     pool.close()
     n = len(tasks)
     print(f"{n} task-bank tasks ({raced} with an efficiency race), each answered with its reference; "
           f"CPU per task, this process + fork server + runs:")
     for name, total in rows.items():
         t_ms = timed.get(name, 0.0) / n * 1000
-        print(f"  {name:<14}{total / n * 1000:8.1f} ms, of which timed calls {t_ms:6.1f} ms; "
+        print(f"  {name:<14}{total / n * 1000:8.1f} ms, of which timed calls (both sides) {t_ms:6.1f} ms; "
               f"without them {(total / n * 1000 - t_ms) / (base_cpu * 1000):5.2f} baseline runs")
 
 

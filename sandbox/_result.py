@@ -109,6 +109,7 @@ class RaceResult:
     median_s: float = 0.0
     reps: int = 0
     timed_s: float = 0.0  # the candidate's CPU inside the timed calls, all repetitions
+    judge_s: float = 0.0  # the judge's CPU making those calls (sending, probing, waiting)
     wall_s: float = 0.0  # the race's wall-clock time, start-up included (in a suite: its part's)
     peak_bytes: int = 0
     outside_s: float = 0.0

@@ -46,7 +46,7 @@ def measurement(r: RaceResult) -> dict[str, Any]:
            "signs": list(r.judge.get("signs") or [])}
     if r.ok:
         out.update(time_s=r.time_s, peak_bytes=r.peak_bytes, reps=r.reps, first_s=r.first_s, median_s=r.median_s,
-                   timed_s=r.timed_s, outside_s=r.outside_s, clock=r.clock)
+                   timed_s=r.timed_s, judge_s=r.judge_s, outside_s=r.outside_s, clock=r.clock)
     else:
         out["error"] = r.error[-300:] or (r.run.stderr[-300:] if r.run else "")
     return out
