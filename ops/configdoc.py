@@ -59,6 +59,7 @@ DESCRIPTIONS = {
     "daemon.backoff_s": "Delay before the second restart in a row of a child; it doubles up to `backoff_max_s`.",
     "daemon.start_timeout_s": "Seconds a new child has to send its first heartbeat before it is killed.",
     "daemon.children": "Advanced/testing: the children as `name:kind,...` instead of memory, scorer, trainer, builder-1..N.",
+    "daemon.plugins": "Advanced/testing: modules (`a.b, c.d`) the supervisor and every actor import first; each may add actor kinds and their ops (the tests' echo actors: `tests.testkinds`).",
     "daemon.log_max_bytes": "Size at which a log file rotates.",
     "daemon.log_backups": "Rotated log files kept per process.",
     "sandbox.cpu_s": "CPU seconds per run (RLIMIT_CPU).",

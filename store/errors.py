@@ -63,7 +63,3 @@ class TaskInvalid(StoreError, UsageError):
 
 class TaskFileError(StoreError, UsageError):
     """A task file could not be read or parsed."""
-
-
-class Forbidden(StoreError):
-    """The sender may not use this operation (e.g. private task data for anyone but the scorer)."""

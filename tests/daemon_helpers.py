@@ -45,7 +45,8 @@ class Daemon:
     def __init__(self, home: Path, children: str | None, **env: str):
         """`children` as daemon.children ("name:kind,..."); None leaves it to the config file."""
         self.home = home
-        self.env = {**os.environ, **FAST, **env}
+        # The test actors (echo, crash) are a plugin: tests/testkinds.py (bench scripts use this too).
+        self.env = {**os.environ, "COGLOOP_DAEMON_PLUGINS": "tests.testkinds", **FAST, **env}
         if children is not None:
             self.env["COGLOOP_DAEMON_CHILDREN"] = children
         self.err = home / "supervisor.stderr"
@@ -123,6 +124,12 @@ def memory_daemon_if(running: bool, home: Path) -> Iterator[Path]:
         yield home
     finally:
         daemon.stop()
+
+
+def hangup(daemon: Daemon, config: str) -> None:
+    """Write HOME/cogloop.toml and send the supervisor SIGHUP (a reload)."""
+    (daemon.home / "cogloop.toml").write_text(config)
+    daemon.proc.send_signal(signal.SIGHUP)
 
 
 def daemon_processes(home: Path) -> list[psutil.Process]:

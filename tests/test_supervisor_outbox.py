@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from actors.supervision import outbox as ob
-from actors.supervision.outbox import Outbox, event_actor, exit_reason, llm_kind
+from actors.supervision.endpoint import llm_kind
+from actors.supervision.lifecycle import exit_reason
+from actors.supervision.outbox import Outbox, event_actor
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import Daemon, running_pid, wait_for
 

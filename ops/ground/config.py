@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from ops.ground.errors import ConfigError
+
+_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 
 @dataclass
@@ -67,6 +70,9 @@ class DaemonConfig:
     # Advanced/testing: the children as "name:kind,..." instead of memory, scorer, trainer,
     # builder-1..N (+ llm). Kinds are those of actors.runtime.ACTOR_CLASSES.
     children: str = ""
+    # Advanced/testing: modules ("a.b, c.d") the supervisor and every actor import first; each may
+    # add actor kinds and their ops (the tests' echo and crash actors: tests/testkinds.py).
+    plugins: str = ""
     log_max_bytes: int = 5_000_000
     log_backups: int = 5
 
@@ -261,6 +267,9 @@ def _check_ranges(cfg: Config) -> None:
             problems.append(f"store.{key}: expected 1 to 100, got {getattr(cfg.store, key)}")
     if cfg.daemon.max_msg_bytes < 4096:
         problems.append(f"daemon.max_msg_bytes: expected at least 4096, got {cfg.daemon.max_msg_bytes}")
+    bad = [m for m in (p.strip() for p in cfg.daemon.plugins.split(",")) if m and not _MODULE.fullmatch(m)]
+    if bad:
+        problems.append(f"daemon.plugins: expected module names like 'package.module', got {', '.join(map(repr, bad))}")
     for key in ("cpu_s", "wall_s", "mem_mb", "fsize_mb", "nofile", "nproc", "output_bytes"):
         if getattr(cfg.sandbox, key) <= 0:
             problems.append(f"sandbox.{key}: expected a positive number, got {getattr(cfg.sandbox, key)}")
