@@ -7,7 +7,9 @@ events, and `builder.status` answers the same dict for `cogloop status`.
 
 At start a side thread imports the LLM client and starts a sandbox fork server while the
 actor already answers `builder.status`; the first lease waits for it, so a task is never
-held through a second of imports (and the first attempt's LLM latency is not inflated).
+held through a second of imports (and the first attempt's LLM latency is not inflated). A warm
+spare did that before it was adopted (`prepare`, actors/_spare.py): its first lease waits for
+nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ WARM_POLL_S = 0.05
 
 
 class BuilderActor(BusActor):
+    @classmethod
+    def prepare(cls, config: Any, home: Path) -> dict[str, Any]:
+        """A warm spare does the warm-up before it is adopted (the LLM client imported, a sandbox
+        fork server started), so its first lease does not wait for it."""
+        started = time.monotonic()
+        _warm_up(LLMClient(config.llm, run_dir=Path(getattr(home, "root", home)) / "run").warm)
+        return {"warm_s": time.monotonic() - started}
+
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         for name in ("httpx", "httpx2"):  # one INFO line per HTTP request drowns the builder's log
@@ -46,18 +56,14 @@ class BuilderActor(BusActor):
 
     def _warm(self) -> None:
         started = time.monotonic()
+        ahead = self.ctx.prepared.get("warm_s")  # waits while the spare this was is still at it
         try:
-            from sandbox import isolation_level
-
-            sandbox = threading.Thread(target=_quietly, args=(isolation_level,), daemon=True)  # a process: beside the imports
-            sandbox.start()
-            self.worker.llm.warm()
-            sandbox.join()
-        except Exception as exc:  # the first attempt meets (and reports) the same problem
-            log.warning("warm-up failed: %s", exc)
+            if ahead is None:
+                _warm_up(self.worker.llm.warm)
         finally:
             self._warmed.set()
-            log.info("warm-up done in %.2fs (LLM client imported, sandbox started)", time.monotonic() - started)
+            took = f"before adoption, in {ahead:.2f}s" if ahead is not None else f"in {time.monotonic() - started:.2f}s"
+            log.info("warm-up done %s (LLM client imported, sandbox started)", took)
 
     def _run_tests(self, code: str, tests: str, entry_point: str) -> dict:
         from sandbox import Limits, run_tests  # imported late: the sandbox is only needed once a task runs
@@ -74,6 +80,19 @@ class BuilderActor(BusActor):
     @handles("builder.status")
     def status(self, body: dict, env: dict) -> dict:
         return {"status": self.worker.status()}
+
+
+def _warm_up(llm_warm: Any) -> None:
+    """Import the LLM client (`llm_warm`) while a sandbox fork server starts beside it."""
+    try:
+        from sandbox import isolation_level
+
+        sandbox = threading.Thread(target=_quietly, args=(isolation_level,), daemon=True)  # a process: beside the imports
+        sandbox.start()
+        llm_warm()
+        sandbox.join()
+    except Exception as exc:  # the first attempt meets (and reports) the same problem
+        log.warning("warm-up failed: %s", exc)
 
 
 def _quietly(fn: Any) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Mapping
 
 from actors import protocol as P
@@ -57,6 +58,11 @@ def event_body(score: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class ScorerActor(BusActor):
+    @classmethod
+    def prepare(cls, config: Any, home: Path) -> dict[str, Any]:
+        """A warm spare starts its sandbox fork server before it is adopted."""
+        return {"sandbox": isolation_level()}
+
     def __init__(self, ctx: ActorContext):
         super().__init__(ctx)
         self.weights = weights_from(ctx.config.scorer)
@@ -68,8 +74,9 @@ class ScorerActor(BusActor):
 
     def on_start(self) -> None:
         super().on_start()
-        # Start the sandbox's fork servers now, not on the first score (a builder would wait).
-        self._graders.submit(_warm_sandbox)
+        # Start the sandbox's fork servers now, not on the first score (a builder would wait),
+        # unless the warm spare this process was did already.
+        self._graders.submit(lambda: self.ctx.prepared.get("sandbox") or _warm_sandbox())
 
     def on_stop(self) -> None:
         super().on_stop()
