@@ -194,6 +194,7 @@ def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
     from store import Store
 
     made = {n: (bank_tasks if bank else make_tasks)(n_tasks, f"d{n}-") for n in builders}
+    rates: dict[int, float] = {}  # steady tasks/s by builder count
     every = [t for ts in made.values() for t in ts]
     with FakeLLM(default=bank_responder(every) if bank else responder) as fake:
         for n in builders:
@@ -252,6 +253,10 @@ def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
                       f"judge {judge * 1000:.0f}; less the candidate's side only: "
                       f"{(cpu_task - cand) / base_cpu:.2f} runs); overhead = {(cpu_task - timed) / base_cpu:.2f} "
                       f"sandbox runs per task")
+                rates[n] = steady
+        for n in builders[1:]:  # the ratio to the first count, all measured in this run
+            print(f"steady tasks/s with {n} builders / with {builders[0]}: {rates[n]:.2f} / {rates[builders[0]]:.2f} "
+                  f"= {rates[n] / rates[builders[0]]:.2f}x (goal: above 1 with 2 builders)")
 
 
 def embedded(n_tasks: int) -> None:
