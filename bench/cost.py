@@ -170,6 +170,7 @@ def steps(n_tasks: int) -> None:
         extra["references"] = ReferenceBook()
     rows: dict[str, float] = {}
     timed: dict[str, float] = {}
+    worst: list[tuple[float, str]] = []  # (first grade's CPU outside the timed calls, what the task is)
 
     def step(name: str, fn: Any, *args: Any, **kw: Any) -> Any:
         c0 = meter.now()
@@ -183,8 +184,13 @@ def steps(n_tasks: int) -> None:
              context=t.get("context") or "", limits=G.task_limits(lim, t.get("constraints")), server=pool)
         raced += bool((t.get("meta") or {}).get("efficiency"))
         for name in ("grade, first", "grade, again"):
+            before = rows.get(name, 0.0)
             graded = step(name, G.grade, t, t["reference"], weights=weights, limits=lim, server=pool, **extra)
-            timed[name] = timed.get(name, 0.0) + sum(timed_cpu([graded["details"]]))
+            in_calls = sum(timed_cpu([graded["details"]]))
+            timed[name] = timed.get(name, 0.0) + in_calls
+            if name == "grade, first":
+                race = ((t.get("meta") or {}).get("efficiency") or {}).get("setup", "no race")
+                worst.append((rows[name] - before - in_calls, f"{t['id']} ({t['skill']}; race setup: {race})"))
     pool.close()
     n = len(tasks)
     print(f"{n} task-bank tasks ({raced} with an efficiency race), each answered with its reference; "
@@ -193,6 +199,10 @@ def steps(n_tasks: int) -> None:
         t_ms = timed.get(name, 0.0) / n * 1000
         print(f"  {name:<14}{total / n * 1000:8.1f} ms, of which timed calls (both sides) {t_ms:6.1f} ms; "
               f"without them {(total / n * 1000 - t_ms) / (base_cpu * 1000):5.2f} baseline runs")
+    print("the costliest first grades outside the timed calls (the race's data: setup, arguments sent, results "
+          "encoded, decoded and compared):")
+    for cpu, what in sorted(worst, reverse=True)[:4]:
+        print(f"  {cpu * 1000:7.1f} ms = {cpu / base_cpu:5.2f} baseline runs  {what}")
 
 
 def main() -> None:
