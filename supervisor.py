@@ -129,7 +129,7 @@ class Supervisor:
                     self.roster.forget(child.name)
 
     def _spawn(self, child: Child) -> None:
-        pid = self.launcher.spawn(child)
+        pid = self.launcher.spawn(child, paused=self.paused)
         if pid is None:
             self._exited(child, -1)
             return

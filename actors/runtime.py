@@ -93,6 +93,8 @@ class ActorContext:
     # What the actor class's `prepare` made before the process had a name (a warm spare's
     # start-up, actors/_spare.py); empty for a process started fresh.
     prepared: Prepared = field(default_factory=Prepared)
+    # Started while the daemon is paused: no work() until actor.resume (actors/control/pause.py).
+    start_paused: bool = False
 
 
 _WORK = object()  # the mailbox message that runs one round of work()
@@ -111,7 +113,7 @@ class BusActor(pykka.ThreadingActor):
         super().__init__()
         self.ctx = ctx
         self.bus = ctx.bus
-        self.paused = False
+        self.paused = bool(getattr(ctx, "start_paused", False))
         self._handlers: dict[str, Callable] = {}
         for klass in reversed(type(self).__mro__):
             for attr in vars(klass).values():
@@ -254,6 +256,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connect", help="bus endpoint (default: ipc://HOME/run/bus.sock)")
     p.add_argument("--parent-pid", type=int, help="die with this process (set by the supervisor)")
     p.add_argument("--keys", help="CURVE key folder for a tcp bus (client.key_secret, server.key)")
+    p.add_argument("--paused", action="store_true",
+                   help="start paused: no work() until the supervisor says actor.resume (the daemon is paused)")
     p.add_argument("--spare", action="store_true",
                    help="warm spare: import everything and do the actor's start-up (its `prepare`), "
                         "while reading the name from stdin; then log to HOME/logs/NAME.log (the "
@@ -303,7 +307,9 @@ def main(argv: list[str] | None = None) -> int:
             prepared = prepare_ahead(load_actor_class(args.kind), args.kind, cfg, home)
         except Exception:
             pass  # reported below, under the actor's name
-        args.name = sys.stdin.readline().strip()
+        line = sys.stdin.readline().split()  # NAME [paused]
+        args.name = line[0] if line else ""
+        args.paused = line[1:] == ["paused"]
         if not args.name:  # dismissed: what prepare started (a fork server) ends with us
             atexit._run_exitfuncs()
             os._exit(0)
@@ -336,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     reason: list[str] = []
 
-    ctx = ActorContext(args.name, args.kind, home, cfg, Bus(pump), prepared=prepared)
+    ctx = ActorContext(args.name, args.kind, home, cfg, Bus(pump), prepared=prepared, start_paused=args.paused)
 
     def request_stop(why: str) -> None:
         reason.append(why)

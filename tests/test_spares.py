@@ -18,19 +18,8 @@ import psutil
 import pytest
 
 from actors._spare import Prepared, prepare_ahead
-from tests.daemon_helpers import Daemon, running_pid, wait_for
+from tests.daemon_helpers import Daemon, running_pid, spare_of, wait_for
 from tests.fakellm import FakeLLM
-
-
-def _spare(d: Daemon, kind: str) -> psutil.Process | None:
-    for p in d.descendants():
-        try:
-            cmd = p.cmdline()
-            if "--spare" in cmd and cmd[cmd.index("--kind") + 1] == kind:
-                return p
-        except (psutil.Error, ValueError, IndexError):
-            continue
-    return None
 
 
 def _fork_servers(p: psutil.Process) -> set[int]:
@@ -51,7 +40,7 @@ def test_spares_start_up_before_adoption_and_the_adopted_actor_keeps_what_they_m
                    COGLOOP_LLM_MODEL="fake-model", COGLOOP_DAEMON_START_TIMEOUT_S="30").start()
         try:
             d.client.call("pause")
-            spares = {kind: wait_for(lambda k=kind: _spare(d, k), timeout=60, what=f"the {kind} spare")
+            spares = {kind: wait_for(lambda k=kind: spare_of(d, k), timeout=60, what=f"the {kind} spare")
                       for kind in ("memory", "scorer", "builder")}
             # before adoption: each has done its actor's start-up
             db = str(home / "history.db")
