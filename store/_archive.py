@@ -45,7 +45,7 @@ class ArchiveMixin(StoreBase):
     def similar_solution(self, skill: str, difficulty: int, exclude_task: str | None = None) -> dict[str, Any] | None:
         """The archived solution of the same skill nearest in difficulty (newest on ties).
 
-        Index probes only (schema v7's solutions_near), so its cost does not grow with the
+        Index probes only (schema v8's solutions_near), so its cost does not grow with the
         archive: the nearest difficulty at or below, and at or above; then the newest solution
         at the nearer one (at either, when both are as near)."""
         d = int(difficulty)

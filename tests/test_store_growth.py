@@ -2,7 +2,7 @@
 
 The builder's nearest example (`archive.similar`), its top lessons (`lesson.top`) and the
 trainer's queue count after each score (`queue.stats` with `open`) read an index in order;
-before schema v7 the first two sorted every row of the skill and the count walked every
+before schema v8 the first two sorted every row of the skill and the count walked every
 trainer task ever made (137 ms, 36 ms and 12 ms a read at 100 000 rows). Asserted on SQLite's
 own query plan and on how many rows a read visits, not on time; the answers are checked
 against a plain scan-and-sort of the same rows.

@@ -196,11 +196,13 @@ class LLMClient:
         return s
 
     def chat(self, messages: list[dict[str, str]], *, temperature: float | None = None,
-             max_tokens: int | None = None, stop: list[str] | None = None) -> LLMResult:
-        """One chat completion. Raises LLMUnavailable (wait and retry later) or LLMError."""
+             max_tokens: int | None = None, stop: list[str] | None = None, seed: int | None = None) -> LLMResult:
+        """One chat completion. Raises LLMUnavailable (wait and retry later) or LLMError.
+        `temperature`, `max_tokens` and `seed` override the configuration for this call
+        (the builder's sampling draws candidates with fixed seeds)."""
         start = self.clock()
         model = self.resolve_model()
-        settings = self.settings(temperature=temperature, max_tokens=max_tokens)
+        settings = self.settings(temperature=temperature, max_tokens=max_tokens, seed=seed)
         settings["model"] = model
 
         extra = {"stop": stop} if stop else {}  # an explicit null upsets some servers
