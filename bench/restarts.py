@@ -38,15 +38,19 @@ SERVE = {"memory": ("queue.stats", {}), "trainer": ("trainer.status", {}), "buil
 
 
 def _spare_ready(daemon: Daemon, kind: str, quiet_s: float = 0.3) -> bool:
-    """A spare of `kind` exists and has stopped using CPU (it waits on stdin for its name)."""
+    """A spare of `kind` exists and it and its children (a sandbox fork server its start-up made)
+    have stopped using CPU (it waits on stdin for its name)."""
+    def cpu(p: psutil.Process) -> float:
+        return sum(sum(q.cpu_times()[:2]) for q in (p, *p.children(recursive=True)))
+
     for p in daemon.descendants():
         try:
             cmd = p.cmdline()
             if "--spare" not in cmd or cmd[cmd.index("--kind") + 1] != kind:
                 continue
-            before = sum(p.cpu_times()[:2])
+            before = cpu(p)
             time.sleep(quiet_s)
-            return sum(p.cpu_times()[:2]) == before
+            return cpu(p) == before
         except (psutil.Error, ValueError, IndexError):
             continue
     return False
