@@ -155,14 +155,16 @@ class BuilderWorker:
             self._note_state()
 
     def _wait(self, exc: LLMError) -> float:
-        """Back off after an endpoint error: the wait it names, else 2, 4, 8 ... s while errors
-        follow each other, up to llm.breaker_reset_s."""
+        """Back off after an endpoint error: the wait it names (the breaker's, the server's
+        Retry-After), else 2, 4, 8 ... s while errors follow each other, up to llm.breaker_reset_s."""
         self._errors_in_a_row += 1
+        cap = max(ERROR_BACKOFF_S, self.cfg.llm.breaker_reset_s)
         if isinstance(exc, LLMUnavailable):
             delay = max(0.2, exc.retry_in)
         else:
-            delay = min(max(ERROR_BACKOFF_S, self.cfg.llm.breaker_reset_s),
-                        ERROR_BACKOFF_S * 2 ** (self._errors_in_a_row - 1))
+            delay = min(cap, ERROR_BACKOFF_S * 2 ** (self._errors_in_a_row - 1))
+        if exc.retry_after:
+            delay = max(delay, min(cap, exc.retry_after))
         self.wait_until = self.clock() + delay
         log.warning("LLM endpoint: %s; waiting %.1fs", exc, delay)
         return delay

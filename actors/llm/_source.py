@@ -61,7 +61,9 @@ class DirectSource:
         self.refused: set[str] = set()  # models that answered "cannot chat" (auto-detection skips them)
         self._model_url: str | None = None
         self._waiting = ""  # why no request can go out yet
+        self._hold_until = 0.0  # a named model that cannot chat: asked again only after this
         self._last_error = ""
+        self.clock = clock
 
     @property
     def url(self) -> str | None:
@@ -84,7 +86,9 @@ class DirectSource:
             self._waiting = "embedded model not started yet" if self.run_dir else "no LLM URL configured"
             raise LLMUnavailable(f"waiting: {self._waiting}", retry_in=min(2.0, self.cfg.breaker_reset_s))
         if url != self._model_url:
-            self.model, self._model_url = "", url  # a new server may serve another model
+            self.model, self._model_url, self._hold_until = "", url, 0.0  # a new server may serve another model
+        if self.clock() < self._hold_until:
+            raise LLMUnavailable(f"waiting: {self._waiting}", retry_in=self._hold_until - self.clock())
         if not self.breaker.allow():
             raise LLMUnavailable(f"down: {self.breaker.last_error}", retry_in=self.breaker.retry_in())
         if not self.model:
@@ -114,10 +118,13 @@ class DirectSource:
             self.breaker.success()
             self._last_error = ""
             return
+        if error.kind == "not_chat" and self.cfg.model:  # the operator's choice: hold, ask again later
+            self._waiting = f"model {a.model!r} cannot chat ({error}): set llm.model to a chat model"
+            self._hold_until = self.clock() + self.cfg.breaker_reset_s
+        elif error.kind == "not_chat":
+            self.refused.add(a.model)
         if error.kind in MODEL_KINDS:
-            if not self.cfg.model:
-                self.refused.add(a.model)
-            self.model = ""  # choose again (and say why) before the next request
+            self.model = ""  # list and choose again (and say why) before the next request
         self._failed(error)
 
     def _failed(self, error: LLMError) -> None:
