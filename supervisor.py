@@ -9,7 +9,8 @@ Sockets (docs/architecture.md, Processes and wiring):
 
 The events the record keeps (restarts, crashes, hangs, pause, reload...) also go through an
 outbox (actors/supervision/outbox.py) to Memory, which records them; the supervisor never
-writes the database.
+writes the database. It owns the LLM endpoints (actors/supervision/endpoints.py): builders ask
+it for one per request (`llm.assign`) and report back (`llm.done`); a prober probes them.
 
 One thread does all socket work and spawns every child (PR_SET_PDEATHSIG fires when the
 spawning *thread* exits). SIGCHLD and friends wake its poll through signal.set_wakeup_fd.
@@ -18,6 +19,7 @@ spawning *thread* exits). SIGCHLD and friends wake its poll through signal.set_w
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import logging.handlers
 import os
@@ -36,11 +38,13 @@ from actors import protocol as P
 from actors.runtime import ACTOR_CLASSES
 from actors.supervision.children import (Child, ChildSpec, actor_argv, child_specs, external_argv,
                                          new_child, spare_argv)
-from actors.supervision.curve import CurveRefused, secure_router
-from actors.supervision.llmstate import llm_state
-from actors.supervision.outbox import RECORDED, Outbox, exit_reason, llm_kind
+from actors.supervision.curve import CurveRefused, KeyWatch, reload_keys, secure_router
+from actors.supervision.endpoints import EndpointTable, endpoint_specs
+from actors.supervision.llmstate import state_kind
+from actors.supervision.outbox import RECORDED, Outbox, exit_reason
 from actors.supervision.pidfile import AlreadyRunning, PidFile
 from actors.supervision.policy import RestartPolicy
+from actors.supervision.prober import Prober
 from actors.supervision.sampler import Sampler
 from ops.ground.config import Config, load_config
 from ops.ground.errors import CogloopError
@@ -67,7 +71,8 @@ def config_env(cfg: Config) -> dict[str, str]:
     env = {}
     for section, values in cfg.to_dict().items():
         for key, value in values.items():
-            env[f"COGLOOP_{section}_{key}".upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+            env[f"COGLOOP_{section}_{key}".upper()] = (str(value).lower() if isinstance(value, bool) else
+                                                      json.dumps(value) if isinstance(value, list) else str(value))
     return env
 
 
@@ -77,8 +82,10 @@ class Supervisor:
         self.home = home
         self.unclean_pid = unclean_pid  # the previous supervisor's, when it left its pidfile behind
         self.outbox = Outbox(home.run / "events.spool")
-        self._llm_seen: str | None = None
+        self.llm = EndpointTable()
+        self.prober = Prober()
         self._next_llm_check = 0.0
+        self.keywatch: KeyWatch | None = None
         self.config_file = config_file
         self.overrides = overrides
         self.cfg = load_config(home.root, config_file, overrides=overrides)
@@ -100,8 +107,7 @@ class Supervisor:
         self._next_drop_report = 0.0
         self._signals: list[int] = []
         self.sampler = Sampler(interval_s=min(1.0, max(0.2, self.cfg.daemon.heartbeat_s)))
-        self.llm_url = self.cfg.llm.url
-        self.sampler.llm_url = self.llm_url
+        self.llm_url = self.cfg.llm.urls[0] if self.cfg.llm.urls else ""
         self.auth = None
         self.bus_drained = True
         self.spares: dict[str, subprocess.Popen] = {}  # kind -> a warm spare process
@@ -134,6 +140,7 @@ class Supervisor:
             os.chmod(self.home.run / f"{name}.sock", 0o600)
         if d.tcp_bus:
             self.auth = secure_router(self.zctx, self.bus, self.home.keys, d.tcp_bus)
+            self.keywatch = KeyWatch(self.home.keys)
 
     def _close(self) -> None:
         if self.auth is not None:
@@ -175,16 +182,41 @@ class Supervisor:
         if not self._deliver(memory, frame):
             self.outbox.unsent(batch)
 
-    def _note_llm_state(self, now: float) -> None:
-        """An event when the LLM endpoint's state changes kind (ok, down, waiting, starting)."""
+    def _llm_tick(self, now: float) -> None:
+        """The endpoints: probe results in, due probes out, lost tickets dropped; an event when an
+        endpoint's state changes kind (ok, busy, erroring, breaker open, down, waiting, starting).
+        Also reads newly issued or removed CURVE keys (a remote builder needs no restart)."""
+        for job, result in self.prober.results():
+            self.llm.apply(job, result, now)
+            self._changed()
+        for job in self.llm.jobs(now):
+            self.prober.submit(job)
         if now < self._next_llm_check:
             return
         self._next_llm_check = now + 0.5
-        llm = self.llm_status()
-        kind = llm_kind(llm["state"])
-        if kind is not None and kind != self._llm_seen:
-            self.publish("llm.state", {"url": llm["url"], "state": llm["state"], "was": self._llm_seen or ""})
-            self._llm_seen = kind
+        self.llm.expire(now)
+        for change in self.llm.changes(self.llm_status()["endpoints"], state_kind):
+            self.publish("llm.state", change)
+        if self.keywatch is not None and self.auth is not None and self.keywatch.changed():
+            log.info("authorised keys changed: %d key(s) now", reload_keys(self.auth, self.home.keys))
+
+    def _llm_op(self, ident: bytes, env: dict[str, Any]) -> None:
+        """`llm.assign` (ask) and `llm.done` (tell) from a builder or the trainer."""
+        child = self.children.get(env["from"])
+        if child is None or child.spec.kind not in ("builder", "trainer"):
+            self._answer(ident, env, P.FORBIDDEN, f"{env['op']} is for builders and the trainer")
+            return
+        body, now = env["body"], time.monotonic()
+        if env["op"] == "llm.done":
+            self.llm.done(str(body["ticket"]), bool(body["ok"]), str(body.get("kind") or ""),
+                          str(body.get("error") or ""), now)
+        elif env["kind"] == "ask":
+            reply = P.reply_to(env, NAME, self.llm.assign(env["from"], now, bool(body.get("check"))))
+            try:
+                self.bus.send_multipart([ident, self.codec.encode(reply)], zmq.NOBLOCK)
+            except (zmq.ZMQError, P.ProtocolError):
+                pass
+        self._changed()
 
     def _changed(self) -> None:
         """Something `status` shows changed: the cached status body is stale."""
@@ -205,16 +237,16 @@ class Supervisor:
                 continue
             self.children[spec.name] = new_child(spec, self.policy)
             self.order.append(spec.name)
-            if spec.kind == "llm" and spec.url:
-                self.llm_url = self.sampler.llm_url = spec.url
+            if spec.kind == "llm" and spec.url and not self.llm_url:
+                self.llm_url = spec.url
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         # Children import this very tree, installed or not (cwd is HOME, not the checkout).
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE_ROOT), env.get("PYTHONPATH")]))
         env.update(config_env(self.cfg))
-        if self.llm_url:
-            env["COGLOOP_LLM_URL"] = self.llm_url
+        if self.llm_url and not self.cfg.llm.urls and not self.cfg.llm.endpoints:
+            env["COGLOOP_LLM_URL"] = self.llm_url  # the embedded server's
         return env
 
     def _log_file(self, name: str):
@@ -351,6 +383,7 @@ class Supervisor:
         child.proc = None
         child.routable = False
         self._fail_forwards(child.name, f"{child.name} exited")
+        self.llm.forget(child.name)
         reason = child.stop_reason
         if self.stopping or reason == "stop":
             self._set_state(child, "stopped", returncode=rc)
@@ -591,6 +624,8 @@ class Supervisor:
                 self._forward_answer(env)
             elif env["to"] == NAME and kind == "reply" and env["op"] == "event.record":
                 self.outbox.ack(env["body"].get("ids"))
+            elif env["to"] == NAME and env["op"].startswith("llm."):
+                self._llm_op(ident, env)
             elif env["to"] == NAME:
                 if kind == "ask":
                     reply = self._control_op(env)
@@ -756,6 +791,10 @@ class Supervisor:
             elif op == "reload":
                 self.reload()
                 out = {"reloaded": True}
+            elif op == "config":
+                out = {"config": self.cfg.to_dict(), "source": self.cfg.source, "endpoints": [
+                    {k: e[k] for k in ("url", "model", "api_key", "max_concurrency")} | {"child": e.get("child", "")}
+                    for e in endpoint_specs(self.cfg, [c.spec for c in self.children.values() if not c.remote])]}
             else:
                 return P.error_to(env, NAME, P.UNKNOWN_OP, f"the supervisor does not handle {op!r}")
         except CogloopError as exc:
@@ -788,15 +827,10 @@ class Supervisor:
         }
 
     def llm_status(self) -> dict[str, Any]:
-        """{"url", "model", "state"}: the state from the llm child and the sampler's last probe."""
-        child = self.children.get("llm")
-        child_state = child.state if child is not None and not child.remote else None
-        probed = self.sampler.probed
-        result = probed[1] if probed is not None and probed[0] == self.llm_url else None
-        model = self.cfg.llm.model or (result[1][0] if result and result[1] else "")
+        """{"url", "model", "state", "endpoints": [...]}: the first endpoint's, then every one's."""
+        children = {c.name: c.state for c in self.children.values() if c.spec.kind == "llm" and not c.remote}
         note = next((n for n in self.notes if "embedded model" in n), "")
-        return {"url": self.llm_url, "model": model,
-                "state": llm_state(self.llm_url, child_state, result, self.cfg.llm.model, note)}
+        return self.llm.status(time.monotonic(), children, note)
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -830,7 +864,10 @@ class Supervisor:
         self._changed()
         self.cfg, self.notes = cfg, notes
         llm_child = next((s for s in specs if s.kind == "llm"), None)
-        self.llm_url = self.sampler.llm_url = cfg.llm.url or (llm_child.url if llm_child else "")
+        self.llm_url = cfg.llm.urls[0] if cfg.llm.urls else (llm_child.url if llm_child else "")
+        self.llm.configure(endpoint_specs(cfg, specs), cfg.llm)
+        if self.auth is not None:
+            log.info("authorised keys read again: %d key(s)", reload_keys(self.auth, self.home.keys))
         self._dismiss_spares()  # they hold the old configuration
         self.policy = RestartPolicy.from_config(cfg.daemon)
         wanted = {s.name for s in specs}
@@ -931,7 +968,7 @@ class Supervisor:
                 self._flush_backlog(child)
         self._timers()
         self._flush_outbox()
-        self._note_llm_state(time.monotonic())
+        self._llm_tick(time.monotonic())
         self._ensure_spares()
         self._old_spares = [p for p in self._old_spares if p.poll() is None]
         return self.stopping and self._stop_step()
@@ -950,6 +987,7 @@ class Supervisor:
         for note in self.notes:
             log.warning(note)
         self._add_specs(specs)
+        self.llm.configure(endpoint_specs(self.cfg, specs), self.cfg.llm)
         self.sampler.start()
         self.publish("supervisor.start", {"pid": os.getpid(), "children": self.order, "notes": self.notes,
                                           "unclean_exit_of": self.unclean_pid})
@@ -994,6 +1032,7 @@ class Supervisor:
                 spare.kill()
                 spare.wait()
             self.sampler.stop()
+            self.prober.stop()
             signal.set_wakeup_fd(-1)
             self._close()
         return 0

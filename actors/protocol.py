@@ -52,8 +52,18 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _op("restart", "supervisor", "cli", {"actor": "str"}, {"actor": "str", "state": "str"},
         "cogloop restart ACTOR", "restart one child; revives a FATAL one"),
     _op("stop", "supervisor", "cli", {}, {"stopping": "bool"}, "cogloop down"),
-    _op("reload", "supervisor", "cli", {}, {"reloaded": "bool"}, "kill -HUP",
-        "re-read the configuration"),
+    _op("reload", "supervisor", "cli", {}, {"reloaded": "bool"}, "cogloop reload",
+        "re-read the configuration and the authorised CURVE keys (also SIGHUP)"),
+    _op("config", "supervisor", "cli", {}, {"config": "map", "source": "str", "endpoints": "list"},
+        "cogloop doctor", "the daemon's effective configuration and its LLM endpoints (with their keys: the "
+        "control socket is its owner's only)"),
+    _op("llm.assign", "supervisor", "builder|trainer", {"check?": "bool"},
+        {"endpoint": "any", "ticket?": "str", "wait_s?": "float", "reason?": "str"},
+        "", "an LLM endpoint for one request, least busy first: {url, model, api_key} and a ticket for its "
+        "outcome; or endpoint nil, wait_s and the reason. check: is one free now (no ticket)"),
+    _op("llm.done", "supervisor", "builder|trainer",
+        {"ticket": "str", "ok": "bool", "kind?": "str", "error?": "str", "latency_s?": "float"}, {},
+        "", "a tell: the outcome of an assigned request (the error kind and the server's words)"),
     _op("forward", "supervisor", "cli", {"to": "str", "op": "str", "body": "map", "wait_s?": "float"},
         {"reply": "any"}, "cogloop task add|list|show|cancel",
         "ask an actor on the operator's behalf; unavailable error when it is not running, unless "

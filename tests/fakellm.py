@@ -29,6 +29,7 @@ How the server behaves, to stand in for real ones (LM Studio, Ollama, llama.cpp,
     latency_s=0.5         each chat takes this long (a model generating)
     parallel=1            at most this many chats run at once, the others queue (llama.cpp's one slot)
     models_busy_delay_s   `/v1/models` answers this late while a chat runs (llama.cpp busy generating)
+    models_delay_s        `/v1/models` always answers this late (slow from the start)
     models_status         an HTTP status for `/v1/models` (default 200)
     stream_only=True      a chat without `"stream": true` gets 400
     n_ctx=N               prompt (characters / 4) + max_tokens beyond N gets llama-cpp-python's 400
@@ -64,7 +65,7 @@ class FakeLLM:
                  default: Item | None = None, port: int = 0, models: list[Any] | None = None,
                  embedding_models: Iterable[str] = (), strict_models: bool = False, api_key: str | None = None,
                  latency_s: float = 0.0, parallel: int | None = None, models_busy_delay_s: float = 0.0,
-                 stream_only: bool = False, n_ctx: int | None = None) -> None:
+                 models_delay_s: float = 0.0, stream_only: bool = False, n_ctx: int | None = None) -> None:
         self.script: deque[Item] = deque(script)
         self.model = model
         self.default = default
@@ -74,6 +75,7 @@ class FakeLLM:
         self.api_key = api_key
         self.latency_s = latency_s
         self.models_busy_delay_s = models_busy_delay_s
+        self.models_delay_s = models_delay_s
         self.stream_only = stream_only
         self.n_ctx = n_ctx
         self.models_status = 200
@@ -256,8 +258,9 @@ class FakeLLM:
                 if not self._authorised():
                     return
                 if self.path.rstrip("/").endswith("/models"):
-                    if fake.generating and fake.models_busy_delay_s:
-                        fake._stopping.wait(fake.models_busy_delay_s)
+                    delay = fake.models_busy_delay_s if fake.generating else 0.0
+                    if max(delay, fake.models_delay_s):
+                        fake._stopping.wait(max(delay, fake.models_delay_s))
                     if fake.models_status != 200:
                         self._send(fake.models_status, {"error": {"message": "models unavailable"}})
                     else:

@@ -54,14 +54,6 @@ def exit_reason(rc: int) -> str:
     return f"exit status {rc}"
 
 
-def llm_kind(state: str) -> str | None:
-    """The part of `status`'s llm state that an event records a change of (ok, down, waiting,
-    starting), or None before the first probe (nothing is known yet)."""
-    if state.startswith("waiting: not probed"):
-        return None
-    return state.partition(":")[0].strip() or None
-
-
 def _iso(ts: float) -> str:
     """The store's timestamp format (UTC, fixed width, `Z`), so events sort with the rest."""
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,4 +1,6 @@
-"""`cogloop status` — the daemon's state: each child's state, pid, restarts, heartbeat, memory.
+"""`cogloop status` — the daemon's state: each child's state, pid, restarts, heartbeat, memory, and
+each LLM endpoint's state from what its calls meet: ok, busy (generating), erroring: <last
+error>, breaker open until <time>: <error>, waiting: <why> (no model to use), down: <reason>.
 
 Usage:
     cogloop status [--home H] [--json]
@@ -40,8 +42,17 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     console = Console(width=None if sys.stdout.isatty() else 110)  # pipes: no cramped columns
     console.print(f"cogloop daemon pid {status['pid']} at {status['home']}, up {status['uptime_s']:.0f}s"
                   f"{'  [bold yellow]PAUSED[/]' if status['paused'] else ''}")
+    from rich.markup import escape  # states quote servers: "[Errno 111] Connection refused"
     llm = status["llm"]
-    console.print(f"llm: {llm['url'] or '-'} model {llm['model'] or '(first listed)'} ({llm['state']})")
+    endpoints = llm.get("endpoints") or []
+    if len(endpoints) <= 1:
+        console.print(escape(f"llm: {llm['url'] or '-'} model {llm['model'] or '(not known yet)'} ({llm['state']})"))
+    else:
+        shown = Table("llm endpoint", "model", "state", "in flight", "calls", "errors")
+        for e in endpoints:
+            shown.add_row(escape(e["url"]), escape(e["model"] or "-"), escape(e["state"]), str(e["in_flight"]),
+                          str(e["calls"]), str(e["errors"]))
+        console.print(shown)
     console.print("sandbox isolation: " + ", ".join(f"{k}={'yes' if iso.get(k) else 'no'}"
                                                      for k in ("network", "filesystem", "pid", "uid")))
     table = Table("actor", "state", "pid", "restarts", "uptime", "heartbeat", "backlog", "rss", "cpu")
