@@ -188,7 +188,7 @@ class Pump(threading.Thread):
             return False
         self.refused = _HANDSHAKE_FAILED[event].format(ep=self.endpoint)
         log.error("%s", self.refused)
-        self.on_stop_request(self.refused.partition(":")[0])
+        self.on_stop_request("CURVE handshake failed")  # the reason above, said once
         return True
 
     def _heartbeat(self, sock: zmq.Socket) -> None:

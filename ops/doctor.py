@@ -66,8 +66,8 @@ def check_llm(cfg: Config, timeout_s: float = 5.0, endpoints: list[dict] | None 
             continue
         detail = f"{e['url']} reachable; model {p.model}"
         state = (seen or {}).get(e["url"], "")
-        if state.startswith(TROUBLED):
-            checks.append(Check("llm", WARN, f"{detail}; but the daemon's calls meet: {state}",
+        if state.startswith(TROUBLED) and not state.startswith("waiting: not probed"):
+            checks.append(Check("llm", WARN, f"{detail}; but the daemon says: {state}",
                                 "see `cogloop logs builder-1`; the server's own log says more"))
         else:
             checks.append(Check("llm", OK, detail + (f"; the daemon sees: {state}" if state else "")))

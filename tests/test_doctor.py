@@ -52,7 +52,7 @@ def test_llm_check_sends_the_key_and_reads_the_daemons_view(home):
         assert check.status == "ok" and fake.requests[-1]["auth"] == "Bearer sk-local"
         eps = [{"url": fake.url, "model": "", "api_key": "sk-local"}]
         [check] = doctor.check_llm(cfg(home), endpoints=eps, seen={fake.url: "erroring: HTTP 500: oom"})
-        assert check.status == "warn" and check.detail.endswith("but the daemon's calls meet: erroring: HTTP 500: oom")
+        assert check.status == "warn" and check.detail.endswith("but the daemon says: erroring: HTTP 500: oom")
         [check] = doctor.check_llm(cfg(home), endpoints=eps, seen={fake.url: "busy"})
         assert check.status == "ok" and check.detail.endswith("the daemon sees: busy")
 
