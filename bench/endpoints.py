@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,55 @@ def scenarios(tree: Path, only: list[str], seconds: float) -> None:
         print(f"<!-- {name}: states seen {r['states_seen']} -->", flush=True)
 
 
+def _utc_s(stamp: str) -> float:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+
+
+def run_throughput(tree: Path, servers: int, builders: int, latency: float, n_tasks: int) -> dict[str, float]:
+    """The whole daemon of `tree` (memory, scorer, N builders) against `servers` scripted servers
+    answering one chat at a time in `latency` s; tasks/s from the first finished task to the last."""
+    from contextlib import ExitStack
+
+    from store import Store
+
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        fakes = [stack.enter_context(FakeLLM(default=responder, latency_s=latency, parallel=1)) for _ in range(servers)]
+        home = Path(tmp) / "home"
+        home.mkdir()
+        ids, errors = Store.open(home / "history.db").add_tasks(make_tasks(n_tasks, "t"))
+        assert not errors, errors
+        children = ",".join(["memory:memory", "scorer:scorer"] + [f"builder-{i}:builder" for i in range(1, builders + 1)])
+        proc = start_daemon(tree, home, {"COGLOOP_LLM_URL": ",".join(f.url for f in fakes),
+                                         "COGLOOP_DAEMON_CHILDREN": children})
+        try:
+            wait_status(home, proc)
+            db = Store.open(home / "history.db", readonly=True)
+            deadline = time.monotonic() + 600
+            while db.one("SELECT count(*) AS n FROM tasks WHERE status IN ('passed', 'failed')")["n"] < n_tasks:
+                if time.monotonic() > deadline:
+                    raise SystemExit("throughput: the tasks did not finish in 600 s")
+                time.sleep(0.1)
+            ends = sorted(_utc_s(r["completed_at"]) for r in db.rows(
+                "SELECT completed_at FROM attempts WHERE completed_at IS NOT NULL"))
+        finally:
+            stop_daemon(proc)
+        served = [len(f.chat_requests) for f in fakes]
+    return {"steady": (len(ends) - 1) / (ends[-1] - ends[0]), "served": served}
+
+
+def throughput(tree: Path, latency: float, n_tasks: int, builders: list[int]) -> None:
+    """1 and 2 endpoints beside each other for each builder count; the baseline is 1 endpoint."""
+    print(f"tree {tree}; scripted servers answering one chat at a time in {latency:g} s (llama.cpp's one slot); "
+          f"{n_tasks} tasks, each a code call and a reflection call")
+    print("| builders | 1 endpoint tasks/s (baseline) | 2 endpoints tasks/s | ratio | chats per endpoint (2) |")
+    print("|---|---|---|---|---|")
+    for n in builders:
+        one = run_throughput(tree, 1, n, latency, n_tasks)
+        two = run_throughput(tree, 2, n, latency, n_tasks)
+        print(f"| {n} | {one['steady']:.2f} | {two['steady']:.2f} | {two['steady'] / one['steady']:.2f} | "
+              f"{' / '.join(map(str, two['served']))} |", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="mode", required=True)
@@ -191,9 +241,16 @@ def main() -> None:
     s.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose daemon runs (default: this one)")
     s.add_argument("--only", nargs="*", default=[])
     s.add_argument("--seconds", type=float, default=15.0)
+    t = sub.add_parser("throughput")
+    t.add_argument("--tree", type=Path, default=ROOT)
+    t.add_argument("--latency", type=float, default=0.5, help="seconds each chat takes")
+    t.add_argument("--tasks", type=int, default=24)
+    t.add_argument("--builders", type=int, nargs="+", default=[2, 4])
     args = p.parse_args()
     if args.mode == "scenarios":
         scenarios(args.tree.resolve(), args.only, args.seconds)
+    elif args.mode == "throughput":
+        throughput(args.tree.resolve(), args.latency, args.tasks, args.builders)
 
 
 if __name__ == "__main__":
