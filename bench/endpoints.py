@@ -2,8 +2,8 @@
 over several endpoints.
 
     python bench/endpoints.py scenarios [--tree DIR] [--only NAME ...] [--seconds S]
-    python bench/endpoints.py throughput [--latency 0.5] [--tasks 24] [--builders 2 4]
-    python bench/endpoints.py embedded [--minutes 15] [--servers 1 2]
+    python bench/endpoints.py throughput [--tree DIR] [--latency 0.5] [--tasks 24] [--builders 2 4] [--endpoints 1 2]
+    python bench/endpoints.py embedded [--minutes 15] [--threads 1] [--configs 1x1 1x2 2x2]
 
 scenarios: one scripted OpenAI-compatible server (tests/fakellm.py) standing in for a real one
 (a keyed server, a server answering 500 or 429 to every chat, LM Studio listing an embedding
@@ -16,10 +16,13 @@ endpoint error), the attempts given back as lost work, the tasks passed, failed 
 
 throughput: servers of fixed latency that answer one chat at a time (llama.cpp's one slot),
 1 and 2 of them, 2 and 4 builders, the whole daemon. Baseline, same run: the same builders on
-one endpoint; the ratio says what a second endpoint buys.
+one endpoint; the ratio says what a second endpoint buys (`--endpoints 1` with `--tree` of the
+old code gives its one-endpoint figure).
 
-embedded: the real embedded model, `embedded.servers` = 1 and 2, one builder per server,
-`--n_threads 1` each: tasks/hour (HumanEval-like user tasks, the trainer off).
+embedded: the real embedded model behind the whole daemon, one server and one builder (the
+baseline), one server and two builders, two servers (`embedded.servers = 2`'s children) and two
+builders, `--n_threads 1` each: scored attempts and finished tasks per hour (user tasks, the
+trainer off).
 """
 
 from __future__ import annotations
@@ -221,17 +224,67 @@ def run_throughput(tree: Path, servers: int, builders: int, latency: float, n_ta
     return {"steady": (len(ends) - 1) / (ends[-1] - ends[0]), "served": served}
 
 
-def throughput(tree: Path, latency: float, n_tasks: int, builders: list[int]) -> None:
-    """1 and 2 endpoints beside each other for each builder count; the baseline is 1 endpoint."""
+def throughput(tree: Path, latency: float, n_tasks: int, builders: list[int], endpoints: list[int]) -> None:
+    """Each endpoint count beside the first (the baseline) for each builder count."""
     print(f"tree {tree}; scripted servers answering one chat at a time in {latency:g} s (llama.cpp's one slot); "
           f"{n_tasks} tasks, each a code call and a reflection call")
-    print("| builders | 1 endpoint tasks/s (baseline) | 2 endpoints tasks/s | ratio | chats per endpoint (2) |")
-    print("|---|---|---|---|---|")
+    print("| builders | " + " | ".join(f"{e} endpoint(s) tasks/s" for e in endpoints) +
+          " | ratio to the first | chats per endpoint |")
+    print("|---|" + "---|" * len(endpoints) + "---|---|")
     for n in builders:
-        one = run_throughput(tree, 1, n, latency, n_tasks)
-        two = run_throughput(tree, 2, n, latency, n_tasks)
-        print(f"| {n} | {one['steady']:.2f} | {two['steady']:.2f} | {two['steady'] / one['steady']:.2f} | "
-              f"{' / '.join(map(str, two['served']))} |", flush=True)
+        runs = [run_throughput(tree, e, n, latency, n_tasks) for e in endpoints]
+        ratios = " / ".join(f"{r['steady'] / runs[0]['steady']:.2f}" for r in runs[1:]) or "-"
+        print(f"| {n} | " + " | ".join(f"{r['steady']:.2f}" for r in runs) + f" | {ratios} | "
+              + "; ".join(" / ".join(map(str, r["served"])) for r in runs) + " |", flush=True)
+
+
+def run_embedded(servers: int, builders: int, minutes: float, threads: int) -> dict[str, float]:
+    """The whole daemon on the embedded model: `servers` llama.cpp servers (`threads` each),
+    `builders` builders, user tasks, for `minutes`; what got done."""
+    from store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        Store.open(home / "history.db").add_tasks(make_tasks(400, "e"))
+        llms = ["llm:llm"] if servers == 1 else [f"llm-{i}:llm" for i in range(1, servers + 1)]
+        children = ",".join(llms + ["memory:memory", "scorer:scorer"] +
+                            [f"builder-{i}:builder" for i in range(1, builders + 1)])
+        proc = start_daemon(ROOT, home, {"COGLOOP_LLM_URL": "", "COGLOOP_DAEMON_CHILDREN": children,
+                                         "COGLOOP_EMBEDDED_THREADS": str(threads),
+                                         "COGLOOP_DAEMON_START_TIMEOUT_S": "300"})
+        try:
+            wait_status(home, proc, timeout=300)
+            deadline = time.monotonic() + 600
+            while status(home)["llm"]["state"] not in ("ok", "busy") or \
+                    any(e["state"] not in ("ok", "busy") for e in status(home)["llm"]["endpoints"]):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"embedded servers not ready: {status(home)['llm']}")
+                time.sleep(1)
+            db = Store.open(home / "history.db", readonly=True)
+            t0 = time.time()
+            time.sleep(minutes * 60)
+            since = datetime.fromtimestamp(t0, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            scored = db.one("SELECT count(*) AS n FROM scores WHERE created_at >= ?", [since])["n"]
+            done = db.one("SELECT count(*) AS n FROM tasks WHERE status IN ('passed', 'failed') "
+                          "AND updated_at >= ?", [since])["n"]
+            llm = status(home)["llm"]
+        finally:
+            stop_daemon(proc)
+    hours = minutes / 60
+    return {"attempts_h": scored / hours, "tasks_h": done / hours, "calls": [e["calls"] for e in llm["endpoints"]],
+            "errors": [e["errors"] for e in llm["endpoints"]]}
+
+
+def embedded(minutes: float, configs: list[tuple[int, int]], threads: int) -> None:
+    print(f"embedded SmolLM2-135M (llama.cpp, --n_threads {threads} per server), whole daemon, "
+          f"{minutes:g} min each after the servers answer; {os.cpu_count()} cores, shared")
+    print("| servers | builders | scored attempts/hour | tasks done/hour | calls per endpoint | errors |")
+    print("|---|---|---|---|---|---|")
+    for servers, builders in configs:
+        r = run_embedded(servers, builders, minutes, threads)
+        print(f"| {servers} | {builders} | {r['attempts_h']:.0f} | {r['tasks_h']:.0f} | "
+              f"{' / '.join(map(str, r['calls']))} | {' / '.join(map(str, r['errors']))} |", flush=True)
 
 
 def main() -> None:
@@ -246,11 +299,19 @@ def main() -> None:
     t.add_argument("--latency", type=float, default=0.5, help="seconds each chat takes")
     t.add_argument("--tasks", type=int, default=24)
     t.add_argument("--builders", type=int, nargs="+", default=[2, 4])
+    t.add_argument("--endpoints", type=int, nargs="+", default=[1, 2], help="the first is the baseline")
+    e = sub.add_parser("embedded")
+    e.add_argument("--minutes", type=float, default=15.0)
+    e.add_argument("--threads", type=int, default=1, help="llama.cpp threads per server")
+    e.add_argument("--configs", nargs="+", default=["1x1", "1x2", "2x2"],
+                   help="SERVERSxBUILDERS, the first the baseline")
     args = p.parse_args()
-    if args.mode == "scenarios":
+    if args.mode == "embedded":
+        embedded(args.minutes, [tuple(map(int, c.split("x"))) for c in args.configs], args.threads)  # type: ignore[misc]
+    elif args.mode == "scenarios":
         scenarios(args.tree.resolve(), args.only, args.seconds)
     elif args.mode == "throughput":
-        throughput(args.tree.resolve(), args.latency, args.tasks, args.builders)
+        throughput(args.tree.resolve(), args.latency, args.tasks, args.builders, args.endpoints)
 
 
 if __name__ == "__main__":
