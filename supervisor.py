@@ -792,9 +792,9 @@ class Supervisor:
                 self.reload()
                 out = {"reloaded": True}
             elif op == "config":
-                out = {"config": self.cfg.to_dict(), "source": self.cfg.source, "endpoints": [
-                    {k: e[k] for k in ("url", "model", "api_key", "max_concurrency")} | {"child": e.get("child", "")}
-                    for e in endpoint_specs(self.cfg, [c.spec for c in self.children.values() if not c.remote])]}
+                local = [c.spec for c in self.children.values() if not c.remote]
+                out = {"config": self.cfg.to_dict(), "source": self.cfg.source,
+                       "endpoints": [{"child": "", **e} for e in endpoint_specs(self.cfg, local)]}
             else:
                 return P.error_to(env, NAME, P.UNKNOWN_OP, f"the supervisor does not handle {op!r}")
         except CogloopError as exc:
