@@ -3,6 +3,7 @@ the circuit breaker, hanging and dead servers, model auto-detection, the endpoin
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -175,3 +176,15 @@ def test_embedded_command_uses_the_packaged_model_on_loopback(tmp_path: Path) ->
     assert argv[argv.index("--n_ctx") + 1] == "8192" and server.url == f"http://127.0.0.1:{server.port}/v1"
     with pytest.raises(CogloopError, match="no such file"):
         find_model(EmbeddedConfig(model_path=str(tmp_path / "nope.gguf")))
+    assert "--n_threads" not in argv  # llama.cpp's own choice by default
+
+
+def test_several_embedded_servers_share_the_cores_out() -> None:
+    cfg = Config()
+    cfg.embedded.servers = 2
+    argv = embedded_command(cfg).argv
+    each = str(max(1, (os.cpu_count() or 1) // 2))
+    assert argv[argv.index("--n_threads") + 1] == each and argv[argv.index("--n_threads_batch") + 1] == each
+    cfg.embedded.threads = 1
+    argv = embedded_command(cfg).argv
+    assert argv[argv.index("--n_threads") + 1] == "1" and argv[argv.index("--n_threads_batch") + 1] == "1"

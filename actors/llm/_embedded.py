@@ -97,8 +97,8 @@ def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.
     # The alias is the name /v1/models lists and attempts record: the file's stem, not its path.
     argv = [python, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", model.stem,
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(cfg.embedded.n_ctx)]
-    if threads > 0:
-        argv += ["--n_threads", str(threads)]
+    if threads > 0:  # generation and prompt processing alike (the latter defaults to every core)
+        argv += ["--n_threads", str(threads), "--n_threads_batch", str(threads)]
     # llama.cpp's server reads no secrets; keep its threads from oversubscribing small boxes
     env = {"OMP_NUM_THREADS": str(threads)} if threads > 0 else {}
     return EmbeddedServer(argv, env, port, str(model))
