@@ -90,10 +90,6 @@ class LLMClient:
         now: the builder's gate before it takes a task."""
         self.source.ready()
 
-    def resolve_model(self) -> str:
-        self.source.ready()
-        return self.source.model
-
     def warm(self) -> None:
         """Import the HTTP client now (a second or more on a busy box), so the first call of the
         first attempt is not charged for it. Sends nothing and leaves `state()` as it was."""

@@ -110,7 +110,7 @@ class EndpointTable:
     def assign(self, sender: str, now: float, check: bool = False) -> dict[str, Any]:
         """The least busy endpoint that can take a request now, with a ticket for its outcome
         (none when `check`: is there one?), or how long to wait and why."""
-        ready = [ep for ep in self.endpoints if not self._why_not(ep)]
+        ready = [ep for ep in self.endpoints if self._ready(ep)]
         free = [ep for ep in ready if not ep.max_concurrency or len(ep.in_flight) < ep.max_concurrency]
         if not free:
             return self._wait(ready, now)
@@ -126,17 +126,11 @@ class EndpointTable:
             reply["ticket"] = ticket
         return reply
 
-    def _why_not(self, ep: Endpoint) -> str:
-        """Why `ep` cannot take a request now ("" when it can)."""
-        if ep.breaker is not None and ep.breaker.state != "closed":
-            return f"breaker open: {ep.breaker.last_error}"
-        if ep.problem:
-            return ep.problem
-        if ep.probe is not None and ep.probe.kind in BLOCKING:
-            return ep.probe.state.removeprefix("down: ")
-        if not ep.usable_model:
-            return "model not known yet" if ep.probe is None else ep.probe.state.removeprefix("down: ")
-        return ""
+    @staticmethod
+    def _ready(ep: Endpoint) -> bool:
+        """Can `ep` take a request now (its max_concurrency aside)?"""
+        return (ep.breaker is not None and ep.breaker.state == "closed" and bool(ep.usable_model)
+                and (ep.probe is None or ep.probe.kind not in BLOCKING))
 
     def _wait(self, ready: list[Endpoint], now: float) -> dict[str, Any]:
         """How long to wait and why: the state `status` shows for the endpoint (each endpoint's,
