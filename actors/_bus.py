@@ -22,6 +22,7 @@ from typing import Any, Callable
 import zmq
 
 from actors import protocol as P
+from actors.protocol import ActorError
 
 log = logging.getLogger("cogloop.bus")
 
@@ -32,15 +33,6 @@ _HANDSHAKE_FAILED = {
     int(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL): "CURVE handshake with {ep} failed: is server.key the daemon's?",
     int(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL): "CURVE handshake with {ep} failed: is server.key the daemon's?",
 }
-
-
-class ActorError(Exception):
-    """Raise in a handler to answer the ask with an error of this code."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 class RemoteError(ActorError):
@@ -81,7 +73,8 @@ class Pump(threading.Thread):
         self.heartbeat_s = heartbeat_s
         # The bus is declared gone after this long without a heartbeat answer.
         self.dead_after_s = max(2 * missed_heartbeats * heartbeat_s, 1.0)
-        self.codec = P.Codec(max_msg_bytes)
+        # Frames come from the router only, which checked their op, sender and body.
+        self.codec = P.Codec(max_msg_bytes, check_ops=False)
         self.curve = curve
         self.dropped = 0  # malformed frames dropped
         self.refused = ""  # why a CURVE handshake failed: the actor stops and says so
@@ -227,12 +220,10 @@ class Pump(threading.Thread):
         return heard
 
     def _handle(self, frame: bytes) -> None:
-        try:
-            env = self.codec.decode(frame)
-        except P.ProtocolError as problem:
-            ask = P.ask_of(problem)
-            if ask is not None:
-                self.send(P.error_to(ask, self.actor_name, problem.code, problem.message))
+        env, error = P.read(self.codec, frame, self.actor_name)
+        if env is None:
+            if error is not None:
+                self.send(error)
             else:
                 self.dropped += 1
             return

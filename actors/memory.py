@@ -1,9 +1,9 @@
 """The Memory actor: the only writer of HOME/history.db while the daemon runs.
 
-A thin shell: every memory op of `actors/protocol.py` goes to `store.service.handle`, the
-same table the CLI uses when no daemon runs. What the shell adds:
-- the sender's name (checked by the supervisor against the socket identity) decides who
-  may read a task's private part: only "scorer";
+A thin shell: every memory op of `actors/protocol` goes to `store.service.handle`, the
+same table the CLI uses when no daemon runs. Who may send each op (only the scorer reads a
+task's private part, only the supervisor records its events) is the op's entry, which the
+router enforces before a message reaches Memory. What the shell adds:
 - store failures become error replies with a protocol code, never a dead process;
 - `work()` sweeps expired leases back into the queue on a steady beat, so a task held by a
   builder that died is requeued even while nobody asks for a lease (the store records the
@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 from actors import protocol as P
 from actors.runtime import ActorContext, ActorError, BusActor, handles
-from store import Forbidden, Store, StoreError
-from store.errors import StoreCorrupt, StoreFull, StoreIOError, StoreLocked
+from store import Store, StoreError
+from store.errors import StoreCorrupt, StoreFull, StoreIOError, StoreLocked, TaskNotFound, TaskStateError
 from store.service import HANDLERS, handle
 
 log = logging.getLogger("cogloop.memory")
@@ -30,11 +30,13 @@ _SERVER_FAULTS = (StoreCorrupt, StoreFull, StoreIOError, StoreLocked)
 
 def error_code(exc: StoreError) -> str:
     """The protocol error code for a store failure: the caller's fault or ours."""
-    if isinstance(exc, Forbidden):
-        return P.FORBIDDEN
     if isinstance(exc, _SERVER_FAULTS):
         return P.INTERNAL
-    return P.BAD_REQUEST  # invalid task, unknown id, wrong state, malformed body
+    if isinstance(exc, TaskNotFound):
+        return P.NOT_FOUND
+    if isinstance(exc, TaskStateError):
+        return P.CONFLICT
+    return P.BAD_REQUEST  # invalid task, malformed body
 
 
 class MemoryActor(BusActor):

@@ -31,7 +31,7 @@ from actors._bus import ActorError, Bus, BusTimeout, CurveKeys, Pump, RemoteErro
 from actors._pdeath import set_pdeathsig
 
 __all__ = ["ACTOR_CLASSES", "ActorContext", "ActorError", "Bus", "BusActor", "BusTimeout",
-           "RemoteError", "handles", "load_actor_class", "main"]
+           "RemoteError", "handles", "load_actor_class", "load_plugins", "main"]
 
 log = logging.getLogger("cogloop.runtime")
 
@@ -41,9 +41,19 @@ ACTOR_CLASSES: dict[str, str] = {
     "scorer": "actors.scorer.actor:ScorerActor",
     "trainer": "actors.trainer.actor:TrainerActor",
     "builder": "actors.builder.actor:BuilderActor",
-    "echo": "actors.testkinds:EchoActor",  # built-in test actors
-    "crash": "actors.testkinds:CrashActor",
 }
+
+
+def load_plugins(spec: str) -> None:
+    """Import the modules named in `daemon.plugins` ("a.b, c.d"). A plugin adds actor kinds to
+    ACTOR_CLASSES and their ops to the registry (actors.protocol.register); the supervisor and
+    every actor load the same ones. The tests' echo and crash actors come this way."""
+    from ops.ground.errors import ConfigError
+    for name in filter(None, (part.strip() for part in spec.split(","))):
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            raise ConfigError(f"daemon.plugins: cannot import {name!r}: {type(exc).__name__}: {exc}") from None
 
 
 def load_actor_class(kind: str) -> type["BusActor"]:
@@ -61,7 +71,7 @@ def handles(op: str) -> Callable[[Callable], Callable]:
     replies may go out of order. Its exception is answered like a handler's.
     """
     if op not in P.OPS:
-        raise ValueError(f"@handles({op!r}): not an op in actors/protocol.py")
+        raise ValueError(f"@handles({op!r}): no such op in actors.protocol.OPS (register its entry first)")
 
     def mark(fn: Callable) -> Callable:
         fn._cogloop_op = op  # type: ignore[attr-defined]
@@ -120,6 +130,19 @@ class BusActor(pykka.ThreadingActor):
     def on_resume(self) -> None:
         pass
 
+    # --- the supervisor's orders (actor.stop is the pump's: it stops the process) -------
+    @handles("actor.pause")
+    def _pause(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+        self.paused = True
+        self.on_pause()
+        return {}
+
+    @handles("actor.resume")
+    def _resume(self, body: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+        self.paused = False
+        self.on_resume()
+        return {}
+
     # --- pykka -------------------------------------------------------------------------
     def on_start(self) -> None:
         self._schedule(0.0)
@@ -170,19 +193,10 @@ class BusActor(pykka.ThreadingActor):
         op = env["op"]
         asked = env["kind"] == "ask"
         try:
-            if op == "actor.pause":
-                self.paused = True
-                self.on_pause()
-                result: Any = {}
-            elif op == "actor.resume":
-                self.paused = False
-                self.on_resume()
-                result = {}
-            else:
-                handler = self._handlers.get(op)
-                if handler is None:
-                    raise ActorError(P.UNKNOWN_OP, f"{self.ctx.name} does not handle {op!r}")
-                result = handler(self, env["body"], env)
+            handler = self._handlers.get(op)
+            if handler is None:
+                raise ActorError(P.UNKNOWN_OP, f"{self.ctx.name} does not handle {op!r}")
+            result = handler(self, env["body"], env)
         except ActorError as exc:
             if asked:
                 self.bus.error(env, exc.code, exc.message)
@@ -265,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(args.home).expanduser().absolute()
     try:
         cfg = load_config(home, args.config)
+        load_plugins(cfg.daemon.plugins)
     except CogloopError as exc:
         return _fail(str(exc), 2)
     if args.spare:
@@ -352,4 +367,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module proper, not this __main__ copy of it: plugins register their kinds there.
+    from actors import runtime
+    sys.exit(runtime.main())

@@ -5,11 +5,15 @@ Conventions every command follows (docs/architecture.md, CLI contracts):
 - exit status 0 done, 1 the operation failed, 2 usage or configuration error,
   3 no daemon running at HOME;
 - errors are one line on stderr (`cogloop: ...`), never a traceback.
+
+Shell completion (bash, zsh, fish) comes from this same parser through argcomplete:
+`eval "$(register-python-argcomplete cogloop)"` in ~/.bashrc.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -55,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions: argcomplete answers and exits
+        import argcomplete  # only then: it costs 20 ms of start-up
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

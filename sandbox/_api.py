@@ -8,7 +8,7 @@ from sandbox import _testsfile
 from sandbox._client import ForkServer, Pool, default_server
 from sandbox._limits import Limits
 from sandbox._policy import check_command
-from sandbox._result import ISOLATION_KEYS, RunResult, TestReport
+from sandbox._result import ISOLATION_KEYS, RaceResult, RunResult, TestReport
 
 _REPLY_GRACE_S = 15.0  # beyond the wall clock: the supervisor's own teardown
 
@@ -24,16 +24,38 @@ def run_code(code: str, *, stdin: str = "", limits: Limits = Limits(), server: F
     return RunResult.from_dict(reply["run"])
 
 
-def run_tests(code: str, tests: str, *, entry_point: str, limits: Limits = Limits(),
+def run_tests(code: str, tests: str, *, entry_point: str, context: str = "", limits: Limits = Limits(),
               server: ForkServer | Pool | None = None) -> TestReport:
-    """Run a candidate and then its tests file; verdicts come from the harness's private pipe.
+    """Run a candidate against a tests file: the tests run in a judge process of their own,
+    reaching the candidate's process only with plain data (docs/sandbox.md, "Tests files").
 
-    Raises TestsFileError (a ValueError) when the tests file does not parse or holds no test.
+    `context`: trusted source the judge runs before the tests (helpers they use, such as the
+    HumanEval prompt's; sandbox.humaneval_context). Raises TestsFileError (a ValueError) when
+    the tests file does not parse or holds no test.
     """
     _testsfile.plan(tests, compiled=False)  # the caller's mistake is reported here, not as a failed run
-    reply = _send({"kind": "tests", "code": code, "tests": tests, "entry_point": entry_point},
-                  limits, server)
-    return TestReport.from_dict({"tests": reply["tests"], "run": reply["run"]})
+    reply = _send({"kind": "tests", "code": code, "tests": tests, "entry_point": entry_point,
+                   "context": context}, limits, server)
+    return TestReport.from_dict({"tests": reply["tests"], "run": reply["run"], "judge": reply.get("judge")})
+
+
+def race(code: str, *, entry_point: str, setup: str, call: str = "candidate(*args)", context: str = "",
+         reference: str | None = None, min_time_s: float = 0.2, max_reps: int = 50,
+         call_timeout_s: float | None = None, limits: Limits = Limits(),
+         server: ForkServer | Pool | None = None) -> RaceResult:
+    """The efficiency race: time `call` (after `setup`, both trusted, run by the judge) against
+    the candidate in its own process, from outside it (sandbox._race says how).
+
+    `reference`: trusted source whose results on the same call the candidate's must equal
+    (computed in the judge); `call_timeout_s`: per call (default: limits.cpu_s).
+    """
+    req = {"kind": "race", "code": code, "entry_point": entry_point, "setup": setup, "call": call,
+           "context": context, "reference": reference, "min_time_s": min_time_s, "max_reps": max_reps,
+           "call_timeout_s": call_timeout_s}
+    reply = _send(req, limits, server)
+    fields = {k: v for k, v in (reply.get("race") or {}).items() if k in RaceResult.__dataclass_fields__}
+    return RaceResult(**{"ok": False, **fields, "run": RunResult.from_dict(reply["run"]),
+                         "judge": reply.get("judge") or {}})
 
 
 def run_cmd(cmd: str, *, timeout: float, cwd: str | None = None, limits: Limits = Limits(),

@@ -24,3 +24,4 @@ class ServerContext:
     extra_ro: list[str] = field(default_factory=list)
     hide: list[str] = field(default_factory=list)
     warm: Warm | None = None  # the next run's init, forked ahead
+    judged_last: bool = True  # the last run was judged: fork the next one's candidate ahead too

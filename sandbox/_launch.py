@@ -1,5 +1,6 @@
-"""Starting a run's processes: the init forked ahead (full isolation) or the candidate
-itself (degraded). The supervisor (sandbox._supervise) watches what this returns."""
+"""Starting a run's processes: the init forked ahead (full isolation); in degraded mode the
+candidate itself (one-process runs) or a runner in init's place (judged runs, sandbox._tree).
+The supervisor (sandbox._supervise) watches what this returns."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import _child, _testsfile
+from sandbox import _child, _proc, _testsfile, _tree
 from sandbox import _libc as L
 from sandbox._context import ServerContext
 from sandbox._limits import Limits
@@ -78,14 +79,14 @@ def prepare_warm(ctx: ServerContext) -> Warm:
     res_r, res_w = os.pipe()
     st_r, st_w = os.pipe()
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    uid = _child.sandbox_uid(os.getpid())  # one run at a time per fork server: unique among live runs
+    uid = _proc.sandbox_uid(os.getpid())  # one run at a time per fork server: unique among live runs
     pid = os.fork()
     if pid == 0:
         try:
             L.setns(ctx.zygote.net_fd, L.CLONE_NEWNET)
             L.setns(ctx.zygote.mnt_fd, L.CLONE_NEWNS)  # root and cwd are now the jail's
-            _child.place_fds(theirs.fileno(), out_w, err_w, res_w, st_w)
-            _child.warm_init(nonce, uid=uid, extra_ro=ctx.extra_ro)
+            _proc.place_fds(theirs.fileno(), out_w, err_w, res_w, st_w)
+            _child.warm_init(nonce, uid=uid, extra_ro=ctx.extra_ro, prefork=ctx.judged_last)
         finally:
             os._exit(126)
     theirs.close()
@@ -116,6 +117,10 @@ def start_full(req: dict[str, Any], ctx: ServerContext, stdin_fd: int) -> Starte
 
 def start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, limits: Limits) -> Started:
     """No namespaces: fork the candidate itself, in a host work dir we remove afterwards."""
+    try:  # a full start that failed halfway leaves us unshared into a pid namespace whose init
+        L.setns(ctx.own_pidns_fd, L.CLONE_NEWPID)  # is dead, where every fork fails with ENOMEM
+    except OSError:
+        pass
     nonce = secrets.token_hex(16)
     work_dir = os.path.join(ctx.work_parent, f"run-{os.getpid()}-{secrets.token_hex(4)}")
     if req.get("cwd"):  # a copy, as in the jail: the host's directory never changes
@@ -125,15 +130,22 @@ def start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, limit
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
+    judged = req["kind"] in _child.JUDGED
+    st_r, st_w = os.pipe() if judged else (None, None)
     pid = os.fork()
     if pid == 0:
         try:
-            _child.place_fds(stdin_fd, out_w, err_w, res_w)
             os.chdir(work_dir)
-            steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
-            _child.candidate(req, steps, nonce, limits, uid=None, nproc_rlimit="pids" not in ctx.slot.paths)
+            if judged:  # a runner in init's place: it starts the judge and candidate processes
+                _proc.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
+                steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
+                _tree.run(req, steps, nonce, limits, uid=None, full=False,
+                          nproc_rlimit="pids" not in ctx.slot.paths, status_fd=_child.FD_STATUS)
+            _proc.place_fds(stdin_fd, out_w, err_w, res_w)
+            _child.candidate(req, nonce, limits, uid=None, nproc_rlimit="pids" not in ctx.slot.paths)
         finally:
             os._exit(126)
-    for fd in (out_w, err_w, res_w):
-        os.close(fd)
-    return Started(pid, out_r, err_r, res_r, None, os.pidfd_open(pid), nonce, work_dir)
+    for fd in (out_w, err_w, res_w, st_w):
+        if fd is not None:
+            os.close(fd)
+    return Started(pid, out_r, err_r, res_r, st_r, None if judged else os.pidfd_open(pid), nonce, work_dir)

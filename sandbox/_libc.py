@@ -26,6 +26,7 @@ MNT_DETACH = 2
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_SET_NAME = 15
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 
@@ -70,3 +71,9 @@ def setns(fd: int, nstype: int) -> None:
 
 def prctl(option: int, arg: int = 0) -> None:
     _check(_libc.prctl(option, arg, 0, 0, 0), "prctl")
+
+
+def set_name(name: bytes) -> None:
+    """This thread's name in /proc/PID/comm (at most 15 bytes)."""
+    buf = ctypes.create_string_buffer(name[:15])
+    prctl(PR_SET_NAME, ctypes.cast(buf, ctypes.c_void_p).value or 0)

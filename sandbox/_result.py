@@ -1,4 +1,4 @@
-"""What a run reports: RunResult and TestReport, with exactly the keys of
+"""What a run reports: RunResult, TestReport and RaceResult, with the keys of
 docs/architecture.md (CLI contracts)."""
 
 from __future__ import annotations
@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 STATUSES = ("ok", "error", "timeout", "cpu_limit", "memory_limit", "output_limit", "killed")
+# Which harness produced a verdict. 1: candidate and tests in one interpreter (verdicts could
+# be forged from inside); 2: a judge process apart from the candidate's (docs/sandbox.md).
+JUDGE_VERSION = 2
 
 ISOLATION_KEYS = ("network", "filesystem", "pid", "uid")
 
@@ -57,6 +60,7 @@ class TestReport:
 
     tests: list[TestResult]
     run: RunResult
+    judge: dict[str, Any] = field(default_factory=lambda: {"version": JUDGE_VERSION, "signs": []})
 
     @property
     def passed(self) -> int:
@@ -82,8 +86,37 @@ class TestReport:
             "all_passed": self.all_passed,
             "tests": [asdict(t) for t in self.tests],
             "run": self.run.to_dict(),
+            "judge": dict(self.judge),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TestReport":
-        return cls([TestResult(**t) for t in data["tests"]], RunResult.from_dict(data["run"]))
+        judge = data.get("judge") or {"version": JUDGE_VERSION, "signs": []}
+        return cls([TestResult(**t) for t in data["tests"]], RunResult.from_dict(data["run"]), judge)
+
+
+@dataclass
+class RaceResult:
+    """The efficiency race of one program (sandbox.race): its cost per call, read from outside
+    its process. `time_s` = max(first call, median call) + work done outside the calls;
+    `peak_bytes` = peak resident memory above what the process had before the code loaded."""
+
+    __test__ = False
+
+    ok: bool
+    time_s: float = 0.0
+    first_s: float = 0.0
+    median_s: float = 0.0
+    reps: int = 0
+    peak_bytes: int = 0
+    outside_s: float = 0.0
+    matches: bool | None = None  # equal to the reference's results (None: no reference given)
+    clock: str = ""  # "cpu+blocked", or "cpu" where the kernel keeps no run-queue delays
+    error: str = ""
+    run: RunResult | None = None
+    judge: dict[str, Any] = field(default_factory=lambda: {"version": JUDGE_VERSION, "signs": []})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["run"] = self.run.to_dict() if self.run else None
+        return data

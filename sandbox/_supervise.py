@@ -15,12 +15,12 @@ import signal
 import time
 from typing import Any
 
-from sandbox import _testsfile
+from sandbox import _testsfile, _verdicts
 from sandbox._context import ServerContext
 from sandbox._launch import memfd, start_degraded, start_full
 from sandbox._limits import Limits
-from sandbox._reaper import kill_descendants
-from sandbox._result import RunResult, TestResult
+from sandbox._reaper import descendants, kill_descendants, tree_cpu_s
+from sandbox._result import JUDGE_VERSION, RunResult
 from sandbox._status import classify
 
 CHUNK = 65536
@@ -43,11 +43,14 @@ class _Capture:
 
 
 def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
-    """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}."""
+    """Run one request to the end; returns {"run": RunResult dict, "tests": [...] | None}, plus
+    "judge" (version, signs) for judged runs and "race" for a race."""
     limits = Limits(**req["limits"])
     steps = _testsfile.plan(req["tests"], compiled=False) if req["kind"] == "tests" else None  # names
     me = os.getpid()
     start = time.monotonic()
+    req["deadline"] = start + limits.wall_s  # CLOCK_MONOTONIC is the same in every process of the run
+    ctx.judged_last = req["kind"] in ("tests", "race")
     # server + zygote + init share the slot's pids count with the run
     mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
     full = ctx.mode == "full"
@@ -77,6 +80,15 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     killed_for: str | None = None
     done = False  # the candidate process has exited
     report: dict[str, Any] = {}
+    cpu_at_kill = 0.0
+
+    def stop(reason: str) -> None:
+        """The supervisor's own kill: read the tree's CPU time first (nobody reports it after)."""
+        nonlocal killed_for, cpu_at_kill
+        killed_for = reason
+        zygote = ctx.zygote.pid if ctx.zygote else None
+        cpu_at_kill = tree_cpu_s([p for p in descendants(me) if p != zygote])
+        kill_tree()
 
     def kill_tree() -> None:
         try:
@@ -92,8 +104,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     while sel.get_map():
         now = time.monotonic()
         if now >= deadline and killed_for is None and not done:
-            killed_for = "timeout"
-            kill_tree()
+            stop("timeout")
         if done and now >= deadline:
             break  # leftovers hold the pipes open; they die below
         timeout = max(0.0, deadline - now) if not done else max(0.0, min(deadline - now, 0.2))
@@ -123,13 +134,11 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
             if isinstance(sink, _Capture):
                 sink.feed(data)
                 if sink.over and killed_for is None and not done:
-                    killed_for = "output_limit"
-                    kill_tree()
+                    stop("output_limit")
             else:
                 sink += data
-                if len(sink) > 64 * 2**20:  # verdicts never get this big: a flood
-                    killed_for = killed_for or "output_limit"
-                    kill_tree()
+                if len(sink) > 64 * 2**20 and killed_for is None:  # verdicts never get this big: a flood
+                    stop("output_limit")
     sel.close()
     for fd in (run.out_r, run.err_r, run.res_r, run.st_r):
         if fd is not None:
@@ -137,17 +146,21 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     # The end, every time: init's death takes its pid namespace with it; the cgroup and the
     # subreaper walk catch anything that got out some other way.
     kill_tree()
-    if full:
+    if run.st_r is not None:
+        init_end: dict[str, Any] = {}
         try:
-            os.waitpid(pid, 0)
+            _, status, ru = os.wait4(pid, 0)  # init (or the judge) itself, should it not report
+            init_end = {"returncode": os.waitstatus_to_exitcode(status), "cpu_s": ru.ru_utime + ru.ru_stime,
+                        "maxrss_kb": ru.ru_maxrss}
         except ChildProcessError:
             pass
-        if status_raw:
-            try:
-                report = json.loads(status_raw)
-            except ValueError:
-                report = {}
-    else:
+        if killed_for is not None:  # our own kill: no exit status of its own to report
+            init_end.pop("returncode", None)
+        try:
+            report = json.loads(status_raw) if status_raw else init_end
+        except ValueError:
+            report = init_end
+    if not full:
         kill_descendants(me)
         if not report:
             try:
@@ -164,15 +177,18 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     if run.work_dir:
         _rmtree(run.work_dir)
     wall = time.monotonic() - start
-    returncode = report.get("returncode")
-    cpu_s = float(report.get("cpu_s", 0.0))
-    verdicts, memory_error = _verdicts(results, run.nonce)
+    records = _verdicts.parse(results, run.nonce)
+    cpu_s = max(float(report.get("cpu_s", 0.0)), cpu_at_kill)
     stderr_text = err.text()
     if report.get("error"):
         stderr_text += "\n" + report["error"]
+    if killed_for is None and records.done.get("call_timeout"):
+        killed_for = "timeout"  # a call ran out of time; the judge went on with a fresh candidate
+    returncode = _verdicts.returncode(report)
     result = RunResult(
-        status=classify(returncode=returncode, killed_for=killed_for, memory_hit=oom or memory_error,
-                        cpu_s=cpu_s, cpu_limit_s=limits.cpu_s),
+        status=classify(returncode=returncode, killed_for=killed_for,
+                        memory_hit=oom or bool(records.done.get("memory_error")), cpu_s=cpu_s,
+                        cpu_limit_s=limits.cpu_s),
         returncode=returncode,
         stdout=out.text(), stderr=stderr_text,
         stdout_truncated=out.over, stderr_truncated=err.over,
@@ -180,40 +196,14 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
         peak_rss_mb=peak if peak is not None else round(report.get("maxrss_kb", 0) / 1024, 2),
         isolation=isolation,
     )
-    tests = _tests(steps, verdicts, result) if steps is not None else None
-    return {"run": result.to_dict(), "tests": tests}
-
-
-def _verdicts(raw: bytes, nonce: str) -> tuple[dict[str, dict[str, Any]], bool]:
-    """The harness's lines that carry this run's nonce; anything else is ignored."""
-    verdicts: dict[str, dict[str, Any]] = {}
-    memory_error = False
-    for line in bytes(raw).splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(rec, dict) or rec.get("n") != nonce:
-            continue
-        if rec.get("done"):
-            memory_error = bool(rec.get("memory_error"))
-        elif isinstance(rec.get("name"), str) and rec["name"] not in verdicts:
-            verdicts[rec["name"]] = rec
-    return verdicts, memory_error
-
-
-def _tests(steps: list[_testsfile.Step], verdicts: dict[str, dict[str, Any]], run: RunResult) -> list[dict[str, Any]]:
-    """One entry per expected test; a test without a verdict failed with the run's status."""
-    out = []
-    for step in steps:
-        if step.kind == "setup":
-            continue
-        rec = verdicts.get(step.name)
-        if rec is None:
-            out.append(TestResult(step.name, False, f"no result: the run ended ({run.status}) before this test reported").__dict__)
-        else:
-            out.append(TestResult(step.name, bool(rec.get("passed")), str(rec.get("error", ""))[:2000]).__dict__)
-    return out
+    reply: dict[str, Any] = {"run": result.to_dict(), "tests": None}
+    if steps is not None:
+        reply["tests"] = _verdicts.tests(steps, records, result)
+    if req["kind"] in ("tests", "race"):
+        reply["judge"] = _verdicts.judge_info(records, JUDGE_VERSION)
+    if req["kind"] == "race":
+        reply["race"] = records.race or {"ok": False, "error": f"no result: the run ended ({result.status})"}
+    return reply
 
 
 def _rmtree(path: str) -> None:

@@ -1,8 +1,8 @@
 """The tests-file format (docs/architecture.md, CLI contracts): each top-level `assert` and
 each `def test_*()` is a test.
 
-Pure: parses trusted test source into an ordered plan; the harness executes the plan in the
-candidate's namespace and the supervisor uses the same names to know which verdicts to expect.
+Pure: parses trusted test source into an ordered plan; the judge (sandbox._judge) executes the
+plan in its own namespace and the supervisor uses the same names to know which verdicts to expect.
 """
 
 from __future__ import annotations

@@ -85,11 +85,17 @@ class StoreBase:
     def _migrate(db: sqlite_utils.Database, path: Path, busy_timeout_s: float) -> None:
         if not schema.pending(db, path):
             return
-        with immediate(db, path, busy_timeout_s):
-            # Re-read inside the write lock: another process may have migrated meanwhile.
-            for target, migration in schema.pending(db, path):
-                migration(db)
-                db.execute(f"PRAGMA user_version = {int(target)}")
+        # Foreign keys off while the schema changes (SQLite's documented way to rebuild a table:
+        # no checks or actions fire on the copy; rows stay exactly as they were).
+        db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with immediate(db, path, busy_timeout_s):
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                for target, migration in schema.pending(db, path):
+                    migration(db)
+                    db.execute(f"PRAGMA user_version = {int(target)}")
+        finally:
+            db.execute("PRAGMA foreign_keys=ON")
 
     @property
     def schema_version(self) -> int:

@@ -26,6 +26,11 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def epoch(ts: str) -> float:
+    """The seconds since the epoch of an `iso` timestamp."""
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+
+
 def connect(path: Path, *, readonly: bool, create: bool, busy_timeout_s: float) -> sqlite_utils.Database:
     """A sqlite-utils Database on `path`; read-only opens never create or migrate."""
     if not path.exists():
@@ -72,6 +77,9 @@ def translate(exc: BaseException, path: Path, busy_timeout_s: float = 0.0) -> St
                             "restore a backup or move it aside")
     if name.startswith("SQLITE_CANTOPEN"):
         return StoreIOError(f"{path}: cannot open the database file")
+    if name == "SQLITE_CONSTRAINT_FOREIGNKEY" or "FOREIGN KEY constraint failed" in text:
+        return StoreError(f"{path}: refused: it names an attempt or a task that is not in the history "
+                          "(FOREIGN KEY constraint failed); nothing was written")
     if name.startswith("SQLITE_READONLY"):
         return StoreError(f"{path}: database is read-only here ({text})")
     return StoreError(f"{path}: {text}")

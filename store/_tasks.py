@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from store._base import StoreBase, dumps, loads
 from store._rules import TERMINAL
-from store.errors import TaskInvalid, TaskNotFound, TaskStateError
+from store.errors import AmbiguousId, TaskInvalid, TaskNotFound, TaskStateError
 from store.taskspec import FIELDS, USER_SOURCES, normalize_task, public_view, validate_task
 
 STATE_FIELDS = ("status", "attempts", "max_attempts", "lost", "error", "priority", "leased_by",
@@ -38,22 +38,32 @@ class TasksMixin(StoreBase):
             raise TaskInvalid(problems, where)
         return normalize_task(data, max_attempts=self.max_attempts)
 
-    def _insert_task(self, task: dict[str, Any]) -> bool:
-        """Insert inside the caller's transaction; False when the same task already exists."""
+    def _insert_task(self, task: dict[str, Any]) -> str:
+        """Insert inside the caller's transaction: "new", "present" (the same task is there) or
+        "updated" (a task with this id that no builder has leased yet takes the new content).
+
+        A task with this id and other content that was already leased is refused: its attempts
+        and scores belong to what it was."""
         existing = self.one("SELECT * FROM tasks WHERE id = ?", [task["id"]])
-        if existing is not None:
-            stored = {k: v for k, v in task_from_row(existing).items() if k in FIELDS}
-            if stored != task:
-                raise TaskInvalid([f"id: a different task with id {task['id']!r} already exists"],
-                                  f"task {task['id']}")
-            return False
         now = self.now()
         row = {**task, "constraints": dumps(task["constraints"]), "meta": dumps(task["meta"]),
-               "source_rank": source_rank(task["source"]), "status": "queued", "attempts": 0,
-               "created_at": now, "updated_at": now}
-        self.insert("tasks", row)
+               "source_rank": source_rank(task["source"]), "updated_at": now}
+        if existing is not None:
+            stored = {k: v for k, v in task_from_row(existing).items() if k in FIELDS}
+            if stored == task:
+                return "present"
+            leases = self.one("SELECT count(*) AS n FROM attempts WHERE task_id = ?", [task["id"]])["n"]
+            if existing["status"] != "queued" or leases:
+                raise TaskInvalid([f"id: a different task with id {task['id']!r} already exists and is "
+                                   f"{existing['status']} after {leases} lease(s); it is kept "
+                                   "as it is (give the new one another id)"], f"task {task['id']}")
+            self.insert("tasks", row, upsert_pk="id")
+            outcome = "updated"
+        else:
+            self.insert("tasks", {**row, "status": "queued", "attempts": 0, "created_at": now})
+            outcome = "new"
         self.insert("skills", {"name": task["skill"], "description": "", "created_at": now}, ignore=True)
-        return True
+        return outcome
 
     def add_task(self, task: dict[str, Any]) -> str:
         """Validate and enqueue one task; re-adding the identical task is a no-op."""
@@ -66,20 +76,27 @@ class TasksMixin(StoreBase):
         """Enqueue every valid task in one transaction; invalid ones come back as error lines.
 
         Returns (ids of valid tasks, including ones already present, errors)."""
-        ids, errors, ready = [], [], []
+        added = self.add_tasks_counted(tasks)
+        return added["ids"], added["errors"]
+
+    def add_tasks_counted(self, tasks: Iterable[Any]) -> dict[str, list[str]]:
+        """`add_tasks`, saying what happened to each: {"ids", "new", "present", "updated",
+        "errors"} (ids: every accepted task, in order; the next three split them)."""
+        out: dict[str, list[str]] = {"ids": [], "new": [], "present": [], "updated": [], "errors": []}
+        ready = []
         for n, data in enumerate(tasks, start=1):
             try:
                 ready.append(self._prepare(data))
             except TaskInvalid as exc:
-                errors.append(f"#{n}: {exc}")
+                out["errors"].append(f"#{n}: {exc}")
         with self.tx():
             for task in ready:
                 try:
-                    self._insert_task(task)
-                    ids.append(task["id"])
+                    out[self._insert_task(task)].append(task["id"])
+                    out["ids"].append(task["id"])
                 except TaskInvalid as exc:
-                    errors.append(str(exc))
-        return ids, errors
+                    out["errors"].append(str(exc))
+        return out
 
     def get_task(self, task_id: str, *, private: bool = False) -> dict[str, Any] | None:
         """The task with its state; only `private=True` includes hidden/edge tests and reference."""
@@ -90,6 +107,25 @@ class TasksMixin(StoreBase):
         if private:
             return task
         return {**public_view(task), **{k: task[k] for k in STATE_FIELDS}}
+
+    def resolve_task_id(self, prefix: str) -> str:
+        """The full id of the one task whose id starts with `prefix` (lists show ids shortened).
+
+        An exact id wins; TaskNotFound when none matches, AmbiguousId (listing them) when several do."""
+        prefix = prefix.strip()
+        if not prefix:
+            raise TaskNotFound("no task with an empty id")
+        # A range on the primary key, not LIKE: '%' and '_' in what was typed stay literal.
+        rows = self.rows("SELECT id, status, title FROM tasks WHERE id = ? OR (id >= ? AND id < ?) "
+                         "ORDER BY id = ? DESC, id LIMIT 11", [prefix, prefix, prefix + "\U0010ffff", prefix])
+        if not rows:
+            raise TaskNotFound(f"no task with id {prefix!r}")
+        if rows[0]["id"] == prefix or len(rows) == 1:
+            return rows[0]["id"]
+        shown = "; ".join(f"{r['id']} ({r['status']}, {r['title']})" for r in rows[:10])
+        more = ", and more" if len(rows) > 10 else ""
+        raise AmbiguousId(f"id {prefix!r} matches {len(rows) if len(rows) <= 10 else 'over 10'} tasks: "
+                          f"{shown}{more}; give more of the id")
 
     def list_tasks(self, status: str | None = None, source: str | None = None,
                    limit: int = 100) -> list[dict[str, Any]]:

@@ -45,6 +45,10 @@ class TaskNotFound(StoreError):
     """No task with that id."""
 
 
+class AmbiguousId(StoreError, UsageError):
+    """An id prefix that matches more than one task; the message lists them."""
+
+
 class TaskStateError(StoreError):
     """The operation does not apply to the task in its current status."""
 
@@ -59,7 +63,3 @@ class TaskInvalid(StoreError, UsageError):
 
 class TaskFileError(StoreError, UsageError):
     """A task file could not be read or parsed."""
-
-
-class Forbidden(StoreError):
-    """The sender may not use this operation (e.g. private task data for anyone but the scorer)."""

@@ -138,7 +138,48 @@ def _v4(db: sqlite_utils.Database) -> None:
                "WHERE status IN ('queued', 'leased') AND attempts >= max_attempts")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """Tasks get `context`: trusted source the judge runs before the tests (the helpers they
+    use, e.g. HumanEval/32's `poly`), so a candidate's own copy of a helper never decides a
+    verdict. Older HumanEval rows keep "" and the Scorer derives it from their prompt."""
+    db["tasks"].add_column("context", str, not_null_default="")
+
+
+# Views over the tables a rebuild replaces: dropped first (a rename checks every view), then
+# made again from their own SQL, so views another migration changed keep its version.
+RECENT_ATTEMPTS = """
+    SELECT a.id, a.task_id, t.title, t.skill, t.difficulty, a.builder, a.attempt_no,
+           a.status AS visible_status, s.total AS score, s.passed AS hidden_passed, a.repair_rounds,
+           a.llm_latency_s, a.started_at, a.finished_at
+    FROM attempts a JOIN tasks t ON t.id = a.task_id LEFT JOIN scores s ON s.attempt_id = a.id
+    ORDER BY a.started_at DESC, a.rowid DESC"""
+
+
+def _v6(db: sqlite_utils.Database) -> None:
+    """Foreign keys for what points at attempts and tasks, so Datasette (and sqlite-utils) link
+    a score or a reflection to its attempt and task; SQLite adds them only by rebuilding the
+    table (sqlite-utils' transform keeps columns, indexes and rows). `recent_attempts` says
+    which verdict is which: `visible_status` (the builder's run on the visible tests) and
+    `hidden_passed` (the scorer's, on the hidden tests). Rows that point at nothing (none come
+    from cogloop itself) are kept as they are: _migrate runs with foreign keys off."""
+    links = {"scores": [("attempt_id", "attempts", "id"), ("task_id", "tasks", "id")],
+             "reflections": [("attempt_id", "attempts", "id"), ("task_id", "tasks", "id")]}
+    views = {name: sql for name, sql in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name").fetchall()}
+    for name in views:
+        db.execute(f"DROP VIEW [{name}]")
+    for table, fks in links.items():
+        have = {(fk.column, fk.other_table) for fk in db[table].foreign_keys}
+        missing = [fk for fk in fks if fk[:2] not in have]
+        if missing:
+            db[table].transform(add_foreign_keys=missing)
+    for name, sql in views.items():
+        if name != "recent_attempts":
+            db.execute(sql)
+    db.create_view("recent_attempts", RECENT_ATTEMPTS)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

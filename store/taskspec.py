@@ -20,14 +20,14 @@ from store.errors import TaskFileError
 
 SOURCES = ("user", "humaneval", "trainer", "llm")
 USER_SOURCES = ("user", "humaneval")  # leased before trainer/llm tasks
-TEXT_FIELDS = ("title", "prompt", "skill", "entry_point", "visible_tests", "hidden_tests", "edge_tests")
+TEXT_FIELDS = ("title", "prompt", "skill", "entry_point", "visible_tests", "hidden_tests", "edge_tests", "context")
 TEST_FIELDS = ("visible_tests", "hidden_tests", "edge_tests")
 REQUIRED = ("title", "prompt", "skill", "difficulty", "entry_point", "hidden_tests")
 FIELDS: dict[str, tuple[type, ...]] = {
     "id": (str,), "title": (str,), "prompt": (str,), "skill": (str,), "difficulty": (int,),
     "entry_point": (str,), "visible_tests": (str,), "hidden_tests": (str,), "edge_tests": (str,),
     "reference": (str, type(None)), "constraints": (dict,), "source": (str,), "priority": (int,),
-    "max_attempts": (int,), "meta": (dict,),
+    "max_attempts": (int,), "meta": (dict,), "context": (str,),
 }
 PUBLIC_FIELDS = ("id", "title", "prompt", "skill", "difficulty", "entry_point", "visible_tests",
                  "constraints", "source")
@@ -75,6 +75,20 @@ def defines(tree: ast.Module, name: str) -> bool:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
             return True
     return False
+
+
+def _check_context(task: dict[str, Any]) -> list[str]:
+    """The trusted context (helpers the tests use, run by the judge before them) must parse
+    and must not define `candidate` or the entry point: those names are the candidate's."""
+    source = task.get("context")
+    if not isinstance(source, str) or not source.strip():
+        return []
+    tree = _parse("context", source)
+    if isinstance(tree, str):
+        return [tree]
+    ep = task.get("entry_point")
+    taken = [n for n in ("candidate", ep) if isinstance(n, str) and defines(tree, n)]
+    return [f"context: defines {', '.join(map(repr, taken))}, which the tests reach as the candidate"] if taken else []
 
 
 def _check_tests(task: dict[str, Any]) -> list[str]:
@@ -174,6 +188,7 @@ def validate_task(data: Any) -> list[str]:
         problems.append("constraints: expected map, got null")
     problems += _check_values(data)
     problems += _check_tests(data)
+    problems += _check_context(data)
     problems += _check_constraints(data.get("constraints", {}))
     return problems
 
@@ -183,7 +198,7 @@ def normalize_task(data: dict[str, Any], *, max_attempts: int = 3) -> dict[str, 
     task = {key: data.get(key) for key in FIELDS}
     task["id"] = data.get("id") or uuid.uuid4().hex
     task["title"] = str(data["title"]).strip()
-    for field in ("visible_tests", "edge_tests"):
+    for field in ("visible_tests", "edge_tests", "context"):
         task[field] = data.get(field) or ""
     task["reference"] = data.get("reference") or None
     task["constraints"] = {**CONSTRAINT_DEFAULTS, **(data.get("constraints") or {})}

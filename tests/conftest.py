@@ -19,6 +19,10 @@ for _name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
     os.environ.pop(_name, None)
 for _name in [n for n in os.environ if n.startswith("COGLOOP_")]:
     os.environ.pop(_name, None)
+# The tests' echo and crash actors are a plugin (tests/testkinds.py): every supervisor and actor a
+# test starts loads it through daemon.plugins, and this process registers their ops too.
+os.environ["COGLOOP_DAEMON_PLUGINS"] = "tests.testkinds"
+import tests.testkinds  # noqa: E402,F401
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import psutil
 
@@ -44,7 +45,8 @@ class Daemon:
     def __init__(self, home: Path, children: str | None, **env: str):
         """`children` as daemon.children ("name:kind,..."); None leaves it to the config file."""
         self.home = home
-        self.env = {**os.environ, **FAST, **env}
+        # The test actors (echo, crash) are a plugin: tests/testkinds.py (bench scripts use this too).
+        self.env = {**os.environ, "COGLOOP_DAEMON_PLUGINS": "tests.testkinds", **FAST, **env}
         if children is not None:
             self.env["COGLOOP_DAEMON_CHILDREN"] = children
         self.err = home / "supervisor.stderr"
@@ -108,6 +110,26 @@ def running_pid(daemon: Daemon, name: str, old: int | None = None) -> int:
         c = next((c for c in daemon.children() if c["name"] == name), None)
         return c["pid"] if c and c["state"] == "running" and c["pid"] != old else None
     return wait_for(check, what=f"{name} running")
+
+
+@contextlib.contextmanager
+def memory_daemon_if(running: bool, home: Path) -> Iterator[Path]:
+    """A daemon with only Memory on `home` while the block runs, if `running`: CLI writes then go
+    through the control socket instead of the store."""
+    if not running:
+        yield home
+        return
+    daemon = Daemon(home, "memory:memory").start()
+    try:
+        yield home
+    finally:
+        daemon.stop()
+
+
+def hangup(daemon: Daemon, config: str) -> None:
+    """Write HOME/cogloop.toml and send the supervisor SIGHUP (a reload)."""
+    (daemon.home / "cogloop.toml").write_text(config)
+    daemon.proc.send_signal(signal.SIGHUP)
 
 
 def daemon_processes(home: Path) -> list[psutil.Process]:

@@ -16,7 +16,7 @@ from tests.conftest import cogloop_cmd
 LEAVES = [["config"], ["up"], ["down"], ["status"], ["pause"], ["resume"], ["restart", "memory"],
           ["watch"], ["logs", "memory"], ["actor", "builder"], ["task", "add"], ["task", "list"],
           ["task", "show", "x"], ["task", "cancel", "x"], ["history"], ["export"], ["reload"],
-          ["import", "tasks", "f.json"], ["import", "humaneval"], ["wait"], ["report"],
+          ["import", "tasks", "f.json"], ["import", "humaneval"], ["wait"], ["report"], ["datasette"],
           ["backup", "f.db"], ["doctor"]]
 NEEDS_DAEMON = [["down"], ["status"], ["pause"], ["resume"], ["restart", "memory"], ["reload"]]
 

@@ -110,6 +110,7 @@ def test_group_without_subcommand_is_a_usage_error(capsys):
 
 @pytest.mark.unit
 def test_not_found_and_wrong_state_exit_1(capsys, home):
+    Store.open(home / "history.db").close()
     rc, _, err = run(capsys, "task", "show", "nope", "--home", home)
     assert rc == 1 and err == "cogloop: no task with id 'nope'\n"
     rc, _, err = run(capsys, "task", "cancel", "nope", "--home", home)
@@ -181,8 +182,9 @@ def test_history_queries(capsys, home):
 
 
 @pytest.mark.unit
-def test_history_on_an_empty_home(capsys, home):
-    rc, out, err = run(capsys, "history", "--home", home / "fresh")
+def test_history_on_an_empty_history(capsys, home):
+    Store.open(home / "history.db").close()
+    rc, out, err = run(capsys, "history", "--home", home)
     assert rc == 0 and out.startswith("no rows") and err == ""
 
 
@@ -237,11 +239,16 @@ def test_import_reports_conflicts_and_bad_files(capsys, home, tmp_path):
     f = tmp_path / "q.json"
     f.write_text(json.dumps({"tasks": [task(1, id="x1"), "not a task"]}))
     rc, out, err = run(capsys, "import", "tasks", f, "--home", home)
-    assert rc == 1 and out.split() == ["x1"]
+    assert rc == 1 and out == f"{f}: 1 new, 0 already present, 0 updated, 1 refused\n"
     assert err == f"cogloop: {f}: #2: task: invalid: task: expected a map of fields, got str\n"
     f.write_text(json.dumps({"tasks": [task(1, id="x1", title="changed")]}))
+    rc, out, err = run(capsys, "import", "tasks", f, "--home", home, "--json")  # not leased yet: replaced
+    assert rc == 0 and json.loads(out)["updated"] == ["x1"]
+    with Store.open(home / "history.db") as s:
+        s.lease("b", 60)
+    f.write_text(json.dumps({"tasks": [task(1, id="x1", title="changed again")]}))
     rc, out, err = run(capsys, "import", "tasks", f, "--home", home, "--json")
-    assert rc == 1 and "a different task with id 'x1' already exists" in json.loads(out)["errors"][0]
+    assert rc == 1 and "a different task with id 'x1' already exists and is leased" in json.loads(out)["errors"][0]
     rc, _, err = run(capsys, "import", "tasks", tmp_path / "missing.json", "--home", home)
     assert rc == 2 and "task file not found" in err
 

@@ -33,9 +33,13 @@ def test_every_problem_converts_to_a_valid_task_in_order(tasks):
         assert t["skill"] == t["source"] == "humaneval" and 1 <= t["difficulty"] <= 10
         assert t["max_attempts"] == 1 and t["meta"]["humaneval_id"] == f"HumanEval/{t['meta']['index']}"
         assert t["hidden_tests"].endswith("\n\ndef test_humaneval():\n    check(candidate)\n")
+        assert f"def {t['entry_point']}(" not in t["context"]  # the context never holds the candidate's name
         assert t["reference"].startswith(t["prompt"])
         for node in ast.parse(t["visible_tests"]).body:  # only plain asserts on the candidate
             assert isinstance(node, ast.Assert) and "candidate(" in ast.unparse(node)
+    helpers = {t["id"]: t["context"] for t in tasks if t["id"] in ("humaneval-32", "humaneval-38", "humaneval-50")}
+    assert "def poly(" in helpers["humaneval-32"] and "def encode_cyclic(" in helpers["humaneval-38"]
+    assert "def encode_shift(" in helpers["humaneval-50"] and "import math" in helpers["humaneval-32"]
 
 
 @pytest.mark.process
@@ -95,7 +99,8 @@ def test_cli_import_is_idempotent(home):
     with Store.open(home / "history.db", readonly=True) as s:
         first = [s.get_task(f"humaneval-{i}", private=True) for i in range(5)]
     proc = run(home, "--ids", "0,4", "2")
-    assert proc.returncode == 0 and "imported 3 HumanEval tasks" in proc.stdout
+    assert proc.returncode == 0 and proc.stdout == ("HumanEval, 3 problems (humaneval-0, humaneval-2, humaneval-4): "
+                                                    "0 new, 3 already present, 0 updated; nothing changed\n")
     with Store.open(home / "history.db", readonly=True) as s:
         assert s.queue_stats(source="humaneval")["total"] == 5
         assert [s.get_task(f"humaneval-{i}", private=True) for i in range(5)] == first
@@ -135,9 +140,10 @@ def test_reference_passes_visible_and_hidden_tests_in_the_sandbox(tasks):
         for kind in ("visible_tests", "hidden_tests"):
             if not t[kind]:
                 continue
-            report = run_tests(t["reference"], t[kind], entry_point=t["entry_point"])
+            report = run_tests(t["reference"], t[kind], entry_point=t["entry_point"], context=t["context"])
             assert report.all_passed and report.total >= 1, (t["id"], kind, report.to_dict())
-        wrong = run_tests(t["prompt"] + "    return None\n", t["hidden_tests"], entry_point=t["entry_point"])
+        wrong = run_tests(t["prompt"] + "    return None\n", t["hidden_tests"], entry_point=t["entry_point"],
+                          context=t["context"])
         assert not wrong.all_passed, t["id"]  # the hidden tests do tell a wrong answer apart
 
 

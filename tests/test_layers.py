@@ -7,6 +7,7 @@ supervisor < CLI. Read from every module's source (AST), lazy imports inside fun
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from collections import defaultdict
@@ -24,6 +25,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache  # the tree does not change during a run: read it once
 def project_modules() -> dict[str, Path]:
     files = [ROOT / "supervisor.py"] + [p for top in PROJECT[:-1] for p in (ROOT / top).rglob("*.py")]
     return {module_name(p): p for p in files}
@@ -74,6 +76,7 @@ def graph() -> dict[str, set[str]]:
     return edges
 
 
+@functools.cache
 def arrows() -> list[tuple[str, str]]:
     return [(name, target) for name, path in sorted(project_modules().items())
             for target in sorted(imports_of(name, path))]

@@ -170,7 +170,7 @@ def test_embedded_command_uses_the_packaged_model_on_loopback(tmp_path: Path) ->
     assert model.suffix == ".gguf" and model.is_file()
     server = embedded_command(Config())
     argv = server.argv
-    assert argv[1:3] == ["-m", "llama_cpp.server"]
+    assert argv[1:3] == ["-m", "actors.llm._llamaserve"]  # llama_cpp.server's app, with a bounded stop
     assert argv[argv.index("--model") + 1] == str(model) and argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--model_alias") + 1] == model.stem  # what /v1/models lists and attempts record
     assert argv[argv.index("--n_ctx") + 1] == "8192" and server.url == f"http://127.0.0.1:{server.port}/v1"

@@ -45,8 +45,8 @@ def test_serve_maps_store_errors_to_protocol_codes(memory):
     tid = memory.serve("task.add", {"task": task(1)}, env("cli"))["id"]
     assert memory.serve("task.private", {"id": tid}, env("scorer"))["task"]["reference"]
     with pytest.raises(ActorError) as err:
-        memory.serve("task.private", {"id": tid}, env("builder-1"))
-    assert err.value.code == P.FORBIDDEN
+        memory.serve("task.show", {"id": "nope"}, env("cli"))
+    assert err.value.code == P.NOT_FOUND and "no task with id 'nope'" in err.value.message
     with pytest.raises(ActorError) as err:
         memory.serve("task.add", {"task": task(2, difficulty=42)}, env("trainer"))
     assert err.value.code == P.BAD_REQUEST and "difficulty: expected 1..10, got 42" in err.value.message

@@ -100,12 +100,13 @@ def test_cli_report_html_is_one_offline_file_with_charts(history, tmp_path):
     html = out.read_text()
     assert "<script" not in html and not re.search(r"(src|href)=\"https?:", html)
     svgs = re.findall(r"<svg .*?</svg>", html, flags=re.S)
-    assert len(svgs) == 3
+    assert len(svgs) == 1 + 2 + 2  # ability, one pass-rate chart per skill with scores, difficulty, histogram
     for svg in svgs:
         ElementTree.fromstring(svg)  # well-formed XML
-    assert svgs[0].count("<polyline") == 2  # one trend line per skill with scores
-    assert "Difficulty over time" in svgs[1] and svgs[1].count("<polyline") == 1
-    assert svgs[2].count("<rect") == 10
+    assert "Ability per skill" in svgs[0] and svgs[0].count("<polyline") == 0  # one snapshot: a dot per skill
+    assert [s.count("<polyline") for s in svgs[1:3]] == [1, 1]  # a pass-rate line for each skill
+    assert "Difficulty over time" in svgs[3] and svgs[3].count("<polyline") == 1
+    assert svgs[4].count("<rect") == 10
     # restarts and errors by actor, from the events table
     section = html[html.index("<h2>Restarts and errors</h2>"):html.index("<h2>Queue</h2>")]
     assert "<td>builder-1</td><td>1</td><td>1</td>" in section and "<td>scorer</td><td>1</td><td>0</td>" in section
@@ -187,3 +188,29 @@ def test_svg_line_chart_scales_and_escapes():
     (poly,) = [e for e in root.iter() if e.tag.endswith("polyline")]
     (x0, y0), (x1, y1) = [tuple(map(float, p.split(","))) for p in poly.get("points").split()]
     assert x0 < x1 and y0 > y1  # up is better: 1.0 is drawn above 0.0
+
+
+@pytest.mark.process
+def test_old_harness_scores_can_be_left_out(history):
+    """Scores record their judge; those of the old one-process harness (no `judge` in details)
+    are counted, shown by default and left out with --judge current; suspicious ones are counted."""
+    import sqlite3
+
+    con = sqlite3.connect(history / "history.db")
+    ids = [r[0] for r in con.execute("SELECT id FROM scores WHERE skill = 'lists' ORDER BY created_at")]
+    for n, sid in enumerate(ids):
+        con.execute("UPDATE scores SET details = ? WHERE id = ?",
+                    (json.dumps({"judge": 2, "suspicious": n == 0, "signs": ["blocked: gc.get_objects"] * (n == 0)}), sid))
+    con.commit()
+    con.close()
+    everything = json.loads(run("report", "--home", str(history), "--json").stdout)
+    assert everything["scores"] == 42
+    assert everything["judge"] == {"current": 2, "shown": "all", "by_version": {"1": 30, "2": 12}, "suspicious": 1}
+    proc = run("report", "--home", str(history), "--judge", "current", "--json")
+    current = json.loads(proc.stdout)
+    assert proc.returncode == 0 and current["scores"] == 12 and current["judge"]["shown"] == "current"
+    assert {r["skill"] for r in current["skills"] if r["attempts"]} == {"lists"}
+    text = run("report", "--home", str(history)).stdout
+    assert "30 score(s) from the old one-process harness, included" in " ".join(text.split())
+    kinds = dict(sqlite3.connect(history / "history.db").execute("SELECT name, type FROM sqlite_master"))
+    assert kinds["scores"] == "table"  # the filter was a TEMP view of the report's connection only

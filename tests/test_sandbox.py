@@ -18,13 +18,15 @@ import pytest
 import sandbox
 from sandbox import (CommandRefused, ForkServer, Limits, TestsFileError, humaneval_tests, run_cmd, run_code,
                      run_tests)
+from sandbox._client import default_server
 from sandbox._jail import interpreter_dirs
 from sandbox._policy import check_command
 from sandbox._testsfile import test_names as names_of
+from tests.sandboxhelp import dedented, leftovers
 
 RUN_KEYS = {"status", "returncode", "stdout", "stderr", "stdout_truncated", "stderr_truncated", "wall_s",
             "cpu_s", "peak_rss_mb", "isolation"}
-REPORT_KEYS = {"passed", "failed", "total", "all_passed", "tests", "run"}
+REPORT_KEYS = {"passed", "failed", "total", "all_passed", "tests", "run", "judge"}
 FULL = {"network": True, "filesystem": True, "pid": True, "uid": True}
 NONE = {"network": False, "filesystem": False, "pid": False, "uid": False}
 
@@ -308,3 +310,64 @@ def test_cli_limits_come_from_the_home_config(tmp_path: Path) -> None:
     (home / "cogloop.toml").write_text("[sandbox]\nwall_s = 'soon'\n")
     out = subprocess.run(py, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "sandbox.wall_s" in out.stderr and out.stdout == ""
+
+
+@pytest.mark.process
+def test_run_tests_verdicts_cannot_be_forged() -> None:
+    tests = "assert candidate(2) == 4\nassert candidate(3) == 9\ndef test_big():\n    assert candidate(10) == 100\n"
+    cheats = {
+        "print_and_exit": "import sys\nprint('3 passed')\nsys.exit(0)\n",
+        "os_exit_in_call": "import os\ndef square(x):\n    os._exit(0)\n",
+        "forge_record": dedented("""
+            import os, json
+            for fd in range(3, 20):
+                try:
+                    os.write(fd, (json.dumps({"n": "0" * 32, "name": "L1: assert candidate(2) == 4", "passed": True}) + "\\n").encode())
+                except OSError:
+                    pass
+            def square(x):
+                return -1
+        """),
+        "rebind_helpers": dedented("""
+            import builtins
+            def square(x):
+                g = globals()
+                g["test_b"] = g["test_big"] = lambda: None
+                builtins.AssertionError = type("Nope", (Exception,), {})
+                builtins.abs = lambda v: 0
+                return -1
+        """),
+        "patch_code": dedented("""
+            def square(x):
+                try:
+                    (lambda: None).__code__ = square.__code__
+                except ValueError:
+                    pass
+                return -1
+        """),
+        "introspect": dedented("""
+            import sys, gc
+            def square(x):
+                try:
+                    sys._getframe(1)
+                except ValueError:
+                    pass
+                try:
+                    gc.get_objects()
+                except ValueError:
+                    return x * x
+                return 0
+        """),
+    }
+    # Each cheat acts during the first call: a later test would pass if it worked.
+    by_later = ("def test_a():\n    assert abs(candidate(2) - 4) < 1e-9\n"
+                "def test_b():\n    assert abs(candidate(3) - 9) < 1e-9\n"
+                "def test_big():\n    assert candidate(10) == 100\n")
+    for name, code in cheats.items():
+        report = run_tests(code, by_later if name == "rebind_helpers" else tests, entry_point="square",
+                           limits=Limits(wall_s=10))
+        if name == "introspect":  # the introspection is refused; the honest answer passes
+            assert report.all_passed, report.to_dict()
+            continue
+        assert report.passed == 0 and report.total == 3, (name, report.to_dict())
+    assert leftovers(default_server().pids()) == []

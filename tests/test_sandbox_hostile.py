@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import sqlite3
-import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,38 +18,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from sandbox import Limits, Pool, run_code, run_tests
+from sandbox import Limits, Pool, run_code
+from tests.sandboxhelp import SECRET, dedented as _code, leftovers
 
 pytestmark = pytest.mark.process
-
-SANDBOX_UIDS = range(200_000, 300_000)
-SECRET = "sk-cogloop-test-secret-4f1d"
-
-
-def _code(src: str) -> str:
-    return textwrap.dedent(src).strip() + "\n"
-
-
-def leftovers(server_pids: list[int]) -> list[psutil.Process]:
-    """Processes of a sandbox uid inside our fork servers' cgroups: any is a run not killed.
-
-    (Scoped to our servers: other users of the sandbox may be running on this host.)
-    """
-    slots = {f"cogloop-sandbox-{pid}" for pid in server_pids}
-    out = []
-    for p in psutil.process_iter(["uids"]):
-        uids = p.info["uids"]
-        if not uids or not (uids.real in SANDBOX_UIDS or uids.effective in SANDBOX_UIDS):
-            continue
-        try:
-            with open(f"/proc/{p.pid}/cgroup") as f:
-                groups = f.read()
-        except OSError:
-            continue
-        if any(slot in groups for slot in slots):
-            out.append(p)
-    return out
-
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory) -> dict:
@@ -393,68 +364,6 @@ def test_root_cannot_be_remounted_writable(results: dict) -> None:
     assert "refused /etc" in out
     assert "NoNewPrivs:\\t1" in out and "CapEff:\\t0000000000000000" in out
     assert "Uid:\\t0" not in out
-
-
-def test_run_tests_verdicts_cannot_be_forged() -> None:
-    tests = "assert candidate(2) == 4\nassert candidate(3) == 9\ndef test_big():\n    assert candidate(10) == 100\n"
-    cheats = {
-        "print_and_exit": "import sys\nprint('3 passed')\nsys.exit(0)\n",
-        "os_exit_in_call": "import os\ndef square(x):\n    os._exit(0)\n",
-        "forge_record": _code("""
-            import os, json
-            for fd in range(3, 20):
-                try:
-                    os.write(fd, (json.dumps({"n": "0" * 32, "name": "L1: assert candidate(2) == 4", "passed": True}) + "\\n").encode())
-                except OSError:
-                    pass
-            def square(x):
-                return -1
-        """),
-        "rebind_helpers": _code("""
-            import builtins
-            def square(x):
-                g = globals()
-                g["test_b"] = g["test_big"] = lambda: None
-                builtins.AssertionError = type("Nope", (Exception,), {})
-                builtins.abs = lambda v: 0
-                return -1
-        """),
-        "patch_code": _code("""
-            def square(x):
-                try:
-                    (lambda: None).__code__ = square.__code__
-                except ValueError:
-                    pass
-                return -1
-        """),
-        "introspect": _code("""
-            import sys, gc
-            def square(x):
-                try:
-                    sys._getframe(1)
-                except ValueError:
-                    pass
-                try:
-                    gc.get_objects()
-                except ValueError:
-                    return x * x
-                return 0
-        """),
-    }
-    # Each cheat acts during the first call: a later test would pass if it worked.
-    by_later = ("def test_a():\n    assert abs(candidate(2) - 4) < 1e-9\n"
-                "def test_b():\n    assert abs(candidate(3) - 9) < 1e-9\n"
-                "def test_big():\n    assert candidate(10) == 100\n")
-    for name, code in cheats.items():
-        report = run_tests(code, by_later if name == "rebind_helpers" else tests, entry_point="square",
-                           limits=Limits(wall_s=10))
-        if name == "introspect":  # the introspection is refused; the honest answer passes
-            assert report.all_passed, report.to_dict()
-            continue
-        assert report.passed == 0 and report.total == 3, (name, report.to_dict())
-    from sandbox._client import default_server
-
-    assert leftovers(default_server().pids()) == []
 
 
 def test_leftover_check_sees_a_live_run() -> None:

@@ -174,3 +174,40 @@ def test_every_bank_reference_is_elegant_by_its_own_measure():
         for d in range(1, 11):
             ref = make_task(skill, d, 0)["reference"]
             assert elegance(ref, ref)[0] == 1.0, (skill, d)
+
+
+@pytest.mark.process
+def test_nothing_solved_earns_no_elegance_or_efficiency():
+    """Issue 11: a candidate that does not even define the entry point scored elegance 1.0, total 0.15."""
+    task = make_task("lists", 4, 0)
+    for code in ("x = 1\n", "def other(xs):\n    return xs\n", "def dedupe(xs):\n    return None\n"):
+        s = grade(task, code, weights=WEIGHTS)
+        assert s["correctness"] == 0.0 and s["elegance"] == 0.0 and s["efficiency"] == 0.0, (code, s)
+        assert s["total"] == 0.0 and s["details"]["elegance"]["statements"] >= 1  # the measures are kept
+
+
+@pytest.mark.process
+def test_scores_carry_the_judge_version_and_flag_tampering():
+    task = make_task("lists", 4, 0)
+    honest = grade(task, CORRECT, weights=WEIGHTS)
+    assert honest["details"]["judge"] == 2 and honest["details"]["suspicious"] is False
+    assert honest["details"]["signs"] == []
+    forged = grade(task, "class L(list):\n    def __eq__(self, other):\n        return True\n"
+                         "def dedupe(xs):\n    return L()\n", weights=WEIGHTS)
+    assert forged["passed"] is False and forged["correctness"] == 0.0
+    assert forged["details"]["suspicious"] is True
+    assert forged["details"]["signs"] == ["refused result: __candidate__.L (a subclass of list)"]
+    peeking = grade(task, "import gc\ndef dedupe(xs):\n    try:\n        gc.get_objects()\n    except ValueError:\n"
+                          "        pass\n    return list(dict.fromkeys(xs))\n", weights=WEIGHTS)
+    assert peeking["passed"] is True and peeking["details"]["suspicious"] is True  # correct, yet it looked around
+    assert "blocked: gc.get_objects" in peeking["details"]["signs"]
+
+
+@pytest.mark.process
+def test_the_race_result_must_equal_the_references():
+    task = make_task("lists", 4, 0)
+    big = len(eval(task["meta"]["efficiency"]["setup"].split("=", 1)[1])[0])
+    fast_wrong = f"def dedupe(xs):\n    return [] if len(xs) >= {big} else list(dict.fromkeys(xs))\n"
+    s = grade(task, fast_wrong, weights=WEIGHTS)
+    assert s["correctness"] == 1.0 and s["efficiency"] == 0.0
+    assert "differs from the reference" in s["details"]["candidate_eff"]["error"]

@@ -138,7 +138,8 @@ def test_history_queries(store, clock):
     tid, lease = leased(store)
     store.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "total": 0.8, "passed": True})
     [recent] = store.history("recent")
-    assert (recent["task_id"], recent["status"], recent["score"]) == (tid, "passed", 0.8)
+    assert (recent["task_id"], recent["visible_status"], recent["score"], recent["hidden_passed"]) == \
+        (tid, "passed", 0.8, 1)
     [progress] = store.history("progress")
     assert (progress["skill"], progress["passed"], progress["max_difficulty_passed"]) == ("math", 1, 2)
     [daily] = store.history("daily")

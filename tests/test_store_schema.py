@@ -21,7 +21,7 @@ VIEWS = {"queue", "latest_profile", "skill_pass_rate", "skill_progress", "recent
 
 def test_fresh_database_has_plain_tables_views_and_wal(tmp_path):
     with Store.open(tmp_path / "h" / "history.db") as s:
-        assert s.schema_version == SCHEMA_VERSION == 4
+        assert s.schema_version == SCHEMA_VERSION == 6
         assert TABLES <= set(s.db.table_names())
         assert VIEWS <= set(s.db.view_names())
         assert s.db.journal_mode == "wal"
@@ -53,6 +53,7 @@ def test_v1_database_made_by_hand_is_upgraded_on_open(tmp_path):
     with Store.open(path) as s:
         assert s.schema_version == SCHEMA_VERSION
         assert s.get_task("old1", private=True)["title"] == "Old task"
+        assert s.get_task("old1", private=True)["context"] == ""  # tasks gained a trusted context
         assert s.top_lessons("strings") == [
             {"id": 1, "skill": "strings", "text": "strip input", "source": "x", "uses": 0, "passes": 0,
              "created_at": "now"}]

@@ -64,8 +64,8 @@ def test_a_missing_key_is_one_line_in_status_and_no_task_is_touched(home: Path) 
                      what="the refused key in status")
             time.sleep(3)  # builders had every chance to try
             assert record(home)["attempts"] == 0 and not fake.chat_requests  # not even leased
-            st = d.forward("builder-1", "builder.status")["status"]
-            assert st["llm"]["state"] == "down: HTTP 401: Incorrect API key provided"
+            wait_for(lambda: d.forward("builder-1", "builder.status")["status"]["llm"]["state"] ==
+                     "down: HTTP 401: Incorrect API key provided", what="the builder's own view (after its warm-up)")
         finally:
             d.stop()
 
@@ -99,7 +99,8 @@ def test_ollama_latest_tag_and_an_unknown_model(home: Path, tmp_path: Path) -> N
             wait_for(lambda: d.status()["llm"]["state"] == line, what="the unknown model in status")
             time.sleep(3)
             assert record(other)["attempts"] == 0 and not fake.chat_requests  # builders wait
-            assert d.forward("builder-2", "builder.status")["status"]["llm"]["state"] == line
+            wait_for(lambda: d.forward("builder-2", "builder.status")["status"]["llm"]["state"] == line,
+                     what="the builder's own view (after its warm-up)")
         finally:
             d.stop()
 

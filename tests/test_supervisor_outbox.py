@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from actors.supervision import outbox as ob
+from actors.supervision.lifecycle import exit_reason
 from actors.supervision.llmstate import state_kind
-from actors.supervision.outbox import Outbox, event_actor, exit_reason
+from actors.supervision.outbox import Outbox, event_actor
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import Daemon, running_pid, wait_for
 

@@ -49,7 +49,7 @@ def test_every_reference_passes_all_its_tests_in_the_sandbox():
     for skill, d in ALL:
         task = make_task(skill, d, 0)
         tests = task["visible_tests"] + task["hidden_tests"] + task["edge_tests"]
-        report = run_tests(task["reference"], tests, entry_point=task["entry_point"])
+        report = run_tests(task["reference"], tests, entry_point=task["entry_point"], context=task["context"])
         if not report.all_passed or report.total != count_tests(tests):
             failures.append((skill, d, report.run.status, [t.error for t in report.tests if not t.passed][:1]))
     assert failures == []
@@ -58,6 +58,7 @@ def test_every_reference_passes_all_its_tests_in_the_sandbox():
 def _passes(code: str, task: dict, field: str) -> bool:
     """In-process check with our own trusted code (the stub or the reference): every assert holds."""
     ns: dict = {}
+    exec(task["context"], ns)  # the task's trusted helpers, as the judge runs them
     exec(code, ns)
     ns["candidate"] = ns[task["entry_point"]]
     try:

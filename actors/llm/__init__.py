@@ -26,6 +26,7 @@ the supervisor keeps one breaker per endpoint and assigns endpoints (`BusSource`
     _endpoint.py  HOME/run/llm.json, written by the embedded server, read by clients
     _probe.py     Probe: GET /v1/models and the model a call would use
     _embedded.py  the embedded llama.cpp server: command, child spec, readiness, `serve`
+    _llamaserve.py  the server process itself: llama_cpp.server's app, stopped within 0.5 s
 """
 
 from actors.llm._breaker import CircuitBreaker

@@ -1,6 +1,7 @@
 """The embedded model: argv, environment and port for llama.cpp's OpenAI-compatible server
-(`python -m llama_cpp.server`, or `embedded.command`), the supervisor's `llm` child spec, a
-readiness wait, and `python -m actors.llm serve`, which announces the URL and execs the server.
+(llama_cpp.server's app through `_llamaserve.py`, or `embedded.command`), the supervisor's
+`llm` child spec, a readiness wait, and `python -m actors.llm serve`, which announces the URL
+and execs the server.
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ def server_threads(cfg: EmbeddedConfig) -> int:
 
 
 def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.executable) -> EmbeddedServer:
-    """argv and environment for `python -m llama_cpp.server` on loopback (or `embedded.command`)."""
+    """argv and environment for llama.cpp's server on loopback (or `embedded.command`): run through
+    _llamaserve.py, which takes llama_cpp.server's arguments and exits within a second of SIGTERM
+    even while a completion is running."""
     port = port or free_port()
     threads = server_threads(cfg.embedded)
     if cfg.embedded.command:
@@ -95,7 +98,7 @@ def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.
         return EmbeddedServer(argv, {}, port, model_path)
     model = find_model(cfg.embedded)
     # The alias is the name /v1/models lists and attempts record: the file's stem, not its path.
-    argv = [python, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", model.stem,
+    argv = [python, "-m", "actors.llm._llamaserve", "--model", str(model), "--model_alias", model.stem,
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(cfg.embedded.n_ctx)]
     if threads > 0:  # generation and prompt processing alike (the latter defaults to every core)
         argv += ["--n_threads", str(threads), "--n_threads_batch", str(threads)]

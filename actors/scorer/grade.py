@@ -1,47 +1,28 @@
 """Grade a candidate in the sandbox: hidden tests, edge tests, and the efficiency race.
 
 The imperative half of the Scorer (the pure half is metrics.py). Every run of untrusted
-code goes through `sandbox.run_tests` / `sandbox.run_code`; the reference is timed the same
-way so both sides of the efficiency ratio see the same machine and the same limits.
+code goes through `sandbox.run_tests` / `sandbox.race`: the tests run in a judge process
+apart from the candidate's, and the race reads the candidate's cost from outside its process
+(docs/sandbox.md), so neither a verdict nor a timing can be forged from inside. The reference
+is raced the same way, so both sides of the efficiency ratio see the same machine and limits.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ContextManager, Mapping
 
-from sandbox import Limits, run_code, run_tests
-from sandbox import TestsFileError
+from sandbox import JUDGE_VERSION, Limits, TestsFileError, humaneval_context, race, run_tests
 
 from .metrics import score
 
-# The timing harness appended to the code under test. The clock, tracemalloc and json are
-# bound before the candidate's code runs, and the result line carries a per-run nonce, so a
-# candidate cannot simply print a flattering figure. The call repeats until it has taken
-# MIN_TIMED_S (or MAX_REPS calls) so a fast function is timed above the clock's noise.
+# The race repeats the call until it has cost MIN_TIMED_S (or MAX_REPS calls), so a fast
+# function is timed above the clock's noise; beyond SLOWEST_RATIO times the reference the
+# efficiency score is near zero anyway, so a call may not take longer than that.
 MIN_TIMED_S = 0.2
 MAX_REPS = 50
 SLOWEST_RATIO = 50
-_PRELUDE = "from time import perf_counter as _cg_clock\nimport tracemalloc as _cg_tm, json as _cg_json\n"
-_HARNESS = """
-candidate = {entry}
-{setup}
-_cg_n, _cg_start = 0, _cg_clock()
-while True:
-    {call}
-    _cg_n += 1
-    _cg_el = _cg_clock() - _cg_start
-    if _cg_el >= {min_s} or _cg_n >= {reps}:
-        break
-_cg_tm.start()
-{call}
-_cg_peak = _cg_tm.get_traced_memory()[1]
-_cg_tm.stop()
-print({marker!r} + _cg_json.dumps({{"time_s": _cg_el / _cg_n, "peak_bytes": _cg_peak, "reps": _cg_n}}))
-"""
 
 
 def task_limits(base: Limits, constraints: Mapping[str, Any] | None) -> Limits:
@@ -51,40 +32,47 @@ def task_limits(base: Limits, constraints: Mapping[str, Any] | None) -> Limits:
 
 
 def measure(code: str, entry_point: str, efficiency: Mapping[str, str], limits: Limits,
-            server: Any = None) -> dict[str, Any]:
-    """Time one call of `efficiency["call"]` after `efficiency["setup"]`, in the sandbox."""
-    marker = f"__cogloop_eff_{secrets.token_hex(8)}__"
-    program = _PRELUDE + code + "\n" + _HARNESS.format(
-        entry=entry_point, setup=efficiency["setup"], call=efficiency["call"],
-        min_s=MIN_TIMED_S, reps=MAX_REPS, marker=marker)
-    run = run_code(program, limits=limits, server=server)
-    for line in reversed(run.stdout.splitlines()):
-        if line.startswith(marker):
-            try:
-                data = json.loads(line[len(marker):])
-            except ValueError:
-                break
-            return {"ok": run.ok, "time_s": float(data["time_s"]), "peak_bytes": int(data["peak_bytes"]),
-                    "reps": int(data["reps"]), "status": run.status, "wall_s": run.wall_s}
-    return {"ok": False, "status": run.status, "error": run.stderr[-300:], "wall_s": run.wall_s}
+            server: Any = None, *, context: str = "", reference: str | None = None,
+            call_timeout_s: float | None = None) -> dict[str, Any]:
+    """Race `efficiency["call"]` after `efficiency["setup"]`; with `reference`, the results
+    must equal the reference's (a fast wrong answer earns nothing)."""
+    r = race(code, entry_point=entry_point, setup=efficiency["setup"],
+             call=efficiency.get("call") or "candidate(*args)", context=context, reference=reference,
+             min_time_s=MIN_TIMED_S, max_reps=MAX_REPS, call_timeout_s=call_timeout_s, limits=limits,
+             server=server)
+    out = {"ok": r.ok, "status": r.run.status if r.run else "", "wall_s": r.run.wall_s if r.run else 0.0,
+           "signs": list(r.judge.get("signs") or [])}
+    if r.ok:
+        out.update(time_s=r.time_s, peak_bytes=r.peak_bytes, reps=r.reps, first_s=r.first_s,
+                   median_s=r.median_s, outside_s=r.outside_s, clock=r.clock)
+    else:
+        out["error"] = r.error[-300:] or (r.run.stderr[-300:] if r.run else "")
+    return out
 
 
-def candidate_budget(reference: Mapping[str, Any], limits: Limits) -> Limits:
-    """Limits for the candidate's timing run: enough for ~SLOWEST_RATIO times the reference.
-
-    Beyond that the efficiency score would be near zero anyway, and a quadratic candidate
-    should not hold the Scorer for the full wall-clock limit. (One call untraced, one under
-    tracemalloc, which costs about twice as much: three calls' worth, plus the setup.)
-    """
-    budget = reference["wall_s"] + 3 * SLOWEST_RATIO * reference["time_s"] + 1.0
-    return limits.replace(wall_s=min(limits.wall_s, budget), cpu_s=min(limits.cpu_s, budget))
+def candidate_budget(reference: Mapping[str, Any], limits: Limits) -> tuple[Limits, float]:
+    """The candidate's race limits and per-call timeout: enough for ~SLOWEST_RATIO times the
+    reference's call. Beyond that the efficiency score would be near zero anyway, and a
+    quadratic candidate should not hold the Scorer for the full wall-clock limit."""
+    call_s = SLOWEST_RATIO * reference["time_s"] + 0.5
+    wall = reference["wall_s"] * 2 + 3 * call_s + 1.0  # setup and the reference's result, twice
+    return limits.replace(wall_s=min(limits.wall_s, wall)), min(call_s, limits.cpu_s)
 
 
-def _tests(code: str, tests: str, entry_point: str, limits: Limits, server: Any) -> dict[str, Any] | None:
+def context_of(task: Mapping[str, Any]) -> str:
+    """The task's trusted context; HumanEval tasks stored before the field existed derive it."""
+    if task.get("context"):
+        return str(task["context"])
+    if task.get("source") == "humaneval" and task.get("prompt") and task.get("entry_point"):
+        return humaneval_context(task["prompt"], task["entry_point"])
+    return ""
+
+
+def _tests(code: str, tests: str, entry_point: str, limits: Limits, server: Any, context: str) -> dict[str, Any] | None:
     if not tests.strip():
         return None
     try:
-        return run_tests(code, tests, entry_point=entry_point, limits=limits, server=server).to_dict()
+        return run_tests(code, tests, entry_point=entry_point, context=context, limits=limits, server=server).to_dict()
     except TestsFileError as exc:  # a broken tests file is the task's fault: no tests counted
         return {"passed": 0, "failed": 0, "total": 0, "tests": [], "error": str(exc)}
 
@@ -97,11 +85,13 @@ def _both_tests(code: str, task: Mapping[str, Any], entry: str, lim: Limits,
     and run status, exactly as when they ran one after the other.
     """
     hidden_src, edge_src = task.get("hidden_tests") or "", task.get("edge_tests") or ""
+    context = context_of(task)
     if not (hidden_src.strip() and edge_src.strip()):
-        return _tests(code, hidden_src, entry, lim, server), _tests(code, edge_src, entry, lim, server)
+        return (_tests(code, hidden_src, entry, lim, server, context),
+                _tests(code, edge_src, entry, lim, server, context))
     with ThreadPoolExecutor(1, thread_name_prefix="edge") as side:
-        edge = side.submit(_tests, code, edge_src, entry, lim, server)
-        hidden = _tests(code, hidden_src, entry, lim, server)
+        edge = side.submit(_tests, code, edge_src, entry, lim, server, context)
+        hidden = _tests(code, hidden_src, entry, lim, server, context)
         return hidden, edge.result()
 
 
@@ -120,10 +110,25 @@ def grade(task: Mapping[str, Any], code: str, *, weights: Mapping[str, float], l
     cand_eff = ref_eff = None
     if eff_spec and reference and hidden and hidden.get("passed"):
         with timing or contextlib.nullcontext():
-            ref_eff = measure(reference, entry, eff_spec, lim, server)
+            ref_eff = measure(reference, entry, eff_spec, lim, server, context=context_of(task))
             if ref_eff.get("ok"):
-                cand_eff = measure(code, entry, eff_spec, candidate_budget(ref_eff, lim), server)
+                budget, call_s = candidate_budget(ref_eff, lim)
+                cand_eff = measure(code, entry, eff_spec, budget, server, context=context_of(task),
+                                   reference=reference, call_timeout_s=call_s)
     constraints = task.get("constraints") or {}
-    return score(hidden=hidden, edge=edge, candidate_eff=cand_eff, reference_eff=ref_eff, code=code,
-                 reference=reference, time_limit_s=float(constraints.get("time_limit_s", 5.0)),
-                 weights=weights, forbidden=constraints.get("forbidden_imports") or ())
+    graded = score(hidden=hidden, edge=edge, candidate_eff=cand_eff, reference_eff=ref_eff, code=code,
+                   reference=reference, time_limit_s=float(constraints.get("time_limit_s", 5.0)),
+                   weights=weights, forbidden=constraints.get("forbidden_imports") or ())
+    signs = tampering_signs(hidden, edge, cand_eff)
+    graded["details"].update(judge=JUDGE_VERSION, suspicious=bool(signs), signs=signs)
+    return graded
+
+
+def tampering_signs(*reports: Mapping[str, Any] | None) -> list[str]:
+    """The signs of tampering the judge saw in the candidate's runs (refused results, blocked
+    audit events), without repeats: any of them flags the score `suspicious`."""
+    signs: list[str] = []
+    for report in reports:
+        found = (report or {}).get("signs") or ((report or {}).get("judge") or {}).get("signs") or []
+        signs += [s for s in found if s not in signs]
+    return signs[:20]

@@ -5,6 +5,8 @@
     efficiency   candidate against reference on the task's large input: time and peak memory
     elegance     static analysis (see elegance.py)
 
+Efficiency and elegance earn nothing unless at least one hidden test passes.
+
 Nothing here runs code; `grade.py` runs the sandbox and hands the results to `score`.
 """
 
@@ -101,6 +103,8 @@ def score(*, hidden: Mapping[str, Any] | None, edge: Mapping[str, Any] | None,
     robustness = fraction_passed(edge)
     eff = efficiency(candidate_eff, reference_eff, time_limit_s) if correctness > 0 else 0.0
     eleg, eleg_details = elegance(code, reference)
+    if correctness == 0:  # tidy code that solves nothing earns nothing (the measures stay in details)
+        eleg = 0.0
     parts: dict[str, float | None] = {"correctness": correctness,
                                       "robustness": correctness if robustness is None else robustness,
                                       "efficiency": eff, "elegance": eleg}

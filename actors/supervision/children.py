@@ -1,26 +1,18 @@
-"""Which children the supervisor runs, and the state it keeps about each.
+"""Which children the supervisor runs: their specs, from the configuration.
 
 A child is either a runtime actor (`python -m actors.runtime`, heartbeats over the bus) or an
 external program (the embedded llama.cpp server) with a readiness check and no heartbeats;
-both are spawned through the same code. Remote actors (joined over a tcp bus) appear as
-children without a process.
+both are started through the same code (launch.py). A remote actor (joined over a tcp bus) gets
+a spec when it joins (roster.py).
 """
 
 from __future__ import annotations
 
-import collections
-import logging
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from actors.llm import embedded_server
 from actors.runtime import ACTOR_CLASSES
-from actors.supervision.policy import RestartPolicy, RestartTracker
-
-log = logging.getLogger("cogloop.supervisor")
 
 
 @dataclass
@@ -35,33 +27,6 @@ class ChildSpec:
     @property
     def external(self) -> bool:
         return self.argv is not None
-
-
-@dataclass
-class Child:
-    spec: ChildSpec
-    tracker: RestartTracker
-    remote: bool = False
-    state: str = "stopped"
-    proc: subprocess.Popen | None = None
-    pid: int | None = None
-    restarts: int = 0
-    started_at: float = 0.0  # monotonic
-    last_hb: float | None = None  # monotonic
-    routable: bool = False  # running and answering: frames go straight to it
-    backlog: collections.deque = field(default_factory=collections.deque)
-    next_start_at: float | None = None
-    stop_reason: str = ""  # set when we end it on purpose: "stop", "restart", "hung", "start timeout"
-    term_at: float | None = None
-    kill_at: float | None = None
-    ready_flag: bool = False  # set by the readiness thread of an external child
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    def uptime_s(self) -> float:
-        return round(time.monotonic() - self.started_at, 3) if self.state == "running" else 0.0
 
 
 def parse_children(text: str) -> list[tuple[str, str]]:
@@ -114,29 +79,3 @@ def child_specs(cfg: Any, home: Any) -> tuple[list[ChildSpec], list[str]]:
         else:
             specs.append(ChildSpec(name, kind))
     return specs, notes
-
-
-def new_child(spec: ChildSpec, policy: RestartPolicy, remote: bool = False) -> Child:
-    return Child(spec=spec, tracker=RestartTracker(policy), remote=remote)
-
-
-def actor_argv(spec: ChildSpec, home: str, config_file: str | None, parent_pid: int) -> list[str]:
-    argv = [sys.executable, "-m", "actors.runtime", "--name", spec.name, "--kind", spec.kind,
-            "--home", home, "--parent-pid", str(parent_pid)]
-    if config_file:
-        argv += ["--config", config_file]
-    return argv
-
-
-def spare_argv(kind: str, home: str, config_file: str | None, parent_pid: int) -> list[str]:
-    """A warm spare: imports done, waits on stdin for the name it will take."""
-    argv = [sys.executable, "-m", "actors.runtime", "--spare", "--kind", kind, "--home", home,
-            "--parent-pid", str(parent_pid)]
-    if config_file:
-        argv += ["--config", config_file]
-    return argv
-
-
-def external_argv(spec: ChildSpec, parent_pid: int) -> list[str]:
-    # Through the launcher, which sets PR_SET_PDEATHSIG and then execs the program.
-    return [sys.executable, "-m", "actors._pdeath", "--parent", str(parent_pid), "--", *(spec.argv or [])]

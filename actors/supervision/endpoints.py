@@ -79,6 +79,7 @@ class EndpointTable:
         self.tickets: dict[str, Endpoint] = {}
         self._next_ticket = 0
         self._kinds: dict[str, str] = {}  # url -> the kind of state last published
+        self.next_check = 0.0  # when the states are next looked at for events (actors/control/llm.py)
 
     # --- configuration --------------------------------------------------------------
     def configure(self, specs: list[dict[str, Any]], llm: Any = None) -> None:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from actors import protocol as P
 
 log = logging.getLogger("cogloop.supervisor")
 
@@ -42,16 +43,6 @@ def event_actor(kind: str, body: dict[str, Any]) -> str:
     if kind.startswith("child."):
         return str(body.get("name") or "?")
     return "llm" if kind.startswith("llm.") else "supervisor"
-
-
-def exit_reason(rc: int) -> str:
-    """A child's exit status in words: `killed by SIGKILL`, `exit status 1`."""
-    if rc < 0:
-        try:
-            return f"killed by {signal.Signals(-rc).name}"
-        except ValueError:
-            return f"killed by signal {-rc}"
-    return f"exit status {rc}"
 
 
 def _iso(ts: float) -> str:
@@ -152,6 +143,21 @@ class Outbox:
             del self.pending[eid]
             self.sent_at.pop(eid, None)
             self.sizes.pop(eid, None)
+
+    def flush(self, now: float, codec: Any, memory: str, deliver: Callable[[bytes], bool]) -> None:
+        """Hand Memory (named `memory`) the next batch due, as an `event.record` ask, through
+        `deliver(frame) -> sent`; its reply's ids are the acks (`ack`)."""
+        batch = self.due(now, codec.max_bytes // 2)
+        if not batch:
+            return
+        try:
+            frame = codec.encode(P.envelope("ask", P.SUPERVISOR, memory, "event.record", {"events": batch}))
+        except P.ProtocolError as exc:  # one event bigger than any message may be: it can never go
+            log.error("outbox: dropping %d event(s) Memory can never receive: %s", len(batch), exc.message)
+            self.ack([e["id"] for e in batch])
+            return
+        if not deliver(frame):
+            self.unsent(batch)
 
     def unsent(self, batch: list[dict[str, Any]]) -> None:
         """The batch did not leave (Memory's pipe full or gone): due again at once."""

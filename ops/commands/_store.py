@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ops.context import Context
+from ops.readdb import no_history
 
 if TYPE_CHECKING:
     from store import Store
@@ -18,12 +19,14 @@ def open_for_write(ctx: Context) -> "Store":
 
 
 def open_for_read(ctx: Context) -> "Store":
-    """Read-only, so reads go on beside a running daemon (WAL). A home with no database yet,
-    or one written by an older cogloop, is created or upgraded once instead."""
+    """Read-only, so reads go on beside a running daemon (WAL). A read never creates a home
+    or a database (a mistyped --home fails with one line, exit 1); a database written by an
+    older cogloop is upgraded once instead."""
     from store import SchemaTooOld, Store, StoreMissing
 
     try:
         return Store.open(ctx.home.db, readonly=True)
-    except (StoreMissing, SchemaTooOld):
-        ctx.home.ensure()
+    except StoreMissing:
+        raise no_history(ctx.home.db) from None
+    except SchemaTooOld:
         return open_for_write(ctx)

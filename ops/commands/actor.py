@@ -30,7 +30,7 @@ from ops.ground.errors import UsageError
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = add_parser(sub, common, "actor", __doc__, "run one actor (scale-out)")
-    p.add_argument("kind", nargs="?", metavar="KIND")
+    p.add_argument("kind", nargs="?", metavar="KIND", help="the actor to run: builder, scorer, trainer or memory")
     p.add_argument("--connect", metavar="ENDPOINT", help="the bus: tcp://HOST:PORT (CURVE) or ipc://...")
     p.add_argument("--name", metavar="NAME", help="actor name (default: KIND-remote-PID)")
     p.add_argument("--keys", metavar="DIR", help="CURVE client keys for a tcp bus")

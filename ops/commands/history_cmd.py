@@ -29,7 +29,8 @@ from ops.context import Context
 from ops.ground.errors import UsageError
 
 COLUMNS = {
-    "recent": ("started_at", "task_id", "skill", "difficulty", "builder", "attempt_no", "status", "score", "title"),
+    "recent": ("started_at", "task_id", "skill", "difficulty", "builder", "attempt_no", "visible_status", "score",
+               "hidden_passed", "title"),
     "progress": ("skill", "attempts", "passed", "pass_rate", "avg_total", "max_difficulty_passed", "last_scored_at"),
     "daily": ("day", "skill", "attempts", "passed", "pass_rate", "avg_total"),
     "queue": ("id", "status", "source", "priority", "skill", "difficulty", "attempts", "leased_by", "title"),
@@ -39,8 +40,10 @@ COLUMNS = {
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("history", parents=[common], help="recent attempts, per-skill progress, the queue",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", nargs="?", default="recent", choices=tuple(HISTORY_QUERIES))
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("query", nargs="?", default="recent", choices=tuple(HISTORY_QUERIES),
+                   help="which question: " + "; ".join(f"{k}: {v[1]}" for k, v in HISTORY_QUERIES.items())
+                   + " (default: recent)")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N rows (default: 20)")
     p.set_defaults(handler=run)
 
 

@@ -13,7 +13,11 @@ Examples:
 Each problem becomes one task (ops/humaneval.py): prompt and entry point, the docstring's
 examples as visible tests (those the canonical solution passes), `check(candidate)` as the
 hidden tests, the canonical solution as reference, skill and source `humaneval`, id
-`humaneval-N`. Importing twice adds nothing new. With a daemon running the tasks go to
+`humaneval-N`. Importing twice adds nothing new, and says so: `HumanEval, 5 problems
+(humaneval-0 .. humaneval-4): 0 new, 5 already present, 0 updated; nothing changed`
+(--json: {"source", "requested", "ids", "new", "present", "updated", "errors"}). A problem
+whose conversion changed replaces its task while no builder has leased it ("updated"). With
+a daemon running the tasks go to
 Memory (`forward` -> memory `task.add_many`, in batches); without one, straight into
 HOME/history.db. Exit 0 all imported; 1 some task was refused (each listed on stderr);
 2 an unknown problem id or a bad --limit.
@@ -29,6 +33,7 @@ from ops import humaneval
 from ops.context import Context
 from ops.ground.errors import CogloopError, UsageError
 from ops.commands._write import memory_op
+from ops.commands.task_cmd import added_summary
 from ops.humaneval_verify import failing_examples
 
 BATCH = 16  # tasks per message: a HumanEval task is up to ~10 kB, a message at most 1 MiB
@@ -77,17 +82,16 @@ def _add_many(ctx: Context, chunk: list[dict], clock=time.monotonic, sleep=time.
             sleep(0.5)
 
 
-def add_in_batches(ctx: Context, tasks: list[dict], on_batch=lambda n: None) -> tuple[list[str], list[str]]:
-    """`task.add_many` per batch; the ids added (or already there) and the refusals."""
-    ids: list[str] = []
-    errors: list[str] = []
+def add_in_batches(ctx: Context, tasks: list[dict], on_batch=lambda n: None) -> dict[str, list[str]]:
+    """`task.add_many` per batch; the replies joined: {"ids", "new", "present", "updated", "errors"}."""
+    out: dict[str, list[str]] = {"ids": [], "new": [], "present": [], "updated": [], "errors": []}
     for i in range(0, len(tasks), BATCH):
         chunk = tasks[i:i + BATCH]
         reply = _add_many(ctx, chunk)
-        ids += list(reply.get("ids", []))
-        errors += [str(e) for e in reply.get("errors", [])]
+        for key in out:
+            out[key] += [str(v) for v in reply.get(key, [])]
         on_batch(len(chunk))
-    return ids, errors
+    return out
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -97,14 +101,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
         with Progress(transient=True) as bar:
             job = bar.add_task("importing HumanEval", total=len(tasks))
-            ids, errors = add_in_batches(ctx, tasks, on_batch=lambda n: bar.advance(job, n))
+            added = add_in_batches(ctx, tasks, on_batch=lambda n: bar.advance(job, n))
     else:
-        ids, errors = add_in_batches(ctx, tasks)
+        added = add_in_batches(ctx, tasks)
+    ids, errors = added["ids"], added["errors"]
     if ctx.json:
-        ctx.emit_json({"source": NAME, "requested": len(tasks), "ids": ids, "errors": errors})
+        ctx.emit_json({"source": NAME, "requested": len(tasks), **added})
     else:
-        ctx.say(f"imported {len(ids)} HumanEval tasks ({ids[0]} .. {ids[-1]})" if ids
-                else "imported no HumanEval tasks")
+        span = "" if not ids else f" ({', '.join(ids)})" if len(ids) <= 3 else f" ({ids[0]} .. {ids[-1]})"
+        ctx.say(f"HumanEval, {len(tasks)} problems{span}: {added_summary(added)}")
     for line in errors:
         print(f"cogloop: {line}", file=sys.stderr)
     if errors:

@@ -25,9 +25,9 @@ from ops.ground.errors import CogloopError, UsageError
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = add_parser(sub, common, "logs", __doc__, "show an actor's log")
-    p.add_argument("actor", metavar="ACTOR")
-    p.add_argument("-n", "--lines", type=int, default=50, metavar="LINES")
-    p.add_argument("-f", "--follow", action="store_true")
+    p.add_argument("actor", metavar="ACTOR", help="a child's name (memory, builder-1, llm, ...) or supervisor")
+    p.add_argument("-n", "--lines", type=int, default=50, metavar="LINES", help="how many last lines (default: 50)")
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until Ctrl-C")
     p.set_defaults(handler=run)
 
 

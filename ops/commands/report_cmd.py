@@ -1,13 +1,14 @@
 """`cogloop report` — how the Builder is doing: per skill, over time, and on a benchmark.
 
 Usage:
-    cogloop report [--benchmark humaneval] [--html FILE] [--home H] [--config F] [--json]
+    cogloop report [--benchmark humaneval] [--judge all|current] [--html FILE] [--home H] [--config F] [--json]
 
 Examples:
     cogloop report                               # rich tables on the terminal
     cogloop report --html report.html            # one offline file with SVG charts
     cogloop report --benchmark humaneval --json  # {"benchmark","model","settings","tasks",
                                                  #  "attempted","passed","pass_at_1"}
+    cogloop report --judge current               # leave out scores from the old one-process harness
 
 Sends no message: it reads HOME/history.db read-only (the daemon may be running). Shows per
 skill the attempts, pass rate, its trend (last 10 scores against the 10 before), mean score
@@ -15,7 +16,10 @@ and difficulty, the hardest difficulty passed and the trainer's ability estimate
 distribution; restarts and errors from the events table. `--benchmark NAME` reports pass@1
 for the tasks of that source: each problem's first submitted candidate against its hidden
 tests, over all the benchmark's tasks (unattempted ones count as failed); model and settings
-are those the candidates were made with. Exit 0 done, 1 no database, 2 bad arguments.
+are those the candidates were made with. Every score records the judge that produced it;
+`--judge current` leaves out those of the old harness that ran tests inside the candidate's
+interpreter (judge 1, before verdicts were made unforgeable), and the report counts the scores
+per judge and those flagged suspicious. Exit 0 done, 1 no database, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("report", parents=[common], help="per-skill progress, charts and benchmark pass@1",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--benchmark", choices=BENCHMARKS, help="report this benchmark's pass@1")
+    p.add_argument("--judge", choices=report_data.JUDGES, default="all",
+                   help="'current': leave out scores from the old one-process harness (default: all)")
     p.add_argument("--html", metavar="FILE", help="also write a single-file HTML report with charts")
     p.set_defaults(handler=run)
 
@@ -53,10 +59,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     conn = open_readonly(ctx.home.db)
     try:
         bench = None
+        if args.judge == "current":
+            report_data.current_judge_only(conn)
         if args.benchmark:
             model, settings = _settings(ctx)
             bench = report_data.benchmark(conn, args.benchmark, model, settings)
-        data = report_data.collect(conn) if (html_path or not (ctx.json and bench)) else None
+        data = report_data.collect(conn, args.judge) if (html_path or not (ctx.json and bench)) else None
     finally:
         conn.close()
     if html_path:

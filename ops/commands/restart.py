@@ -23,7 +23,7 @@ from ops.context import Context
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = add_parser(sub, common, "restart", __doc__, "restart one actor")
-    p.add_argument("actor", metavar="ACTOR")
+    p.add_argument("actor", metavar="ACTOR", help="a child's name as `status` lists it (memory, builder-1, llm, ...)")
     p.set_defaults(handler=run)
 
 

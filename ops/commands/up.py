@@ -35,10 +35,21 @@ START_TIMEOUT_S = 30.0
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = add_parser(sub, common, "up", __doc__, "start the daemon")
     p.add_argument("--detach", action="store_true", help="run in the background with log files")
-    p.add_argument("--builders", type=int, metavar="N", help="number of builder actors")
-    p.add_argument("--llm-url", metavar="URL", help="OpenAI base URL including /v1")
-    p.add_argument("--model", metavar="M", help="model name at that URL")
+    add_override_flags(p)
     p.set_defaults(handler=run)
+
+
+def add_override_flags(p: argparse.ArgumentParser) -> None:
+    """The configuration flags of `up` (also taken by `config`, to show what `up` would use)."""
+    p.add_argument("--builders", type=int, metavar="N", help="number of builder actors (daemon.builders)")
+    p.add_argument("--llm-url", metavar="URL", help="OpenAI base URL including /v1 (llm.url)")
+    p.add_argument("--model", metavar="M", help="model name at that URL (llm.model)")
+
+
+def overrides_from(args: argparse.Namespace) -> dict:
+    """The flags given, as dotted configuration keys."""
+    given = {"daemon.builders": args.builders, "llm.url": args.llm_url, "llm.model": args.model}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def supervisor_argv(ctx: Context, overrides: dict) -> list[str]:
@@ -59,8 +70,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    overrides = {"daemon.builders": args.builders, "llm.url": args.llm_url, "llm.model": args.model}
-    ctx.overrides.update({k: v for k, v in overrides.items() if v is not None})
+    ctx.overrides.update(overrides_from(args))
     ctx.config  # a bad file or flag fails here, exit 2, before anything starts
     if daemon_running(ctx.home.root):
         raise CogloopError(f"a daemon is already running at {ctx.home.root}; 'cogloop down' stops it")

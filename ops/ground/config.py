@@ -17,12 +17,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from ops.ground.errors import ConfigError
+
+_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 
 @dataclass
@@ -55,8 +58,9 @@ class EmbeddedConfig:
     threads: int = 0  # 0: llama.cpp's default (with several servers: the cores shared out)
     servers: int = 1  # embedded servers, one endpoint each (llama.cpp answers one request at a time)
     start_timeout_s: float = 120.0
-    # Another OpenAI-compatible server to run as the llm child instead of llama_cpp.server:
-    # an argv line where {port}, {python} and {model} are replaced (e.g. llama.cpp's llama-server).
+    # Another OpenAI-compatible server to run as the llm child instead of llama.cpp's Python server
+    # (actors/llm/_llamaserve.py): an argv line where {port}, {python} and {model} are replaced (e.g.
+    # llama.cpp's llama-server).
     command: str = ""
 
 
@@ -78,6 +82,9 @@ class DaemonConfig:
     # Advanced/testing: the children as "name:kind,..." instead of memory, scorer, trainer,
     # builder-1..N (+ llm). Kinds are those of actors.runtime.ACTOR_CLASSES.
     children: str = ""
+    # Advanced/testing: modules ("a.b, c.d") the supervisor and every actor import first; each may
+    # add actor kinds and their ops (the tests' echo and crash actors: tests/testkinds.py).
+    plugins: str = ""
     log_max_bytes: int = 5_000_000
     log_backups: int = 5
 
@@ -137,11 +144,18 @@ class Config:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     source: str = "defaults"  # the file the values came from, for messages
+    # "section.key" -> the layer that set it: "file", "environment NAME" or "flag" (absent: default)
+    origins: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data.pop("source")
+        data.pop("origins")
         return data
+
+    def origin(self, dotted: str) -> str:
+        """Which layer set `section.key`: default, file, environment NAME or flag."""
+        return self.origins.get(dotted, "default")
 
     @property
     def uses_embedded_model(self) -> bool:
@@ -162,7 +176,9 @@ def llm_endpoints(cfg: Config) -> list[dict[str, Any]]:
     return out
 
 
-SECTIONS = [f.name for f in dataclasses.fields(Config) if f.name != "source"]
+SECTIONS = [f.name for f in dataclasses.fields(Config) if f.name not in ("source", "origins")]
+# Keys never printed (`cogloop config` leaves them out) -> the variables that set them.
+SECRETS = {"llm.api_key": ("COGLOOP_LLM_API_KEY", "OPENAI_API_KEY")}
 
 
 def _coerce(value: Any, kind: type, where: str, key: str) -> Any:
@@ -200,13 +216,14 @@ def _field_types(section: str) -> dict[str, type]:
             for f in dataclasses.fields(cls)}
 
 
-def _apply(cfg: Config, section: str, key: str, value: Any, where: str) -> None:
+def _apply(cfg: Config, section: str, key: str, value: Any, where: str, origin: str) -> None:
     if section not in SECTIONS:
         raise ConfigError(f"{where}: unknown section [{section}] (known: {', '.join(SECTIONS)})")
     types = _field_types(section)
     if key not in types:
         raise ConfigError(f"{where}: {section}.{key}: unknown key (known: {', '.join(types)})")
     setattr(getattr(cfg, section), key, _coerce(value, types[key], where, f"{section}.{key}"))
+    cfg.origins[f"{section}.{key}"] = origin
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -242,12 +259,13 @@ def load_config(
             if not isinstance(values, dict):
                 raise ConfigError(f"{path}: {section}: expected a [{section}] table, got {values!r}")
             for key, value in values.items():
-                _apply(cfg, section, key, value, str(path))
+                _apply(cfg, section, key, value, str(path), "file")
 
-    if env.get("OPENAI_BASE_URL") and not env.get("COGLOOP_LLM_URL"):
-        cfg.llm.url = env["OPENAI_BASE_URL"]
-    if env.get("OPENAI_API_KEY") and not env.get("COGLOOP_LLM_API_KEY"):
-        cfg.llm.api_key = env["OPENAI_API_KEY"]
+    for name, dotted in (("OPENAI_BASE_URL", "llm.url"), ("OPENAI_API_KEY", "llm.api_key")):
+        ours = "COGLOOP_" + dotted.replace(".", "_").upper()
+        if env.get(name) and not env.get(ours):
+            section, _, key = dotted.partition(".")
+            _apply(cfg, section, key, env[name], f"environment variable {name}", f"environment {name}")
 
     for name, value in env.items():
         if not name.startswith("COGLOOP_") or name == "COGLOOP_HOME" or name == "COGLOOP_CONFIG":
@@ -255,13 +273,13 @@ def load_config(
         rest = name[len("COGLOOP_"):].lower()
         section, _, key = rest.partition("_")
         if section in SECTIONS and key:
-            _apply(cfg, section, key, value, f"environment variable {name}")
+            _apply(cfg, section, key, value, f"environment variable {name}", f"environment {name}")
 
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue
         section, _, key = dotted.partition(".")
-        _apply(cfg, section, key, value, f"flag for {dotted}")
+        _apply(cfg, section, key, value, f"flag for {dotted}", "flag")
 
     _check_ranges(cfg)
     return cfg
@@ -290,6 +308,9 @@ def _check_ranges(cfg: Config) -> None:
             problems.append(f"store.{key}: expected 1 to 100, got {getattr(cfg.store, key)}")
     if cfg.daemon.max_msg_bytes < 4096:
         problems.append(f"daemon.max_msg_bytes: expected at least 4096, got {cfg.daemon.max_msg_bytes}")
+    bad = [m for m in (p.strip() for p in cfg.daemon.plugins.split(",")) if m and not _MODULE.fullmatch(m)]
+    if bad:
+        problems.append(f"daemon.plugins: expected module names like 'package.module', got {', '.join(map(repr, bad))}")
     for key in ("cpu_s", "wall_s", "mem_mb", "fsize_mb", "nofile", "nproc", "output_bytes"):
         if getattr(cfg.sandbox, key) <= 0:
             problems.append(f"sandbox.{key}: expected a positive number, got {getattr(cfg.sandbox, key)}")

@@ -6,6 +6,11 @@ No rendering and no I/O beyond the given connection, so the terminal and HTML vi
 Tables (store/schema.py): `scores` (one per scored attempt: skill, difficulty, total, passed,
 created_at), `attempts` (task_id, attempt_no, llm_settings, started_at), `tasks` (source,
 status, meta), `events` (kind, actor, body, ts) and `profile` (the trainer's snapshots).
+
+Each score's `details` says which judge produced it (`judge`: sandbox.JUDGE_VERSION; absent
+in scores from the old one-process harness, version 1) and whether its runs showed signs of
+tampering (`suspicious`). `current_judge_only` hides the old harness's scores from every
+figure; `judge_summary` counts them.
 """
 
 from __future__ import annotations
@@ -17,12 +22,38 @@ from datetime import datetime
 from typing import Any
 
 from ops.readdb import has_table
+from ops.report.ability import abilities, ability_series
+from sandbox import JUDGE_VERSION
 
 # The sampling settings a benchmark figure depends on; attempts record more (url, lesson ids,
 # prompt sizes) that differ per attempt and say nothing about comparability.
 SAMPLING_KEYS = ("model", "temperature", "max_tokens", "seed", "top_p", "context_size")
 ROLLING = 10  # scores per point of a trend line: smooths single attempts without hiding change
 BINS = 10  # score distribution: [0, .1), [.1, .2), ... [.9, 1.0]
+JUDGES = ("all", "current")  # `cogloop report --judge`
+_DETAIL = "(CASE WHEN json_valid(details) THEN json_extract(details, '$.{}') END)"
+_JUDGE_OF = f"coalesce({_DETAIL.format('judge')}, 1)"
+
+
+def current_judge_only(conn: sqlite3.Connection) -> None:
+    """From now on this connection's `scores` are only those of the current judge: a TEMP view
+    named `scores` shadows the table (SQLite looks names up in `temp` before `main`), so every
+    query here and in the renderers sees the same filtered history. Read-only connections may
+    create TEMP objects: they live in the connection's own temp database, never in the file."""
+    conn.execute(f"CREATE TEMP VIEW IF NOT EXISTS scores AS SELECT * FROM main.scores "
+                 f"WHERE {_JUDGE_OF} >= {int(JUDGE_VERSION)}")
+
+
+def judge_summary(conn: sqlite3.Connection, shown: str = "all") -> dict[str, Any]:
+    """Scores by judge version, and how many were flagged suspicious (over the whole history)."""
+    by_version: dict[str, int] = {}
+    suspicious = 0
+    for r in conn.execute(f"SELECT {_JUDGE_OF} AS judge, count(*) AS n, "
+                          f"sum(coalesce({_DETAIL.format('suspicious')}, 0)) AS flagged "
+                          f"FROM main.scores GROUP BY judge ORDER BY judge"):
+        by_version[str(r["judge"])] = r["n"]
+        suspicious += r["flagged"] or 0
+    return {"current": JUDGE_VERSION, "shown": shown, "by_version": by_version, "suspicious": suspicious}
 
 
 def epoch(ts: str) -> float:
@@ -38,26 +69,12 @@ def _loads(text: str | None) -> Any:
 
 
 def latest_abilities(conn: sqlite3.Connection) -> dict[str, float]:
-    """Per-skill ability from the trainer's latest profile snapshot.
-
-    The trainer's profile (actors/trainer/policy.py) keeps `{"skills": {skill: {"mu": ability,
-    "attempts": n, ...}}}`; `"ability"` or a bare number are read too. Skills the trainer has
-    not tried yet (attempts 0, still at the prior) are left out.
-    """
+    """Per-skill ability from the trainer's latest profile snapshot (ops/report/ability.py reads
+    it: skills the trainer has not tried yet, still at the prior, are left out)."""
     if not has_table(conn, "profile"):
         return {}
     row = conn.execute("SELECT profile FROM profile ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
-    profile = _loads(row[0]) if row else None
-    skills = profile.get("skills") if isinstance(profile, dict) else None
-    out: dict[str, float] = {}
-    for skill, value in skills.items() if isinstance(skills, dict) else []:
-        if isinstance(value, dict):
-            if value.get("attempts") == 0:
-                continue
-            value = value.get("mu", value.get("ability"))
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[skill] = round(float(value), 3)
-    return out
+    return abilities(row[0] if row else None)
 
 
 def skill_table(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -243,8 +260,10 @@ def benchmark(conn: sqlite3.Connection, name: str, fallback_model: str = "",
     }
 
 
-def collect(conn: sqlite3.Connection) -> dict[str, Any]:
-    """Everything the full report shows."""
+def collect(conn: sqlite3.Connection, judge: str = "all") -> dict[str, Any]:
+    """Everything the full report shows (`judge` "current": old-harness scores left out)."""
+    if judge == "current":
+        current_judge_only(conn)
     total = conn.execute("SELECT count(*), coalesce(sum(passed), 0), min(created_at), max(created_at) FROM scores").fetchone()
     return {
         "scores": total[0], "passed": total[1],
@@ -252,8 +271,10 @@ def collect(conn: sqlite3.Connection) -> dict[str, Any]:
         "first_score_at": total[2], "last_score_at": total[3],
         "skills": skill_table(conn),
         "pass_rate_series": pass_rate_series(conn),
+        "ability_series": ability_series(conn),
         "difficulty_series": difficulty_series(conn),
         "score_histogram": score_histogram(conn),
         "events": event_summary(conn),
         "queue": queue_counts(conn),
+        "judge": judge_summary(conn, judge),
     }

@@ -1,7 +1,8 @@
 """The HTML report: one offline file, inline CSS and SVG charts, no scripts, no CDN.
 
-A person should see at a glance whether the Builder improves: the pass-rate trend per skill,
-the difficulty the Trainer set over time, the score distribution, and restarts/errors.
+A person should see at a glance whether the Builder improves: the ability per skill over time
+(the trainer's estimate), the pass rate per skill (one small chart each), the difficulty the
+Trainer set over time, the score distribution, and restarts/errors.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ body { font-family: system-ui, sans-serif; margin: 24px; color: #222; max-width:
 h1 { margin-bottom: 0; } .sub { color: #666; margin-top: 4px; }
 .grid { display: flex; flex-wrap: wrap; gap: 16px; }
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; background: #fff; }
+.wide { margin-bottom: 16px; } .wide svg { max-width: 100%; height: auto; }
 .kpis { display: flex; gap: 16px; margin: 16px 0; }
 .kpi { border: 1px solid #ddd; border-radius: 6px; padding: 8px 16px; min-width: 120px; }
 .kpi b { display: block; font-size: 22px; }
@@ -69,12 +71,31 @@ def _benchmark_section(bench: dict[str, Any]) -> str:
             f"<p>model <code>{escape(bench['model'] or '?')}</code>; settings {escape(settings)}</p>")
 
 
+SMALL_POINTS = 60  # per small chart: about one every 3 px, so 5,000 scores still read as a line
+
+
+def _skill_charts(data: dict[str, Any]) -> str:
+    """One small pass-rate chart per skill (small multiples: readable for 2 skills or 20, no
+    colours to tell apart); each title says how many scores the line stands on."""
+    counts = {r["skill"]: r for r in data["skills"]}
+    cards = []
+    for skill, points in sorted(data["pass_rate_series"].items()):
+        row = counts.get(skill, {})
+        n, passed = row.get("attempts", len(points)), row.get("passed", 0)
+        counted = f"{n} score{'' if n == 1 else 's'}, {passed} passed"
+        cards.append('<div class="card">' + line_chart(
+            {skill: _series(points)}, title=skill, subtitle=counted, width=240, height=160, y_min=0.0,
+            y_max=1.0, x_label=_clock, y_label=lambda y: f"{100 * y:.0f}%", legend=False,
+            max_points=SMALL_POINTS) + "</div>")
+    return "".join(cards) or '<p>No scores yet.</p>'
+
+
 def render(data: dict[str, Any], *, title: str = "cogloop report", home: str = "",
            bench: dict[str, Any] | None = None, generated_at: str | None = None) -> str:
     generated_at = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    trend_chart = line_chart({s: _series(p) for s, p in data["pass_rate_series"].items()},
-                             title=f"Pass rate per skill (rolling, last {ROLLING} scores)",
-                             y_min=0.0, y_max=1.0, x_label=_clock, y_label=lambda y: f"{100 * y:.0f}%")
+    ability_chart = line_chart({s: _series(p) for s, p in data["ability_series"].items()},
+                               title="Ability per skill (the difficulty it passes half the time)",
+                               width=1080, height=300, y_min=0.0, y_max=10.0, x_label=_clock, legend=True)
     difficulty_chart = line_chart({"difficulty": _series(data["difficulty_series"])},
                                   title=f"Difficulty over time (rolling mean of {ROLLING})",
                                   y_min=0.0, y_max=10.0, x_label=_clock)
@@ -112,8 +133,12 @@ def render(data: dict[str, Any], *, title: str = "cogloop report", home: str = "
 <div class="kpi">errors<b>{ev["errors"]}</b></div>
 </div>
 {_benchmark_section(bench) if bench else ""}
+<div class="card wide">{ability_chart}</div>
+<h2>Pass rate per skill</h2>
+<p class="sub">Rolling pass rate over the last {ROLLING} scores (over all of them while there are fewer).</p>
+<div class="grid">{_skill_charts(data)}</div>
+<h2>Curriculum</h2>
 <div class="grid">
-<div class="card">{trend_chart}</div>
 <div class="card">{difficulty_chart}</div>
 <div class="card">{histogram}</div>
 </div>

@@ -61,6 +61,12 @@ def render(console: Console, data: dict[str, Any]) -> None:
     if difficulty:
         console.print(f"difficulty over time (rolling mean): first {difficulty[0]:.1f}, "
                       f"last {difficulty[-1]:.1f}, max {max(difficulty):.1f}")
+    judge = data.get("judge") or {}
+    old = sum(n for v, n in judge.get("by_version", {}).items() if int(v) < judge.get("current", 0))
+    if old or judge.get("suspicious"):
+        shown = "left out (--judge current)" if judge.get("shown") == "current" else "included; --judge current leaves them out"
+        console.print(f"judge: {old} score(s) from the old one-process harness, {shown}; "
+                      f"{judge.get('suspicious', 0)} flagged suspicious")
     hist = data["score_histogram"]
     console.print(f"score distribution 0 [{_spark(hist)}] 1   ({', '.join(str(n) for n in hist)} in {BINS} bins)")
     ev = data["events"]

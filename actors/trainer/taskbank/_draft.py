@@ -3,6 +3,10 @@
 A generator only says *what* to call; the expected values come from running the trusted
 reference here, in-process, so a test can never disagree with its own reference. The
 task-bank tests then run every reference through the real sandbox as a second check.
+
+A draft may declare `helpers`: source its tests use besides `candidate` (a checker, a decoder
+to round-trip with). They become the task's `context`, which the sandbox's judge runs itself
+before the tests, so the helpers are always the task's own, never a candidate's copy.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class Draft:
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     memory_mb: int = DEFAULT_MEMORY_MB
     extra_meta: dict[str, Any] = field(default_factory=dict)
+    helpers: str = ""  # source the tests may call besides `candidate` (the task's `context`)
+    extra_hidden: list[str] = field(default_factory=list)  # hidden test lines using the helpers
 
 
 def _call_repr(entry_point: str, args: tuple) -> str:
@@ -88,9 +94,11 @@ def build_task(skill: str, difficulty: int, seed: int, draft: Draft) -> dict[str
         "difficulty": difficulty,
         "entry_point": draft.entry_point,
         "visible_tests": tests_source(draft.reference, draft.entry_point, draft.visible),
-        "hidden_tests": tests_source(draft.reference, draft.entry_point, draft.hidden),
+        "hidden_tests": tests_source(draft.reference, draft.entry_point, draft.hidden)
+        + "".join(line.rstrip("\n") + "\n" for line in draft.extra_hidden),
         "edge_tests": tests_source(draft.reference, draft.entry_point, draft.edge),
         "reference": draft.reference,
+        "context": draft.helpers,
         "constraints": {
             "time_limit_s": draft.time_limit_s,
             "memory_mb": draft.memory_mb,

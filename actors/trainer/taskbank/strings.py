@@ -72,6 +72,9 @@ def _d5(rng: random.Random) -> Draft:
                  efficiency="args = ('aab' * 30000,)")
 
 
+PANGRAM = "The Quick Brown Fox Jumps Over The Lazy Dog, 1234567890 times!"
+
+
 def _d6(rng: random.Random) -> Draft:
     k = rng.randint(1, 25)
     return draft(rng, title=f"Caesar shift by {k}", entry_point="caesar",
@@ -87,7 +90,14 @@ def _d6(rng: random.Random) -> Draft:
                             "        else:\n            out.append(c)\n    return ''.join(out)\n"),
                  sample=lambda r: (sentence(r, 1, 3).title() if r.random() < 0.3 else sentence(r, 1, 3),),
                  edge=[("",), ("xyz XYZ",), ("123 !?",)],
-                 efficiency="args = ('Hello, World! ' * 10000,)")
+                 efficiency="args = ('Hello, World! ' * 10000,)",
+                 # The tests' own decoder (the task's context): a candidate's copy is never used.
+                 helpers=("def unshift(s):\n    out = []\n    for c in s:\n        if 'a' <= c <= 'z':\n"
+                          f"            out.append(chr((ord(c) - 97 - {k}) % 26 + 97))\n"
+                          "        elif 'A' <= c <= 'Z':\n"
+                          f"            out.append(chr((ord(c) - 65 - {k}) % 26 + 65))\n"
+                          "        else:\n            out.append(c)\n    return ''.join(out)\n"),
+                 extra_hidden=[f"assert unshift(candidate({PANGRAM!r})) == {PANGRAM!r}"])
 
 
 def _d7(rng: random.Random) -> Draft:
