@@ -28,7 +28,7 @@ def run_job(job: dict[str, Any]) -> Any:
 
 
 class Prober:
-    def __init__(self, workers: int = 4) -> None:
+    def __init__(self, workers: int = 8) -> None:  # at most one job per endpoint is out
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
         self._done: queue.SimpleQueue[tuple[dict[str, Any], Any]] = queue.SimpleQueue()
 
