@@ -41,6 +41,34 @@ def test_secret_keys_are_0600_in_0700_folders(tmp_path: Path) -> None:
 
 
 @pytest.mark.process
+@pytest.mark.timeout(60)
+def test_the_hint_for_a_tcp_bus_without_keys_is_a_command_that_works(home: Path, tmp_path: Path) -> None:
+    import re
+
+    import zmq
+
+    from actors.supervision.curve import CurveRefused, secure_router
+
+    endpoint = f"tcp://127.0.0.1:{free_port()}"
+    zctx = zmq.Context()
+    sock = zctx.socket(zmq.ROUTER)
+    try:
+        with pytest.raises(CurveRefused) as refused:
+            secure_router(zctx, sock, home / "keys", endpoint)
+        hint = re.search(r"'(cogloop actor [^']+)'", str(refused.value))
+        assert hint, str(refused.value)
+        args = hint.group(1).split()[1:]
+        args = [{"DIR": str(tmp_path / "issued"), "NAME": "builder-remote-1"}.get(a, a) for a in args]
+        done = cli(home, *args)  # the hint, as a user types it
+        assert done.returncode == 0, done.stderr
+        assert (home / "keys" / "authorized" / "builder-remote-1.key").is_file()
+        secure_router(zctx, sock, home / "keys", endpoint).stop()  # and the tcp bus is taken now
+    finally:
+        sock.close(linger=0)
+        zctx.term()
+
+
+@pytest.mark.process
 @pytest.mark.timeout(120)
 def test_a_key_issued_while_the_daemon_runs_is_taken_and_a_refused_one_says_so(home: Path, tmp_path: Path) -> None:
     first = tmp_path / "first"

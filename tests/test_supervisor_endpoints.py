@@ -123,6 +123,27 @@ def test_500_on_every_chat_is_erroring_in_status_and_burns_no_task(home: Path) -
             d.stop()
 
 
+def test_a_task_that_meets_endpoint_errors_again_and_again_ends_as_error_with_the_reason(home: Path) -> None:
+    # a task too long for the model's context even trimmed: each lease ends in the server's 400
+    # (which trips no breaker: the other tasks fit), never as a scored attempt, and the record's
+    # cap for lost work ends it as `error` with the server's words, not in a loop
+    with FakeLLM(default=RIGHT, n_ctx=2000) as fake:
+        Store.open(home / "history.db").add_tasks([task(0, prompt="def add(a, b):\n    ...\n" + "# every case\n" * 1200)])
+        d = daemon(home, fake.url, tasks=3, COGLOOP_STORE_MAX_LOST="3", COGLOOP_BUILDER_REFLECT="false")
+        try:
+            wait_for(lambda: record(home)["passed"] == 3 and record(home)["error"] == 1, timeout=90,
+                     what="the long task ended as error, the others passed")
+            time.sleep(2)  # nothing more is sent for it
+            db = Store.open(home / "history.db", readonly=True)
+            big = db.one("SELECT id, status, lost, error FROM tasks WHERE prompt LIKE '%every case%'")
+            assert (big["status"], big["lost"]) == ("error", 3)
+            assert "context length is 2000" in big["error"], big["error"]
+            assert db.one("SELECT count(*) AS n FROM scores WHERE task_id = ?", [big["id"]])["n"] == 0
+            assert d.status()["llm"]["state"] in ("ok", "busy")  # the endpoint is fine: the task was not
+        finally:
+            d.stop()
+
+
 def test_a_server_generating_is_busy_never_down(home: Path) -> None:
     # llama.cpp on two cores: each chat takes 2.5 s, one at a time, and /v1/models takes 3 s
     # from the start (no good probe ever came in time before the first completion).
