@@ -21,9 +21,9 @@ SECTION_DOCS = {
     "embedded": "The embedded llama.cpp server, used when `llm.url` is empty.",
     "daemon": "The supervisor: children, liveness, restarts, the bus, logs.",
     "sandbox": "Limits on generated code (per run).",
-    "builder": "The Builder's attempt loop.",
+    "builder": "The Builder's attempt loop: memory in the prompt (lessons, a solved example) and search (repair rounds, sampling).",
     "scorer": "The weights of the total score (they need not sum to 1) and the trend window.",
-    "trainer": "The curriculum: target pass rate and queue size.",
+    "trainer": "The curriculum: target pass rate and queue size; the exam during training.",
     "store": "The task queue.",
 }
 
@@ -83,6 +83,13 @@ DESCRIPTIONS = {
     "builder.prompt_token_budget": "Token budget of a prompt (task, lessons, example).",
     "builder.lease_ttl_s": "Seconds a lease lasts before the task goes back to the queue.",
     "builder.reflect": "Ask the model for a reflection (strengths, weaknesses, lesson) after each score.",
+    "builder.lessons": "Lessons of the skill in each prompt, best first; 0 turns lessons off.",
+    "builder.examples": "`similar`: one archived solution of the skill in the prompt (nearest difficulty); `off`: none.",
+    "builder.example_threshold": "Show the example only when its task's relevance to this one (word overlap, 0 to 1) "
+                                 "reaches this; 0 shows every example, 1 only the same problem with other constants.",
+    "builder.samples": "Candidates drawn per task (1 to 100); the first to pass the visible tests is submitted.",
+    "builder.sample_temperature": "Temperature of each candidate when `samples` > 1.",
+    "builder.sample_seed": "Candidate i is drawn with seed `sample_seed + i` when `samples` > 1.",
     "scorer.correctness": "Weight of correctness (hidden tests passed).",
     "scorer.robustness": "Weight of robustness (edge-case tests passed).",
     "scorer.efficiency": "Weight of efficiency (time against the reference).",
@@ -92,7 +99,10 @@ DESCRIPTIONS = {
     "trainer.target_high": "Pass rate above which it raises the difficulty.",
     "trainer.low_water_per_builder": "Queued tasks per builder below which the trainer tops the queue up.",
     "trainer.llm_tasks": "Also let the LLM propose tasks (validated by execution); off for weak models.",
-    "trainer.seed": "Seed of the procedural task bank (reproducible curricula).",
+    "trainer.seed": "Seed of the procedural task bank (reproducible curricula); 0 or more (negative seeds are the exam's).",
+    "trainer.exam_every": "Run the home's exam (`cogloop exam run`) after every N scored training attempts; "
+                          "0 is off. The run shares the model server with the builders.",
+    "trainer.exam_arms": "The arms of those runs, comma-separated (see `cogloop exam run --arms`).",
     "store.max_attempts": "Scored attempts per task before it is marked failed (HumanEval tasks use 1); "
                           "only a candidate the Scorer judged counts.",
     "store.max_lost": "Attempts a task may lose without a verdict (its builder killed, its lease expired or "

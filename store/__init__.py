@@ -8,7 +8,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from store.errors import (AmbiguousId, SchemaTooNew, SchemaTooOld, StoreCorrupt, StoreError, StoreFull, StoreIOError, StoreLocked,
+from store.errors import (AmbiguousId, ExamFixed, SchemaTooNew, SchemaTooOld, StoreCorrupt, StoreError, StoreFull, StoreIOError, StoreLocked,
                           StoreMissing, TaskFileError, TaskInvalid, TaskNotFound, TaskStateError)
 from store.taskspec import load_task_file, normalize_task, public_view, validate_task
 
@@ -28,7 +28,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'store' has no attribute {name!r}")
 
 __all__ = [
-    "Store", "StoreError", "AmbiguousId", "StoreCorrupt", "StoreLocked", "StoreFull", "StoreIOError", "StoreMissing",
+    "Store", "StoreError", "AmbiguousId", "ExamFixed", "StoreCorrupt", "StoreLocked", "StoreFull", "StoreIOError", "StoreMissing",
     "SchemaTooNew", "SchemaTooOld", "TaskInvalid", "TaskNotFound", "TaskStateError", "TaskFileError", "SCHEMA_VERSION",
     "validate_task", "normalize_task", "public_view", "load_task_file",
 ]

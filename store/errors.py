@@ -53,6 +53,10 @@ class TaskStateError(StoreError):
     """The operation does not apply to the task in its current status."""
 
 
+class ExamFixed(StoreError, UsageError):
+    """The exam is sealed: it never changes once created."""
+
+
 class TaskInvalid(StoreError, UsageError):
     """A task failed validation; `errors` holds every problem, one line each."""
 

@@ -179,7 +179,33 @@ def _v6(db: sqlite_utils.Database) -> None:
     db.create_view("recent_attempts", RECENT_ATTEMPTS)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite_utils.Database) -> None:
+    """The held-out exam (docs/exam.md), apart from the training record: an exam's fixed tasks
+    (with their generator and seen/held-out part), its runs (one endpoint and model each) and
+    per task and arm results. Nothing here is read by the queue, the archive, the lessons or the
+    Trainer."""
+    db["exams"].create({"id": str, "created_at": str, "sealed_at": str, "spec": str, "reserved": str,
+                        "dropped": str}, pk="id")
+    db["exam_tasks"].create({"exam_id": str, "id": str, "position": int, "generator": str, "part": str,
+                             "prompt_key": str, "skill": str, "difficulty": int, "task": str},
+                            pk=("exam_id", "id"), foreign_keys=[("exam_id", "exams", "id")])
+    db["exam_tasks"].create_index(["prompt_key"])
+    db["exam_runs"].create({"id": str, "exam_id": str, "started_at": str, "finished_at": str, "status": str,
+                            "arms": str, "endpoint": str, "model": str, "settings": str,
+                            "training_attempts": int, "tasks": int, "pid": int, "note": str},
+                           pk="id", foreign_keys=[("exam_id", "exams", "id")])
+    db["exam_runs"].create_index(["exam_id", "started_at"])
+    db["exam_results"].create({
+        "run_id": str, "exam_task_id": str, "arm": str, "arm_key": str, "passed": int, "correctness": float,
+        "status": str, "category": str, "visible_passed": int, "visible_total": int, "repair_rounds": int,
+        "samples": int, "lessons": int, "example_task": str, "example_relevance": float, "tokens_in": int,
+        "tokens_out": int, "llm_latency_s": float, "wall_s": float, "endpoint": str, "model": str,
+        "cached_from": str, "code": str, "error": str, "created_at": str,
+    }, pk=("run_id", "exam_task_id", "arm"), foreign_keys=[("run_id", "exam_runs", "id")])
+    db["exam_results"].create_index(["arm_key", "exam_task_id"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

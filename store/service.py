@@ -76,6 +76,16 @@ def _reflection(req: Request) -> dict[str, Any]:
     return {"id": rid}
 
 
+def _exam_finish(req: Request) -> dict[str, Any]:
+    req.store.finish_exam_run(req.body["run_id"], req.body["status"], str(req.opt("note", "")))
+    return {}
+
+
+def _exam_result(req: Request) -> dict[str, Any]:
+    req.store.record_exam_result(req.body["result"])
+    return {}
+
+
 HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "task.add": lambda r: {"id": r.store.add_task(r.body["task"])},
     "task.add_many": _add_many,
@@ -101,6 +111,14 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "scores.recent": lambda r: {"scores": r.store.recent_scores(r.opt("skill"), r.opt("limit", 100))},
     "event.log": lambda r: {"id": r.store.log_event(r.body["kind"], r.sender, r.body["body"])},
     "event.record": _events,
+    # the exam (store/_exam.py): written apart from the training record
+    "exam.create": lambda r: {"id": r.store.create_exam(r.body["exam"], r.body["tasks"],
+                                                        seal=r.opt("seal", True) is True)},
+    "exam.run.start": lambda r: {"id": r.store.start_exam_run(r.body["run"])},
+    "exam.result": _exam_result,
+    "exam.run.finish": _exam_finish,
+    "exam.guard": lambda r: {"guard": r.store.exam_guard(), "runs": [
+        {k: run[k] for k in ("id", "status", "training_attempts", "started_at")} for run in r.store.exam_runs()]},
 }
 
 

@@ -41,9 +41,10 @@ class FakeMemory:
     release after it finds nothing to give back."""
 
     def __init__(self, tasks: list[dict[str, Any]], lessons: list[dict[str, Any]] | None = None,
-                 hidden_pass: bool = True) -> None:
+                 hidden_pass: bool = True, example: dict[str, Any] | None = None) -> None:
         self.queue = list(tasks)
         self.lessons = lessons or []
+        self.example = example  # what archive.similar answers
         self.hidden_pass = hidden_pass
         self.asks: list[tuple[str, str, dict]] = []
         self.leases: dict[str, dict] = {}
@@ -75,7 +76,7 @@ class FakeMemory:
         if op == "lesson.top":
             return {"lessons": self.lessons[: body.get("limit", 3)]}
         if op == "archive.similar":
-            return {"example": None}
+            return {"example": self.example}
         if op == "attempt.record":
             self.attempts.append(body["attempt"])
             return {"id": body["attempt"]["id"]}

@@ -11,7 +11,8 @@ the next item of the script; when the script is used up, `default` answers (an e
 it is None, so a test that asks more than it scripted sees it). A script item is one of:
 
     "text"                               a completion with that content
-    {"content": "text", "usage": {...}}  the same, with explicit token counts
+    {"content": "text", "usage": {...}}  the same, with explicit token counts (and "model": the
+                                         model the answer names, else the one asked for)
     {"status": 500, "body": {...}}       an HTTP error (500, 503, 429 ...); `retry_after` adds the header;
                                          `text` sends that raw body instead of JSON
     {"hang": 5.0}                        wait that long (or until `stop()`), then close without answering
@@ -173,7 +174,7 @@ class FakeLLM:
         usage = item.get("usage") or {"prompt_tokens": prompt_chars // 4, "completion_tokens": len(content) // 4}
         usage.setdefault("total_tokens", usage["prompt_tokens"] + usage["completion_tokens"])
         return {"id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
-                "model": body.get("model") or self.model,
+                "model": item.get("model") or body.get("model") or self.model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                              "finish_reason": item.get("finish_reason", "stop")}],
                 "usage": usage}

@@ -17,6 +17,7 @@ LEAVES = [["config"], ["up"], ["down"], ["status"], ["pause"], ["resume"], ["res
           ["watch"], ["logs", "memory"], ["actor", "builder"], ["task", "add"], ["task", "list"],
           ["task", "show", "x"], ["task", "cancel", "x"], ["history"], ["export"], ["reload"],
           ["import", "tasks", "f.json"], ["import", "humaneval"], ["wait"], ["report"], ["datasette"],
+          ["exam", "create"], ["exam", "run"], ["exam", "show"],
           ["backup", "f.db"], ["doctor"]]
 NEEDS_DAEMON = [["down"], ["status"], ["pause"], ["resume"], ["restart", "memory"], ["reload"]]
 

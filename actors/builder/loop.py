@@ -68,6 +68,8 @@ class AttemptOutcome:
     settings: dict[str, Any] = field(default_factory=dict)
     lesson_ids: list[Any] = field(default_factory=list)
     rounds: list[Round] = field(default_factory=list)
+    samples: int = 1  # candidates drawn (actors/builder/pipeline.py); their cost is summed above
+    chosen: int = 0  # which candidate this is
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

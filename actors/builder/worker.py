@@ -39,8 +39,10 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from actors.builder.abandon import Stopping, abandonable, check
-from actors.builder.loop import AttemptOutcome, RunTests, run_attempt
-from actors.builder.prompt import build_prompt, fit_context, task_section
+from actors.builder.loop import AttemptOutcome, RunTests
+from actors.builder.pipeline import recall, solve
+from actors.builder.prompt import fit_context, task_section
+from actors.builder.strategy import Strategy
 from actors.builder.reflect import make_reflection, reflection_messages
 from actors.llm import LLMClient, LLMError, LLMUnavailable
 from ops.ground.config import Config
@@ -51,7 +53,6 @@ Ask = Callable[..., dict]
 SendAsk = Callable[..., Callable[[], dict]]  # send now, wait for the reply later (Bus.send_ask)
 IDLE_POLL_S = 1.0  # no task queued: look again in a second
 ERROR_BACKOFF_S = 2.0
-LESSONS_IN_PROMPT = 3
 
 
 def utcnow() -> str:
@@ -76,6 +77,7 @@ class BuilderWorker:
                  on_state: Callable[[dict], None] | None = None,
                  stopping: threading.Event | None = None, send_ask: SendAsk | None = None) -> None:
         self.name, self.cfg, self.ask, self.llm, self.run_tests = name, cfg, ask, llm, run_tests
+        self.strategy = Strategy.from_config(cfg.builder)  # memory and search switches
         self.send_ask: SendAsk = send_ask or self._ask_now
         self.stopping = stopping
         self._chat = abandonable(llm.chat, stopping)
@@ -183,17 +185,11 @@ class BuilderWorker:
         task = lease["task"]
         self.current = task["id"]
         started = utcnow()
-        skill = str(task.get("skill") or "")
-        lessons_later = self.send_ask("memory", "lesson.top", {"skill": skill, "limit": LESSONS_IN_PROMPT})
-        example = self.ask("memory", "archive.similar", {"skill": skill, "difficulty": int(task.get("difficulty") or 1),
-                                                         "exclude_task": task["id"]}).get("example")
-        lessons = lessons_later().get("lessons") or []
-        bcfg = self.cfg.builder
-        prompt = build_prompt(task, lessons, example, budget=bcfg.prompt_token_budget)
+        lessons, example = recall(task, self.strategy, lessons=self._lessons_ask, similar=self._similar_ask)
         check(self.stopping)
         chat = self._renewing(lease)
-        outcome = run_attempt(task, prompt, llm=chat, run_tests=self.run_tests,
-                              repair_rounds=bcfg.repair_rounds, budget=bcfg.prompt_token_budget, clock=self.clock)
+        prompt, outcome = solve(task, self.strategy, llm=chat, run_tests=self.run_tests, lessons=lessons,
+                                example=example, budget=self.cfg.builder.prompt_token_budget, clock=self.clock)
         self._errors_in_a_row = 0  # the model answered
         attempt_id = lease.get("attempt_id") or uuid.uuid4().hex
         settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, example_task=prompt.example_task,
@@ -224,6 +220,15 @@ class BuilderWorker:
         self.done += 1
         self.passed += passed
         return 0.0
+
+    def _lessons_ask(self, skill: str, limit: int) -> Callable[[], list]:
+        """lesson.top sent now, its lessons read later (it travels with archive.similar)."""
+        later = self.send_ask("memory", "lesson.top", {"skill": skill, "limit": limit})
+        return lambda: later().get("lessons") or []
+
+    def _similar_ask(self, skill: str, difficulty: int, task_id: str) -> dict | None:
+        return self.ask("memory", "archive.similar", {"skill": skill, "difficulty": difficulty,
+                                                      "exclude_task": task_id}).get("example")
 
     def _renewing(self, lease: Mapping[str, Any]) -> Callable[..., Any]:
         """llm.chat that first renews the lease when a third of its TTL has passed, so a slow

@@ -110,11 +110,13 @@ class LLMClient:
         return s
 
     def chat(self, messages: list[dict[str, str]], *, temperature: float | None = None,
-             max_tokens: int | None = None, stop: list[str] | None = None) -> LLMResult:
+             max_tokens: int | None = None, stop: list[str] | None = None, seed: int | None = None) -> LLMResult:
         """One chat completion. Raises LLMUnavailable (nothing sent: wait and come back) or
-        LLMError (sent, and failed: its `kind` says how)."""
+        LLMError (sent, and failed: its `kind` says how). `temperature`, `max_tokens` and `seed`
+        override the configuration for this call (the builder's sampling draws candidates with
+        fixed seeds)."""
         start = self.clock()
-        settings = self.settings(temperature=temperature, max_tokens=max_tokens)
+        settings = self.settings(temperature=temperature, max_tokens=max_tokens, seed=seed)
         tries = 0
         while True:
             try:

@@ -57,6 +57,16 @@ BUS_OPS: list[Op] = [
     Op("event.record", "memory", "supervisor", {"events": "list"}, {"ids": "list", "errors": "list"},
         "", "the supervisor's outbox: events with their own id, ts, kind, actor, body, recorded once "
         "each; the ids in the reply are acknowledged"),
+    Op("exam.create", "memory", "cli", {"exam": "map", "tasks": "list", "seal?": "bool"}, {"id": "str"},
+        "cogloop exam create", "an exam's tasks, in batches; the last batch seals it (fixed from then on)"),
+    Op("exam.run.start", "memory", "cli", {"run": "map"}, {"id": "str"}, "cogloop exam run",
+        "a run of a sealed exam, pinned to one endpoint and model"),
+    Op("exam.result", "memory", "cli", {"result": "map"}, {}, "cogloop exam run",
+        "one task under one arm; never touches the training record"),
+    Op("exam.run.finish", "memory", "cli", {"run_id": "str", "status": "str", "note?": "str"}, {},
+        "cogloop exam run", "status done, stopped or failed"),
+    Op("exam.guard", "memory", "trainer|cli", {}, {"guard": "map", "runs": "list"}, "",
+        "generators and prompts training must not use; the exam's runs (for trainer.exam_every)"),
     # --- scorer ---------------------------------------------------------------------------
     Op("score.request", "scorer", "builder|cli",
         {"attempt_id": "str", "task_id": "str", "code": "str", "builder": "str", "lease_id?": "str"},

@@ -7,15 +7,27 @@ work()                   -> resume the last snapshot once, then top up every TOP
 The queue is topped up to trainer.low_water_per_builder x daemon.builders trainer tasks
 (memory's queue already leases user tasks first). With trainer.llm_tasks on, some top-up
 slots go to LLM-proposed tasks that passed validation by execution.
+
+The exam (actors/exam): no task the exam guards is ever set (`exam.guard`: its reserved
+generators and prompts, read again every top-up beat), and with `trainer.exam_every` = N the
+exam runs after every N scored training attempts, as a `cogloop exam run` child process
+(output in HOME/logs/exam.log; one at a time; it dies with the Trainer).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 from actors import protocol as P
 from actors.runtime import ActorContext, ActorError, BusActor, handles
+
+from actors.exam.guard import ExamGuard
+from actors.exam.schedule import exam_due
 
 from .core import TrainerCore
 from .policy import PolicyParams
@@ -37,6 +49,9 @@ class TrainerActor(BusActor):
         self.resumed = False
         self.proposer = self._make_proposer() if cfg.trainer.llm_tasks else None
         self._slots = 0
+        self.guard = ExamGuard()
+        self._exam_runs: list[dict[str, Any]] = []
+        self._exam_proc: subprocess.Popen | None = None
 
     # --- bus ---------------------------------------------------------------------------
     @handles("trainer.observe")
@@ -65,9 +80,16 @@ class TrainerActor(BusActor):
 
     def work(self) -> float | None:
         self._resume()
+        self._refresh_guard()
         if self.top_up():
             self.bus.ask("memory", "profile.snapshot", {"profile": self.core.snapshot()})
+        self._maybe_exam()
         return TOPUP_EVERY_S
+
+    def on_stop(self) -> None:
+        if self._exam_proc is not None and self._exam_proc.poll() is None:
+            self._exam_proc.send_signal(signal.SIGTERM)  # it stops after its current task (else dies with us)
+        super().on_stop()
 
     # --- steps -------------------------------------------------------------------------
     def _resume(self) -> None:
@@ -77,12 +99,44 @@ class TrainerActor(BusActor):
         latest = self.bus.ask("memory", "profile.latest", {})["profile"]
         if latest and not self.core.load(latest):
             log.warning("ignoring the stored profile: %s", "; ".join(self.core.rejected_profile))
+        self._refresh_guard()
         self.resumed = True
+
+    def _refresh_guard(self) -> None:
+        """What the exam keeps from training, and its runs so far (for trainer.exam_every)."""
+        try:
+            reply = self.bus.ask("memory", "exam.guard", {})
+        except ActorError as exc:  # keep the last guard: a Memory hiccup (or timeout) must not unguard the exam
+            log.warning("exam.guard failed: %s", exc)
+            return
+        g = reply.get("guard") or {}
+        self.guard = ExamGuard.from_lists(g.get("generators") or (), g.get("prompts") or ())
+        self._exam_runs = list(reply.get("runs") or [])
+
+    def _maybe_exam(self) -> None:
+        """Start `cogloop exam run` when trainer.exam_every scored attempts have passed since the last run."""
+        every = self.ctx.config.trainer.exam_every
+        running = self._exam_proc is not None and self._exam_proc.poll() is None
+        last = max((int(r.get("training_attempts") or 0) for r in self._exam_runs), default=None)
+        if not exam_due(int(self.core.profile["observations"]), every, last, running):
+            return
+        home = str(self.ctx.home)  # a Path (its .root attribute is "/", not the home)
+        argv = [sys.executable, "-m", "actors._pdeath", "--parent", str(os.getpid()), "--", sys.executable, "-m",
+                "ops.cli", "exam", "run", "--home", str(home), "--arms", self.ctx.config.trainer.exam_arms, "--quiet"]
+        with open(os.path.join(home, "logs", "exam.log"), "ab") as out:
+            self._exam_proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        # counted as started now, so it is not due again before the next `every`
+        self._exam_runs.append({"training_attempts": int(self.core.profile["observations"]), "status": "starting"})
+        log.info("exam run started (pid %d) after %d training attempts", self._exam_proc.pid,
+                 self.core.profile["observations"])
+        self.bus.tell("memory", "event.log", {"kind": "trainer.exam_started",
+                                              "body": {"pid": self._exam_proc.pid,
+                                                       "training_attempts": self.core.profile["observations"]}})
 
     def top_up(self) -> int:
         """Add trainer tasks up to the low-water mark; returns how many were added."""
         stats = self.bus.ask("memory", "queue.stats", {"source": "trainer"})["stats"]
-        tasks = self.core.topup(stats, self.builders, self.low_water)
+        tasks = self.core.topup(stats, self.builders, self.low_water, self.guard)
         tasks = [self._maybe_llm(t) for t in tasks]
         added = 0
         for i in range(0, len(tasks), ADD_BATCH):

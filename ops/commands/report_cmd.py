@@ -10,9 +10,11 @@ Examples:
                                                  #  "attempted","passed","pass_at_1"}
     cogloop report --judge current               # leave out scores from the old one-process harness
 
-Sends no message: it reads HOME/history.db read-only (the daemon may be running). Shows per
-skill the attempts, pass rate, its trend (last 10 scores against the 10 before), mean score
-and difficulty, the hardest difficulty passed and the trainer's ability estimate; the score
+Sends no message: it reads HOME/history.db read-only (the daemon may be running). Shows the
+exam's learning curve (pass rate per arm against training attempts) with the latest run's
+arms and the lift of each part with its interval (see `cogloop exam`); per skill the
+attempts, pass rate, its trend (last 10 scores against the 10 before), mean score and
+difficulty, the hardest difficulty passed and the trainer's ability estimate; the score
 distribution; restarts and errors from the events table. `--benchmark NAME` reports pass@1
 for the tasks of that source: each problem's first submitted candidate against its hidden
 tests, over all the benchmark's tasks (unattempted ones count as failed); model and settings

@@ -103,10 +103,18 @@ class SandboxConfig:
 
 @dataclass
 class BuilderConfig:
-    repair_rounds: int = 2
+    # Memory and search: what goes into a prompt and how candidates are found (docs/exam.md
+    # measures each part; `cogloop exam` turns them on and off per arm).
+    repair_rounds: int = 2  # repair rounds on failed visible tests (0: one try)
     prompt_token_budget: int = 3000
     lease_ttl_s: float = 900.0
-    reflect: bool = True
+    reflect: bool = True  # write a lesson after each attempt
+    lessons: int = 3  # lessons of the skill in each prompt (0: no lessons)
+    examples: str = "similar"  # "similar": one archived solution of the skill in the prompt; "off": none
+    example_threshold: float = 0.0  # show the example only when its task's relevance (0..1) reaches this
+    samples: int = 1  # candidates drawn per task; the first passing the visible tests is submitted
+    sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
+    sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i (when samples > 1)
 
 
 @dataclass
@@ -124,7 +132,9 @@ class TrainerConfig:
     target_high: float = 0.8
     low_water_per_builder: int = 3
     llm_tasks: bool = False  # LLM-proposed tasks; off for weak models
-    seed: int = 0
+    seed: int = 0  # training seeds are >= 0; the exam's bank tasks use negative seeds
+    exam_every: int = 0  # run the home's exam after every N scored training attempts (0: off)
+    exam_arms: str = "plain,loop"  # the arms of those runs (cogloop exam run --arms)
 
 
 @dataclass
@@ -306,6 +316,15 @@ def _check_ranges(cfg: Config) -> None:
     for key in ("max_attempts", "max_lost"):
         if not 1 <= getattr(cfg.store, key) <= 100:
             problems.append(f"store.{key}: expected 1 to 100, got {getattr(cfg.store, key)}")
+    problems += _builder_problems(cfg.builder)
+    if cfg.trainer.seed < 0:
+        problems.append(f"trainer.seed: expected 0 or more (negative seeds are the exam's), got {cfg.trainer.seed}")
+    if cfg.trainer.exam_every < 0:
+        problems.append(f"trainer.exam_every: expected 0 (off) or more, got {cfg.trainer.exam_every}")
+    bad_arms = [a for a in split_arms(cfg.trainer.exam_arms) if a not in EXAM_ARMS] or (
+        [] if split_arms(cfg.trainer.exam_arms) else ["(none)"])
+    if bad_arms:
+        problems.append(f"trainer.exam_arms: unknown arm {bad_arms[0]!r} (known: {', '.join(EXAM_ARMS)})")
     if cfg.daemon.max_msg_bytes < 4096:
         problems.append(f"daemon.max_msg_bytes: expected at least 4096, got {cfg.daemon.max_msg_bytes}")
     bad = [m for m in (p.strip() for p in cfg.daemon.plugins.split(",")) if m and not _MODULE.fullmatch(m)]
@@ -344,3 +363,31 @@ def _endpoint_problems(endpoints: list[Any]) -> list[str]:
         if isinstance(e.get("max_concurrency"), int) and e["max_concurrency"] < 0:
             problems.append(f"{where}.max_concurrency: expected 0 (no limit) or more, got {e['max_concurrency']}")
     return problems
+
+
+EXAMPLE_MODES = ("similar", "off")
+# The exam's arms (actors/exam/arms.py defines what each one switches on).
+EXAM_ARMS = ("plain", "loop", "nomemory", "repair", "lessons", "examples", "sampling", "plain@k")
+
+
+def split_arms(text: str) -> list[str]:
+    """"plain, loop" -> ["plain", "loop"] (order kept, repeats dropped)."""
+    return list(dict.fromkeys(a.strip() for a in str(text).split(",") if a.strip()))
+
+
+def _builder_problems(b: BuilderConfig) -> list[str]:
+    """The memory and search switches' ranges."""
+    out = []
+    if b.repair_rounds < 0:
+        out.append(f"builder.repair_rounds: expected 0 or more, got {b.repair_rounds}")
+    if b.lessons < 0:
+        out.append(f"builder.lessons: expected 0 (off) or more, got {b.lessons}")
+    if b.examples not in EXAMPLE_MODES:
+        out.append(f"builder.examples: expected one of {', '.join(EXAMPLE_MODES)}, got {b.examples!r}")
+    if not 0.0 <= b.example_threshold <= 1.0:
+        out.append(f"builder.example_threshold: expected 0 to 1, got {b.example_threshold}")
+    if not 1 <= b.samples <= 100:
+        out.append(f"builder.samples: expected 1 to 100, got {b.samples}")
+    if not 0.0 <= b.sample_temperature <= 2.0:
+        out.append(f"builder.sample_temperature: expected 0 to 2, got {b.sample_temperature}")
+    return out

@@ -3,6 +3,8 @@
 No rendering and no I/O beyond the given connection, so the terminal and HTML views (and
 `--json`) show the same figures, and tests check them against a database they filled.
 
+The exam's learning curve comes from ops/report/learning.py (the exam tables, apart from training).
+
 Tables (store/schema.py): `scores` (one per scored attempt: skill, difficulty, total, passed,
 created_at), `attempts` (task_id, attempt_no, llm_settings, started_at), `tasks` (source,
 status, meta), `events` (kind, actor, body, ts) and `profile` (the trainer's snapshots).
@@ -22,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from ops.readdb import has_table
+from ops.report import learning
 from ops.report.ability import abilities, ability_series
 from sandbox import JUDGE_VERSION
 
@@ -277,4 +280,5 @@ def collect(conn: sqlite3.Connection, judge: str = "all") -> dict[str, Any]:
         "events": event_summary(conn),
         "queue": queue_counts(conn),
         "judge": judge_summary(conn, judge),
+        "learning": learning.collect(conn),
     }

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from ops.report.data import BINS, ROLLING, epoch
+from ops.report.learning import html_section
 from ops.report.svg import bar_chart, line_chart
 
 CSS = """
@@ -133,6 +134,8 @@ def render(data: dict[str, Any], *, title: str = "cogloop report", home: str = "
 <div class="kpi">errors<b>{ev["errors"]}</b></div>
 </div>
 {_benchmark_section(bench) if bench else ""}
+{html_section(data.get("learning"))}
+<h2>Training</h2>
 <div class="card wide">{ability_chart}</div>
 <h2>Pass rate per skill</h2>
 <p class="sub">Rolling pass rate over the last {ROLLING} scores (over all of them while there are fewer).</p>

@@ -45,6 +45,20 @@ def render_benchmark(console: Console, bench: dict[str, Any]) -> None:
     console.print(t)
 
 
+def render_learning(console: Console, learning: dict[str, Any] | None) -> None:
+    """The exam: the learning curve and the latest run's arms and lifts (plain text)."""
+    from ops.report.learning import curve_lines, summary_lines
+
+    if not learning:
+        console.print("no exam yet (cogloop exam run measures the loop against one plain try)")
+        return
+    for line in curve_lines(learning):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if learning["latest"]:
+        for line in summary_lines(learning["latest"]):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def render(console: Console, data: dict[str, Any]) -> None:
     console.print(f"[bold]scores[/bold] {data['scores']}  [bold]passed[/bold] {data['passed']}  "
                   f"[bold]pass rate[/bold] {_pct(data['pass_rate'])}  "
@@ -69,6 +83,7 @@ def render(console: Console, data: dict[str, Any]) -> None:
                       f"{judge.get('suspicious', 0)} flagged suspicious")
     hist = data["score_histogram"]
     console.print(f"score distribution 0 [{_spark(hist)}] 1   ({', '.join(str(n) for n in hist)} in {BINS} bins)")
+    render_learning(console, data.get("learning"))
     ev = data["events"]
     if ev["by_actor"]:
         actors = Table(title="restarts and errors by actor")

@@ -1,0 +1,85 @@
+"""The prompt-and-attempt part of the Builder, shared by the daemon's builders (worker.py) and the
+exam (actors/exam), so both run exactly the same pipeline under a `Strategy`:
+
+    lessons, example = recall(task, strategy, lessons=..., similar=...)
+    prompt, outcome = solve(task, strategy, llm=..., run_tests=..., lessons=lessons, example=example)
+
+`recall` asks only for the memory the strategy uses (the lesson ask is started before the
+example ask and awaited after it, so over the bus the two travel together). `solve` builds the
+prompt and runs `run_attempt` (extraction, visible tests, repair rounds); with `samples` > 1 it
+draws candidates at the sampling temperature with fixed seeds and keeps the first that passes
+the visible tests (else the one that passed most), counting every candidate's tokens and time.
+Recording, scoring and reflecting stay with the caller.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Callable, Mapping, Sequence
+
+from actors.builder.loop import AttemptOutcome, LLMCall, RunTests, run_attempt
+from actors.builder.prompt import Prompt, build_prompt
+from actors.builder.strategy import Strategy, keep_example
+from actors.llm import LLMError
+
+# lessons(skill, limit) starts the ask and returns its wait; similar(skill, difficulty, task_id)
+# returns an archived solution ({"task_id", "code", "title", "prompt", ...}) or None.
+LessonsAsk = Callable[[str, int], Callable[[], Sequence[Mapping[str, Any]]]]
+SimilarAsk = Callable[[str, int, str], Mapping[str, Any] | None]
+
+
+def recall(task: Mapping[str, Any], strategy: Strategy, *, lessons: LessonsAsk,
+           similar: SimilarAsk) -> tuple[list[Mapping[str, Any]], Mapping[str, Any] | None]:
+    """The lessons and the example the strategy puts into this task's prompt."""
+    skill = str(task.get("skill") or "")
+    later = lessons(skill, strategy.lessons) if strategy.lessons > 0 else None
+    example = (similar(skill, int(task.get("difficulty") or 1), str(task.get("id") or ""))
+               if strategy.examples != "off" else None)
+    found = list(later() or []) if later is not None else []
+    return found[:strategy.lessons], keep_example(task, example, strategy)
+
+
+def with_settings(llm: LLMCall, overrides: Mapping[str, Any]) -> LLMCall:
+    """`llm` with some call settings (temperature, seed) fixed."""
+    if not overrides:
+        return llm
+    return lambda messages, **kw: llm(messages, **{**overrides, **kw})
+
+
+def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_tests: RunTests,
+          lessons: Sequence[Mapping[str, Any]] = (), example: Mapping[str, Any] | None = None,
+          budget: int = 3000, clock: Callable[[], float] = time.monotonic) -> tuple[Prompt, AttemptOutcome]:
+    """Prompt, then up to `samples` candidates (each with its repair rounds). An `LLMError`
+    before any answer propagates, as in run_attempt (an endpoint error is not an attempt); after
+    a candidate, the best so far stands."""
+    start = clock()
+    prompt = build_prompt(task, lessons, example, budget=budget)
+    outcomes: list[AttemptOutcome] = []
+    for i in range(strategy.samples):
+        try:
+            outcome = run_attempt(task, prompt, llm=with_settings(llm, strategy.sample_settings(i)), run_tests=run_tests,
+                                  repair_rounds=strategy.repair_rounds, budget=budget, clock=clock)
+        except LLMError:
+            if not outcomes:
+                raise
+            break
+        outcomes.append(outcome)
+        if outcome.status == "passed":
+            break
+    return prompt, _combine(outcomes, clock() - start)
+
+
+def _combine(outcomes: list[AttemptOutcome], wall_s: float) -> AttemptOutcome:
+    """The submitted candidate (first passing, else most visible tests passed, earliest on a
+    tie) with the cost of all of them."""
+    if len(outcomes) == 1:
+        return outcomes[0]
+    rank = {"passed": 2, "failed": 1, "error": 0}
+    best = max(outcomes, key=lambda o: (rank.get(o.status, 0), o.visible_passed, -outcomes.index(o)))
+    response = "\n\n".join(f"=== candidate {i} ===\n{o.response}" for i, o in enumerate(outcomes))
+    return dataclasses.replace(
+        best, response=response, samples=len(outcomes), chosen=outcomes.index(best),
+        tokens_in=sum(o.tokens_in for o in outcomes), tokens_out=sum(o.tokens_out for o in outcomes),
+        llm_latency_s=sum(o.llm_latency_s for o in outcomes), sandbox_s=sum(o.sandbox_s for o in outcomes),
+        wall_s=wall_s, rounds=[r for o in outcomes for r in o.rounds])

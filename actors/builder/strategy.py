@@ -1,0 +1,113 @@
+"""What the Builder does with a task, as one value: which memory goes into the prompt and how
+candidates are searched for. Pure; `from_config` reads the `[builder]` switches.
+
+The daemon's builders run the configured strategy; the exam (actors/exam) runs named variants
+of it side by side (plain = no memory and one try), so every part can be switched off alone
+and its effect measured.
+
+Relevance of an example is a plain word overlap (Jaccard) of the two tasks' descriptions:
+title, prompt and entry point, without the examples, digits and the task bank's boilerplate.
+It is the measure `builder.example_threshold` compares against; 0 shows every example (the
+archive's nearest of the same skill), 1 only the same problem with other constants.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+EXAMPLE_MODES = ("similar", "off")
+
+
+@dataclass(frozen=True)
+class Strategy:
+    lessons: int = 3  # lessons of the skill in the prompt; 0: none
+    examples: str = "similar"  # "similar": the archive's nearest solution of the skill; "off"
+    example_threshold: float = 0.0  # an example less relevant than this is not shown
+    repair_rounds: int = 2  # rounds of feedback from the visible tests
+    samples: int = 1  # candidates; the first to pass the visible tests is submitted
+    sample_temperature: float = 0.8  # each candidate's temperature when samples > 1
+    sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i when samples > 1
+
+    def __post_init__(self) -> None:
+        if self.examples not in EXAMPLE_MODES:
+            raise ValueError(f"examples: expected one of {', '.join(EXAMPLE_MODES)}, got {self.examples!r}")
+        if self.lessons < 0 or self.repair_rounds < 0 or self.samples < 1:
+            raise ValueError("lessons and repair_rounds must be >= 0 and samples >= 1")
+
+    @classmethod
+    def from_config(cls, builder: Any) -> "Strategy":
+        """The `[builder]` switches (ops/ground/config.py BuilderConfig)."""
+        return cls(**{f.name: getattr(builder, f.name) for f in dataclasses.fields(cls)})
+
+    @property
+    def uses_memory(self) -> bool:
+        """Does the prompt depend on what training stored (lessons, archived solutions)?"""
+        return self.lessons > 0 or self.examples != "off"
+
+    def replace(self, **changes: Any) -> "Strategy":
+        return dataclasses.replace(self, **changes)
+
+    def without_memory(self) -> "Strategy":
+        return self.replace(lessons=0, examples="off")
+
+    def sample_settings(self, i: int) -> dict[str, Any]:
+        """The LLM overrides of candidate `i` (none for a single try: the configured settings)."""
+        if self.samples <= 1:
+            return {}
+        return {"temperature": self.sample_temperature, "seed": self.sample_seed + i}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Only what changes the attempt: sampling settings are dropped when there is one try,
+        the threshold when examples are off (so equal behaviour has an equal key)."""
+        d = dataclasses.asdict(self)
+        if self.samples <= 1:
+            d.pop("sample_temperature"), d.pop("sample_seed")
+        if self.examples == "off":
+            d.pop("example_threshold")
+        return d
+
+
+_WORD = re.compile(r"[a-z]+")
+_EXAMPLE_LINE = re.compile(r"^\s*\S+\(.*\)\s*(->|==|=>|➞)")
+# English function words and the task bank's template (actors/trainer/taskbank/_draft.py):
+# they are in every prompt and would make every pair of tasks look alike.
+STOPWORDS = frozenset("""
+a an the of and or in on to is are be by for with as at it its that this from into than then
+return returns write python function named result do not print use only standard library
+examples example given task int str list bool float none true false def xs s n k
+""".split())
+
+
+def words(*texts: Any) -> frozenset[str]:
+    """The content words of some task text: examples, digits and boilerplate left out."""
+    out: set[str] = set()
+    for text in texts:
+        for line in str(text or "").lower().splitlines():
+            if _EXAMPLE_LINE.match(line):
+                continue
+            out.update(w for w in _WORD.findall(line.replace("_", " ")) if w not in STOPWORDS)
+    return frozenset(out)
+
+
+def relevance(task: Mapping[str, Any], example: Mapping[str, Any]) -> float:
+    """0..1: how much the example's task says the same as this task (Jaccard of content words).
+    An example without its task's text is judged by its code's words."""
+    mine = words(task.get("title"), task.get("prompt"), task.get("entry_point"))
+    theirs = words(example.get("title"), example.get("prompt"), example.get("entry_point"))
+    if not theirs:
+        theirs = words(example.get("code"))
+    union = mine | theirs
+    return round(len(mine & theirs) / len(union), 4) if union else 0.0
+
+
+def keep_example(task: Mapping[str, Any], example: Mapping[str, Any] | None,
+                 strategy: Strategy) -> Mapping[str, Any] | None:
+    """The example to show, or None: examples off, nothing archived, or below the threshold."""
+    if example is None or strategy.examples == "off":
+        return None
+    if strategy.example_threshold > 0 and relevance(task, example) < strategy.example_threshold:
+        return None
+    return example

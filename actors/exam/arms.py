@@ -1,0 +1,105 @@
+"""The exam's arms: named Builder strategies run side by side on the same tasks. Pure.
+
+| arm | what it is |
+|---|---|
+| plain | today's one try: no lessons, no example, no repair, one candidate |
+| loop | everything the Builder does, as configured (`[builder]`) |
+| nomemory | the loop with lessons and examples off: memory on-off = loop - nomemory |
+| repair | plain + the repair rounds |
+| lessons | plain + the lessons |
+| examples | plain + the similar example (with its threshold) |
+| sampling | plain + k candidates, the first to pass the visible tests submitted |
+| plain@k | k independent plain candidates, passed if any passes the hidden tests (pass@k) |
+
+Component arms take the configured value of their part, or its default when the
+configuration turned the part off (repair rounds 2, lessons 3, k 4), so each is a real
+change from plain. `plain@k` uses the sampling arm's k, temperature and seeds: an oracle
+upper bound for resampling, so no gain can hide in it.
+
+Arms whose prompt does not depend on memory (plain, repair, sampling, plain@k, and nomemory)
+give the same answers whatever training has stored, so their results are cached per exam,
+model and settings (`cache_key`); memory arms are always run afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from actors.builder.strategy import Strategy
+from ops.ground.config import EXAM_ARMS, split_arms
+
+DEFAULT_REPAIR_ROUNDS, DEFAULT_LESSONS, DEFAULT_K = 2, 3, 4
+PLAIN = Strategy(lessons=0, examples="off", repair_rounds=0, samples=1)
+
+# (label, arm, baseline): the lifts the report shows when both arms ran.
+COMPARISONS: tuple[tuple[str, str, str], ...] = (
+    ("loop", "loop", "plain"),
+    ("memory", "loop", "nomemory"),
+    ("repair", "repair", "plain"),
+    ("lessons", "lessons", "plain"),
+    ("examples", "examples", "plain"),
+    ("sampling", "sampling", "plain"),
+    ("plain@k", "plain@k", "plain"),
+)
+
+
+class UnknownArm(ValueError):
+    """An arm name that is not one of EXAM_ARMS."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    strategy: Strategy
+    pass_at_k: int = 0  # > 0: k independent candidates, passed if any passes (plain@k)
+
+    @property
+    def cacheable(self) -> bool:
+        return not self.strategy.uses_memory
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "strategy": self.strategy.to_dict(), "pass_at_k": self.pass_at_k}
+
+
+def _k(base: Strategy) -> int:
+    return base.samples if base.samples > 1 else DEFAULT_K
+
+
+def make_arm(name: str, base: Strategy) -> Arm:
+    """The arm `name` relative to the configured strategy `base`."""
+    sampling = PLAIN.replace(samples=_k(base), sample_temperature=base.sample_temperature,
+                             sample_seed=base.sample_seed)
+    table = {
+        "plain": PLAIN,
+        "loop": base,
+        "nomemory": base.without_memory(),
+        "repair": PLAIN.replace(repair_rounds=base.repair_rounds or DEFAULT_REPAIR_ROUNDS),
+        "lessons": PLAIN.replace(lessons=base.lessons or DEFAULT_LESSONS),
+        "examples": PLAIN.replace(examples="similar", example_threshold=base.example_threshold),
+        "sampling": sampling,
+    }
+    if name == "plain@k":
+        return Arm(name, sampling, pass_at_k=sampling.samples)
+    if name not in table:
+        raise UnknownArm(f"unknown arm {name!r} (known: {', '.join(EXAM_ARMS)})")
+    return Arm(name, table[name])
+
+
+def parse_arms(names: str | Sequence[str], base: Strategy) -> list[Arm]:
+    """"plain,loop" (or a list) -> arms, in order, without repeats; at least one."""
+    listed = split_arms(names) if isinstance(names, str) else list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not listed:
+        raise UnknownArm(f"no arms given (known: {', '.join(EXAM_ARMS)})")
+    return [make_arm(n, base) for n in listed]
+
+
+def cache_key(exam_id: str, arm: Arm, model_settings: Mapping[str, Any]) -> str:
+    """What an arm's results depend on besides memory: the exam, the arm's behaviour (not its
+    name: two arms that behave alike share results) and the model with its settings."""
+    blob = json.dumps({"exam": exam_id, "strategy": arm.strategy.to_dict(), "pass_at_k": arm.pass_at_k,
+                       "model": {k: model_settings.get(k) for k in sorted(model_settings)}},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]

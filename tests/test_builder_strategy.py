@@ -1,0 +1,106 @@
+"""The memory and search switches of [builder], honoured by the daemon's builder (the same
+pipeline the exam runs): lessons and examples can be turned off or bounded, an example below
+the relevance threshold is not shown, and sampling draws candidates with fixed seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from ops.ground.config import load_config
+from ops.ground.errors import ConfigError
+from tests.builder_helpers import FakeMemory
+from tests.fakellm import FakeLLM
+from tests.test_builder_worker import LESSONS, RIGHT, TASK, worker
+
+pytestmark = pytest.mark.unit
+
+EXAMPLE = {"task_id": "old", "code": "def add(a, b):\n    return a + b\n", "title": "Add", "prompt": "Return a + b.",
+           "entry_point": "add"}
+FAR = {"task_id": "far", "code": "def largest(xs):\n    return max(xs)\n", "title": "Largest",
+       "prompt": "Return the largest number in the list.", "entry_point": "largest"}
+
+
+def first_prompt(fake: FakeLLM) -> str:
+    return fake.chat_requests[0]["messages"][1]["content"]
+
+
+def run(mem: FakeMemory, answers: list, **builder) -> tuple[FakeLLM, object]:
+    with FakeLLM(answers, default="{}") as fake:
+        w = worker(fake.url, mem)
+        for key, value in builder.items():
+            setattr(w.cfg.builder, key, value)
+        w.strategy = type(w.strategy).from_config(w.cfg.builder)
+        w.step()
+    return fake, w
+
+
+def test_memory_on_by_default_puts_lessons_and_the_example_in_the_prompt():
+    mem = FakeMemory([TASK], LESSONS, example=EXAMPLE)
+    fake, _ = run(mem, [RIGHT])
+    assert "Check edge cases first." in first_prompt(fake) and "A solved example" in first_prompt(fake)
+
+
+def test_a_switch_turns_memory_off():
+    """The issue: no switch turns memory off (builder.reflect = false only stops new lessons)."""
+    mem = FakeMemory([TASK], LESSONS, example=EXAMPLE)
+    fake, _ = run(mem, [RIGHT], lessons=0, examples="off")
+    prompt = first_prompt(fake)
+    assert "Lessons from" not in prompt and "A solved example" not in prompt
+    ops = [op for _, op, _ in mem.asks]
+    assert "lesson.top" not in ops and "archive.similar" not in ops  # memory is not even asked
+    assert mem.attempts[0]["llm_settings"]["lesson_ids"] == []
+
+
+def test_how_many_lessons_is_a_switch():
+    mem = FakeMemory([TASK], LESSONS, example=EXAMPLE)
+    fake, _ = run(mem, [RIGHT], lessons=1)
+    assert "Check edge cases first." in first_prompt(fake) and "Keep it simple" not in first_prompt(fake)
+    assert next(b for _, op, b in mem.asks if op == "lesson.top")["limit"] == 1
+
+
+def test_an_example_below_the_threshold_is_not_shown():
+    mem = FakeMemory([TASK], example=FAR)
+    fake, _ = run(mem, [RIGHT], example_threshold=0.5)
+    assert "A solved example" not in first_prompt(fake)
+    assert mem.attempts[0]["llm_settings"]["example_task"] is None
+    near = FakeMemory([TASK], example=EXAMPLE)
+    fake, _ = run(near, [RIGHT], example_threshold=0.5)
+    assert "A solved example" in first_prompt(fake)
+
+
+def test_sampling_draws_candidates_with_fixed_seeds_until_one_passes_the_visible_tests():
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    mem = FakeMemory([TASK])
+    fake, _ = run(mem, [wrong, wrong, RIGHT, RIGHT], samples=4, repair_rounds=0, sample_temperature=0.7,
+                  sample_seed=10)
+    code_calls = [r for r in fake.chat_requests if "Your solution" not in r["messages"][1]["content"]][:3]
+    assert [(r["temperature"], r["seed"]) for r in code_calls] == [(0.7, 10), (0.7, 11), (0.7, 12)]
+    a = mem.attempts[0]
+    assert a["status"] == "passed" and a["code"].endswith("return a + b")
+    assert a["response"].count("=== candidate") == 3  # the fourth was never drawn
+    assert a["tokens_out"] > 0 and a["repair_rounds"] == 0
+
+
+@pytest.mark.parametrize("env, words", [
+    ({"COGLOOP_BUILDER_EXAMPLES": "sometimes"}, "builder.examples"),
+    ({"COGLOOP_BUILDER_SAMPLES": "0"}, "builder.samples"),
+    ({"COGLOOP_BUILDER_LESSONS": "-1"}, "builder.lessons"),
+    ({"COGLOOP_BUILDER_EXAMPLE_THRESHOLD": "1.5"}, "builder.example_threshold"),
+    ({"COGLOOP_TRAINER_EXAM_ARMS": "plain,bogus"}, "trainer.exam_arms: unknown arm 'bogus'"),
+    ({"COGLOOP_TRAINER_SEED": "-2"}, "trainer.seed"),
+])
+def test_bad_switches_are_one_line_config_errors(home, env, words):
+    with pytest.raises(ConfigError) as err:
+        load_config(home, env=env)
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_endpoint_error_on_a_later_candidate_keeps_the_first():
+    # issue 14: an endpoint error is not an answer; after a candidate, the attempt stands on it
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    mem = FakeMemory([TASK])
+    run(mem, [wrong, {"status": 500, "body": {"error": {"message": "CUDA error: out of memory"}}}], samples=3,
+        repair_rounds=0, reflect=False)
+    assert len(mem.attempts) == 1 and not mem.release_reasons
+    a = mem.attempts[0]
+    assert a["status"] == "failed" and a["code"].endswith("return a - b")
