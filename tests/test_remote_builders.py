@@ -95,6 +95,7 @@ def test_a_key_issued_while_the_daemon_runs_is_taken_and_a_refused_one_says_so(h
         assert "builder-remote-3" not in [c["name"] for c in d.children()]
         # removed from authorized/: the next one to connect with it is refused
         (home / "keys" / "authorized" / "builder-remote-1.key").unlink()
+        assert cli(home, "reload").returncode == 0  # read now (else within half a second: no race under load)
         gone = remote(endpoint, "builder-remote-1", first, tmp_path / "elsewhere1")
         assert gone.wait(30) == 2
     finally:
