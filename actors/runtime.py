@@ -376,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     pump.stop()
     pump.join(2.0)
     status = 0 if reason and reason[0] in ("actor.stop", "SIGTERM", "SIGINT") else 1
+    if pump.refused:  # said in one line by the pump; a configuration error, not a crash
+        status = 2
     # The actor is stopped and has closed what it owns (on_stop). Skip the interpreter's
     # teardown: with openai/pydantic loaded it takes ~1 s on a busy box, and a thread left
     # in an abandoned LLM call need not be waited for. Exit handlers (the sandbox's) still run.

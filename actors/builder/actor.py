@@ -1,8 +1,9 @@
 """BuilderActor: the thin shell that runs BuilderWorker inside the actor runtime.
 
 The runtime calls `work()` repeatedly while not paused; each call is one whole task (or a wait
-while the LLM is down, or an idle poll). The LLM endpoint is the configured URL, else the
-embedded model's `HOME/run/llm.json`. LLM state changes are published as `builder.state`
+while the LLM is down, or an idle poll). The supervisor assigns each LLM request an endpoint
+(`BusSource`: `llm.assign`, `llm.done`), so builders share several servers least-busy-first
+and `status` shows what their calls meet. LLM state changes are published as `builder.state`
 events, and `builder.status` answers the same dict for `cogloop status`.
 
 At start a side thread imports the LLM client and starts a sandbox fork server while the
@@ -17,11 +18,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from actors.builder.worker import BuilderWorker
-from actors.llm import LLMClient
+from actors.llm import BusSource, LLMClient
 from actors.runtime import BusActor, handles
 
 log = logging.getLogger("cogloop.builder")
@@ -42,8 +42,7 @@ class BuilderActor(BusActor):
         for name in ("httpx", "httpx2"):  # one INFO line per HTTP request drowns the builder's log
             logging.getLogger(name).setLevel(logging.WARNING)
         cfg = ctx.config
-        home = getattr(ctx.home, "root", ctx.home)
-        llm = LLMClient(cfg.llm, run_dir=Path(home) / "run")
+        llm = LLMClient(cfg.llm, source=BusSource(ctx.bus.ask, ctx.bus.tell))
         self._limits = None
         self.worker = BuilderWorker(ctx.name, cfg, ctx.bus.ask, llm, self._run_tests,
                                     on_state=lambda s: ctx.bus.publish("builder.state", s),

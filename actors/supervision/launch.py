@@ -9,6 +9,7 @@ the supervisor (PR_SET_PDEATHSIG, set by the runtime or by `actors._pdeath` for 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -33,7 +34,8 @@ def config_env(cfg: Any) -> dict[str, str]:
     env = {}
     for section, values in cfg.to_dict().items():
         for key, value in values.items():
-            env[f"COGLOOP_{section}_{key}".upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+            env[f"COGLOOP_{section}_{key}".upper()] = (str(value).lower() if isinstance(value, bool) else
+                                                      json.dumps(value) if isinstance(value, list) else str(value))
     return env
 
 
@@ -62,7 +64,7 @@ class Launcher:
         self.home = home  # ops.ground.home.Home
         self.config_file = config_file
         self.cfg = cfg  # replaced on reload
-        self.llm_url = ""  # handed to every actor as COGLOOP_LLM_URL
+        self.llm_url = ""  # the embedded server's, handed to every actor as COGLOOP_LLM_URL
         self.spares = SparePool(self._spare)
 
     def env(self) -> dict[str, str]:

@@ -174,11 +174,11 @@ class TrainerActor(BusActor):
     def _make_proposer(self) -> Any:
         """The LLM task proposer (only with trainer.llm_tasks on: the LLM client and the sandbox
         are imported then, not by every trainer)."""
-        from actors.llm import LLMClient
+        from actors.llm import BusSource, LLMClient
         from sandbox import Limits, run_tests
 
         from .llm_tasks import Proposer
-        client = LLMClient(self.ctx.config.llm, run_dir=self.ctx.home / "run")
+        client = LLMClient(self.ctx.config.llm, source=BusSource(self.bus.ask, self.bus.tell))
         limits = Limits.from_config(self.ctx.config.sandbox)
 
         def run(code: str, tests: str, entry_point: str) -> dict[str, Any]:
