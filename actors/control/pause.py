@@ -8,7 +8,8 @@ The daemon's pause is kept here and nowhere else (`sup.paused`, shown by `status
 is told `actor.pause` / `actor.resume` (BusActor then stops or resumes calling `work()`), and a
 child that (re)starts while the daemon is paused starts paused (`--paused`, or ` paused` after a
 warm spare's name: it never calls work() before the supervisor's word), and is told
-`actor.pause` or `actor.resume` once it is up (`on_ready`), whichever the daemon is by then. Events `supervisor.paused` / `supervisor.resumed`, on record.
+`actor.pause` or `actor.resume` once it is up (`on_ready`), whichever the daemon is by then.
+Events `supervisor.paused` / `supervisor.resumed`, on record.
 """
 
 from __future__ import annotations
