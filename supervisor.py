@@ -11,8 +11,10 @@ This file is the imperative shell: the poll loop, the sockets, and carrying out 
 decide. The parts own their data (actors/supervision/): the roster of children, each with its
 lifecycle (a pure state machine whose transitions return actions) and its backlog; the forward
 table; the LLM endpoint; the launcher and its warm spares; the outbox of events the record
-keeps (sent to Memory; the supervisor never writes the database). Each control op is one module
-of actors/control/; every request on the bus is admitted by its op's entry (actors/protocol).
+keeps (sent to Memory; the supervisor never writes the database); the LLM endpoints (builders
+ask for one per request and report back; a prober lists their models). Each control op is one
+module of actors/control/; every request on the bus is admitted by its op's entry
+(actors/protocol).
 
 One thread does all socket work and spawns every child (PR_SET_PDEATHSIG fires when the
 spawning *thread* exits). SIGCHLD and friends wake its poll through signal.set_wakeup_fd.
@@ -32,17 +34,18 @@ import zmq
 
 from actors import control
 from actors import protocol as P
-from actors.control import forward, pause, reload, stop
+from actors.control import forward, llm, pause, reload, stop
 from actors.protocol import CLI, SUPERVISOR as NAME
 from actors.runtime import ACTOR_CLASSES, load_plugins
 from actors.supervision import entry, launch, routing
 from actors.supervision.backlog import meta_of
-from actors.supervision.endpoint import Endpoint
+from actors.supervision.endpoints import EndpointTable
 from actors.supervision.events import Events
 from actors.supervision.forwards import ForwardTable
 from actors.supervision.lifecycle import (RUNNING, STARTING, Action, FailBacklog, FailForwards, Forget,
                                           Publish, Ready, Signal, Spawn, Tell)
 from actors.supervision.outbox import Outbox
+from actors.supervision.prober import Prober
 from actors.supervision.roster import Child, Roster
 from actors.supervision.sampler import Sampler
 from actors.supervision.sockets import Sockets
@@ -73,7 +76,8 @@ class Supervisor:
         self.codec = P.Codec(self.cfg.daemon.max_msg_bytes)
         self.roster = Roster(self.cfg)
         self.forwards = ForwardTable()
-        self.endpoint = Endpoint()
+        self.endpoints = EndpointTable()  # the LLM endpoints; the prober lists their models
+        self.prober = Prober()
         self.launcher = launch.Launcher(home, config_file, self.cfg)
         self.outbox = Outbox(home.run / "events.spool")
         self.sampler = Sampler(interval_s=min(1.0, max(0.2, self.cfg.daemon.heartbeat_s)))
@@ -96,10 +100,10 @@ class Supervisor:
         self.status_cache.drop()
 
     def llm_status(self) -> dict[str, Any]:
-        """{"url", "model", "state"}: from the local llm child's state and the sampler's last probe."""
-        child = self.roster.get("llm")
-        return self.endpoint.status(child.state if child is not None and not child.remote else None,
-                                    self.sampler.probed)
+        """{"url", "model", "state", "endpoints": [...]}: the first endpoint's, then every one's."""
+        children = {c.name: c.state for c in self.roster if c.spec.kind == "llm" and not c.remote}
+        note = next((n for n in self.notes if "embedded model" in n), "")
+        return self.endpoints.status(time.monotonic(), children, note)
 
     # --- children: carrying out their transitions --------------------------------------------
     def apply(self, child: Child, actions: list[Action]) -> None:
@@ -129,7 +133,7 @@ class Supervisor:
                     self.roster.forget(child.name)
 
     def _spawn(self, child: Child) -> None:
-        pid = self.launcher.spawn(child)
+        pid = self.launcher.spawn(child, paused=self.paused)
         if pid is None:
             self._exited(child, -1)
             return
@@ -138,6 +142,7 @@ class Supervisor:
 
     def _exited(self, child: Child, rc: int) -> None:
         child.proc = None
+        self.endpoints.forget(child.name)  # its LLM requests in flight will never be reported
         self.apply(child, child.life.exited(rc, time.monotonic(), stopping=self.stopping,
                                             removed=child.name not in self.roster.order))
         self._update_sampler()
@@ -210,6 +215,10 @@ class Supervisor:
         where = routing.request(self.roster, env, sender)
         if isinstance(where, routing.Refuse):
             self._answer(ident, env, where.code, where.message)
+        elif where == NAME:  # an actor's request to the supervisor itself (llm.assign, llm.done)
+            reply = control.serve_bus(self, env)
+            if reply is not None and env["kind"] == "ask":
+                self._send(ident, reply)
         else:
             self.enqueue(where, ident, frame, env)
 
@@ -320,8 +329,7 @@ class Supervisor:
         memory = next((c for c in self.roster if c.spec.kind == "memory" and not c.remote), None)
         if memory is not None and memory.life.routable:  # the outbox: Memory's to record
             self.outbox.flush(now, self.codec, memory.name, lambda frame: self._deliver(memory, frame))
-        if (change := self.endpoint.change(now, self.llm_status)) is not None:
-            self.publish("llm.state", change)
+        llm.tick(self, now)  # the endpoints' probes, trial chats, lost tickets and events
         if self.cfg.daemon.warm_spares and not self.stopping and self.roster.started_all:
             self.launcher.spares.top_up(self.roster.spare_kinds())  # one per tick, while nothing starts
         self.launcher.spares.reap()
@@ -362,6 +370,7 @@ class Supervisor:
                     child.proc.wait()
             self.launcher.spares.kill()
             self.sampler.stop()
+            self.prober.stop()
             signals.close()
             self.sockets.close()
         return 0

@@ -5,6 +5,8 @@ zmq sockets are not thread-safe, so other threads hand encoded frames to the pum
 queue and wake it with a byte on a pipe the pump polls beside the socket. Heartbeats go to
 the supervisor every `heartbeat_s`; the supervisor answers each one, and a pump that hears
 nothing back for long enough decides the bus is gone (zguide "Paranoid Pirate" heartbeating).
+Over CURVE (a remote actor on a tcp bus) a socket monitor tells a refused key from a silent
+bus: the pump stops at once with `refused` set ("not authorised").
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ from actors.protocol import ActorError
 log = logging.getLogger("cogloop.bus")
 
 _EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)  # plain ints: no enum arithmetic per frame
+_HANDSHAKE_FAILED = {
+    int(zmq.EVENT_HANDSHAKE_FAILED_AUTH): "not authorised: the daemon at {ep} refused this actor's CURVE key "
+                                          "(authorise it there: cogloop actor --issue-keys DIR --name NAME)",
+    int(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL): "CURVE handshake with {ep} failed: is server.key the daemon's?",
+    int(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL): "CURVE handshake with {ep} failed: is server.key the daemon's?",
+}
 
 
 class RemoteError(ActorError):
@@ -69,6 +77,7 @@ class Pump(threading.Thread):
         self.codec = P.Codec(max_msg_bytes, check_ops=False)
         self.curve = curve
         self.dropped = 0  # malformed frames dropped
+        self.refused = ""  # why a CURVE handshake failed: the actor stops and says so
         self.on_request: Callable[[dict[str, Any]], None] | None = None
         self.on_stop_request: Callable[[str], None] = lambda reason: None
         self._early: list[dict[str, Any]] = []  # requests before the actor is up
@@ -126,10 +135,13 @@ class Pump(threading.Thread):
             sock.curve_publickey = self.curve.public
             sock.curve_secretkey = self.curve.secret
             sock.curve_serverkey = self.curve.server_public
+        monitor = sock.get_monitor_socket(sum(_HANDSHAKE_FAILED)) if self.curve is not None else None
         sock.connect(self.endpoint)
         poller = zmq.Poller()
         poller.register(sock, zmq.POLLIN)
         poller.register(self._wake_r, zmq.POLLIN)
+        if monitor is not None:
+            poller.register(monitor, zmq.POLLIN)
         last_ack = time.monotonic()
         next_hb = 0.0
         self.ready.set()
@@ -150,10 +162,27 @@ class Pump(threading.Thread):
                 if sock in events:
                     if self._drain(sock):
                         last_ack = time.monotonic()
+                if monitor is not None and monitor in events and self._handshake_failed(monitor):
+                    break
             self._flush(sock)  # last words (a stop reply) before closing
         finally:
+            if monitor is not None:
+                sock.disable_monitor()
+                monitor.close(0)
             sock.close(0)
             zctx.term()
+
+    def _handshake_failed(self, monitor: zmq.Socket) -> bool:
+        """A CURVE handshake failed: say why in one line and stop (no retrying a refused key)."""
+        from zmq.utils.monitor import recv_monitor_message
+
+        event = recv_monitor_message(monitor, zmq.NOBLOCK)["event"]
+        if event not in _HANDSHAKE_FAILED:
+            return False
+        self.refused = _HANDSHAKE_FAILED[event].format(ep=self.endpoint)
+        log.error("%s", self.refused)
+        self.on_stop_request("CURVE handshake failed")  # the reason above, said once
+        return True
 
     def _heartbeat(self, sock: zmq.Socket) -> None:
         # The supervisor reads the pid (a stale incarnation gets no ack) and the kind (a remote

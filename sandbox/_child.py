@@ -31,7 +31,7 @@ from sandbox._proc import SANDBOX_ENV, become
 
 # Fixed fd numbers inside the run (everything else is closed).
 FD_RESULT, FD_STATUS = 3, 4
-JUDGED = ("tests", "race")  # kinds run as a judge process and a candidate process
+JUDGED = ("tests", "race", "suite")  # kinds run as a judge process and a candidate process
 
 
 def candidate(req: dict[str, Any], nonce: str, limits: Limits, *, uid: int | None, nproc_rlimit: bool) -> NoReturn:
@@ -51,6 +51,15 @@ def candidate(req: dict[str, Any], nonce: str, limits: Limits, *, uid: int | Non
             os.write(2, f"sandbox: setup failed: {exc!r}\n".encode())
         finally:
             os._exit(126)
+
+
+def judge_plan(req: dict[str, Any]) -> Any:
+    """What the judge runs, compiled: a tests file's steps, a suite's by group, else None."""
+    if req["kind"] == "tests":
+        return _testsfile.plan(req["tests"])
+    if req["kind"] == "suite":
+        return {name: _testsfile.plan(src) for name, src in req["groups"]}
+    return None
 
 
 def warm_init(nonce: str, *, uid: int, extra_ro: list[str], prefork: bool = False) -> NoReturn:
@@ -79,7 +88,7 @@ def warm_init(nonce: str, *, uid: int, extra_ro: list[str], prefork: bool = Fals
         os.close(fds[0])
         src_fd = fds[1] if len(fds) > 1 else None
         limits = Limits(**req["limits"])
-        steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
+        steps = judge_plan(req)
         _jail.make_tmp(uid=uid, tmp_mb=max(8, int(limits.fsize_mb * 4)), extra_ro=extra_ro, src_fd=src_fd)
         if src_fd is not None:
             os.close(src_fd)

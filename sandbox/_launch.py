@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import _child, _proc, _testsfile, _tree
+from sandbox import _child, _proc, _tree
 from sandbox import _libc as L
 from sandbox._context import ServerContext
 from sandbox._limits import Limits
@@ -138,7 +138,7 @@ def start_degraded(req: dict[str, Any], ctx: ServerContext, stdin_fd: int, limit
             os.chdir(work_dir)
             if judged:  # a runner in init's place: it starts the judge and candidate processes
                 _proc.place_fds(stdin_fd, out_w, err_w, res_w, st_w)
-                steps = _testsfile.plan(req["tests"]) if req["kind"] == "tests" else None
+                steps = _child.judge_plan(req)
                 _tree.run(req, steps, nonce, limits, uid=None, full=False,
                           nproc_rlimit="pids" not in ctx.slot.paths, status_fd=_child.FD_STATUS)
             _proc.place_fds(stdin_fd, out_w, err_w, res_w)

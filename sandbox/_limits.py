@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ops.ground.config import SandboxConfig
@@ -44,9 +44,9 @@ class Limits:
 
     def replace(self, **changes: Any) -> "Limits":
         """A copy with some limits changed; None values are ignored (CLI flags not given)."""
-        data = asdict(self)
+        data = self.to_dict()
         data.update({k: v for k, v in changes.items() if v is not None})
         return Limits(**data)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # scalars: no deep copy (asdict's)

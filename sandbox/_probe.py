@@ -19,6 +19,7 @@ clock of a pid needs no permission; its memory, fds and ptrace stay closed to th
 from __future__ import annotations
 
 import os
+import resource
 import time
 
 HZ = os.sysconf("SC_CLK_TCK")
@@ -74,32 +75,64 @@ def status_bytes(pid: int | str, key: bytes) -> int:
 
 class Probe:
     """One candidate process seen from the judge. `tree` (full isolation only): also count the
-    other processes of its uid in the run's pid namespace and the orphans pid 1 reaped."""
+    other processes of its uid in the run's pid namespace and the orphans pid 1 (the judge
+    itself: its own rusage) reaped. The files read at every call of a race stay open (pread)."""
 
     def __init__(self, pid: int, *, tree: bool) -> None:
         self.pid, self.tree = pid, tree
         self.uid = uid_of(pid) if tree else None
+        self.judge_is_init = os.getpid() == 1
+        self._fds: dict[str, int] = {}
+
+    def _read(self, path: str) -> bytes:
+        """A /proc file's fresh contents from a descriptor kept open; raises OSError when gone."""
+        fd = self._fds.get(path)
+        if fd is None:
+            fd = self._fds[path] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        return os.pread(fd, 4096, 0)
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+
+    def _reaped_ticks(self) -> int:
+        """The candidate's reaped children's CPU (clock ticks), 0 once it is gone."""
+        try:
+            fields = self._read(f"/proc/{self.pid}/stat").rsplit(b")", 1)[1].split()
+            return int(fields[13]) + int(fields[14])
+        except (OSError, ValueError, IndexError):
+            return 0
 
     def cpu_s(self) -> float:
         try:
             total = process_cpu_s(self.pid)
         except OSError:
             total = stat_ticks(self.pid)[0] / HZ
-        total += stat_ticks(self.pid)[1] / HZ
+        total += self._reaped_ticks() / HZ
         if self.tree and self.uid is not None:
-            total += stat_ticks(1)[1] / HZ  # orphans of the candidate's, reaped by pid 1 (the judge)
+            if self.judge_is_init:  # orphans of the candidate's, reaped by pid 1 (the judge)
+                ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+                total += ru.ru_utime + ru.ru_stime
+            else:
+                total += stat_ticks(1)[1] / HZ
             for name in os.listdir("/proc"):
                 if name.isdigit() and int(name) not in (1, self.pid, os.getpid()) and uid_of(int(name)) == self.uid:
                     own, children = stat_ticks(int(name))
                     total += (own + children) / HZ
         return total
 
-    def delay_s(self) -> float | None:
-        return run_delay_s(f"/proc/{self.pid}/schedstat")
+    def _delay(self, path: str) -> float | None:
+        try:
+            return int(self._read(path).split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return None
 
-    @staticmethod
-    def own_delay_s() -> float | None:
-        return run_delay_s("/proc/thread-self/schedstat")
+    def delay_s(self) -> float | None:
+        return self._delay(f"/proc/{self.pid}/schedstat")
+
+    def own_delay_s(self) -> float | None:
+        return self._delay("/proc/thread-self/schedstat")
 
     def peak_rss(self) -> int:
         return status_bytes(self.pid, b"VmHWM:")

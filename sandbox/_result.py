@@ -108,6 +108,9 @@ class RaceResult:
     first_s: float = 0.0
     median_s: float = 0.0
     reps: int = 0
+    timed_s: float = 0.0  # the candidate's CPU inside the timed calls, all repetitions
+    judge_s: float = 0.0  # the judge's CPU making those calls (sending, probing, waiting)
+    wall_s: float = 0.0  # the race's wall-clock time, start-up included (in a suite: its part's)
     peak_bytes: int = 0
     outside_s: float = 0.0
     matches: bool | None = None  # equal to the reference's results (None: no reference given)
@@ -120,3 +123,18 @@ class RaceResult:
         data = asdict(self)
         data["run"] = self.run.to_dict() if self.run else None
         return data
+
+
+@dataclass
+class SuiteResult:
+    """A suite run (sandbox.suite): one TestReport per tests group, by name (each with the run's
+    figures and the group's own status), the candidate's race and, when it was raced in this
+    run rather than given, the reference's. `run` is the whole run."""
+
+    __test__ = False
+
+    run: RunResult
+    tests: dict[str, TestReport]
+    race: RaceResult | None = None
+    reference: RaceResult | None = None
+    judge: dict[str, Any] = field(default_factory=lambda: {"version": JUDGE_VERSION, "signs": []})

@@ -11,6 +11,8 @@ verdicts. The protocol, in frames (kind byte + payload):
                     R value | X [type, why] | E [ancestry names, message, memory_error] | D None
     from the judge  C marshal((args, kwargs))    call, reply R, X or E
                     T marshal((args, kwargs))    timed call: keep the result, reply D or E
+                    T (empty)                    timed call on the last timed call's arguments,
+                                                 decoded afresh from the bytes kept
                     F                            the kept result: R or X
 
 Arguments come from the judge as marshal bytes of data it checked to be plain; marshal's
@@ -57,20 +59,23 @@ def run(code: str, entry_point: str, sock_fd: int) -> NoReturn:
             except _BaseException:  # noqa: BLE001 - a closed or replaced stream
                 pass
 
-    def reply(kind: bytes, value: Any) -> None:
+    def send(kind: bytes, payload: bytes) -> None:
         flush()
         while signs:
             _send(sock, b"S", _encode(_str(signs.pop(0))[:200]))
-        _send(sock, kind, _encode(value))
+        _send(sock, kind, payload)
 
-    def plain(value: Any) -> tuple[bytes, Any]:
+    def reply(kind: bytes, value: Any) -> None:
+        send(kind, _encode(value))
+
+    def plain(value: Any) -> tuple[bytes, bytes]:
+        """The result's frame: R and its encoding (made once), or X and why it is not plain."""
         try:
-            _encode(value)
+            return b"R", _encode(value)
         except _NotPlain as exc:
-            return b"X", [exc.type_name, exc.why]
+            return b"X", _encode([exc.type_name, exc.why])
         except _BaseException as exc:  # noqa: BLE001 - RecursionError, MemoryError, a hostile hash...
-            return b"X", [_str(_type(exc).__name__), "could not be encoded"]
-        return b"R", value
+            return b"X", _encode([_str(_type(exc).__name__), "could not be encoded"])
 
     def raised(exc: BaseException) -> list[Any]:
         try:
@@ -100,6 +105,7 @@ def run(code: str, entry_point: str, sock_fd: int) -> NoReturn:
         flush()
         _exit(1)
     kept: Any = None
+    timed_args = b""  # the last timed call's arguments, as bytes (immutable: each call decodes a fresh copy)
     while True:
         try:
             kind, payload = _recv()
@@ -107,9 +113,11 @@ def run(code: str, entry_point: str, sock_fd: int) -> NoReturn:
             flush()
             _exit(0)
         if kind == b"F":
-            reply(*plain(kept))
+            send(*plain(kept))
             continue
         kept = None
+        if kind == b"T":
+            payload = timed_args = payload or timed_args
         try:
             args, kwargs = _loads(payload)
             result = candidate(*args, **kwargs)
@@ -120,4 +128,4 @@ def run(code: str, entry_point: str, sock_fd: int) -> NoReturn:
             kept = result
             reply(b"D", None)
         else:
-            reply(*plain(result))
+            send(*plain(result))

@@ -74,6 +74,7 @@ class Link:
         self.hello: dict[str, Any] | None = None
         self.preload_rss = 0
         self.spawns = 0
+        self.calls = 0  # requests sent to candidate processes (a suite's part keeps an untouched one)
         self.signs: list[str] = []
         self.fault: str | None = None  # the current test's first fault
         self.memory_error = self.call_timed_out = False
@@ -86,6 +87,24 @@ class Link:
         self.spawns += 1
         self.sock, self.pid, self.hello = sock, pid, None
         self.frames = _wire.Frames(sock)
+
+    def part(self, code: str, *, deadline: float, call_timeout: float) -> None:
+        """Start a suite's next part (sandbox._parts): a fresh process loading `code` at the
+        first call (the run's first process is kept when it is still untouched and holds
+        `code`), the part's own clock, a fresh count of spawns and faults."""
+        untouched = self.sock is not None and self.calls == 0 and self.spawner.code == code
+        if not untouched:
+            self.kill()
+            self.spawner.sweep()
+        self.spawner.code = code
+        self.deadline, self.call_timeout = deadline, call_timeout
+        self.spawns = 1 if untouched else 0
+        self.fault = None
+        self.memory_error = self.call_timed_out = False
+
+    def expired(self) -> bool:
+        """No call could be answered before the deadline any more."""
+        return time.monotonic() >= self.deadline - _MARGIN_S
 
     def spawn(self) -> None:
         if self.spawns >= MAX_SPAWNS:
@@ -169,6 +188,7 @@ class Link:
         if error:
             raise self._fault(error, kill=False)
         assert self.sock is not None
+        self.calls += 1
         try:
             _wire.send_frame(self.sock, kind, payload)
         except OSError:

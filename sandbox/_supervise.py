@@ -15,7 +15,8 @@ import signal
 import time
 from typing import Any
 
-from sandbox import _testsfile, _verdicts
+from sandbox import _parts, _testsfile, _verdicts
+from sandbox._child import JUDGED
 from sandbox._context import ServerContext
 from sandbox._launch import memfd, start_degraded, start_full
 from sandbox._limits import Limits
@@ -47,10 +48,12 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     "judge" (version, signs) for judged runs and "race" for a race."""
     limits = Limits(**req["limits"])
     steps = _testsfile.plan(req["tests"], compiled=False) if req["kind"] == "tests" else None  # names
+    groups = {name: _testsfile.plan(src, compiled=False) for name, src in req["groups"]} if req["kind"] == "suite" else {}
+    wall_s = _parts.total_wall_s(req, limits.wall_s) if req["kind"] == "suite" else limits.wall_s
     me = os.getpid()
     start = time.monotonic()
-    req["deadline"] = start + limits.wall_s  # CLOCK_MONOTONIC is the same in every process of the run
-    ctx.judged_last = req["kind"] in ("tests", "race")
+    req["deadline"] = start + wall_s  # CLOCK_MONOTONIC is the same in every process of the run
+    ctx.judged_last = req["kind"] in JUDGED
     # server + zygote + init share the slot's pids count with the run
     mark = ctx.slot.begin(mem_bytes=int(limits.mem_mb * 2**20), extra_pids=3, nproc=int(limits.nproc))
     full = ctx.mode == "full"
@@ -76,7 +79,7 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
         if fd is not None:
             os.set_blocking(fd, False)
             sel.register(fd, selectors.EVENT_READ, sink)
-    deadline = start + limits.wall_s
+    deadline = start + wall_s
     killed_for: str | None = None
     done = False  # the candidate process has exited
     report: dict[str, Any] = {}
@@ -182,8 +185,9 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     stderr_text = err.text()
     if report.get("error"):
         stderr_text += "\n" + report["error"]
-    if killed_for is None and records.done.get("call_timeout"):
+    if killed_for is None and records.done.get("call_timeout") and req["kind"] != "suite":
         killed_for = "timeout"  # a call ran out of time; the judge went on with a fresh candidate
+        # (a suite's groups have a status each: _verdicts.group_status)
     returncode = _verdicts.returncode(report)
     result = RunResult(
         status=classify(returncode=returncode, killed_for=killed_for,
@@ -199,10 +203,17 @@ def supervise(req: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
     reply: dict[str, Any] = {"run": result.to_dict(), "tests": None}
     if steps is not None:
         reply["tests"] = _verdicts.tests(steps, records, result)
-    if req["kind"] in ("tests", "race"):
+    if req["kind"] in JUDGED:
         reply["judge"] = _verdicts.judge_info(records, JUDGE_VERSION)
+    lost = {"ok": False, "error": f"no result: the run ended ({result.status})"}
     if req["kind"] == "race":
-        reply["race"] = records.race or {"ok": False, "error": f"no result: the run ended ({result.status})"}
+        reply["race"] = records.race or lost
+    if req["kind"] == "suite":
+        reply["groups"] = {name: {"tests": _verdicts.tests(plan, records, result, group=name),
+                                  "status": _verdicts.group_status(records, name, result)}
+                           for name, plan in groups.items()}
+        reply["races"] = {role: records.races.get(role) or lost
+                          for kind, role in _parts.plan(req) if kind == "race"}
     return reply
 
 

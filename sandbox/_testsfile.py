@@ -8,6 +8,8 @@ plan in its own namespace and the supervisor uses the same names to know which v
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from dataclasses import dataclass
 from types import CodeType
 
@@ -30,8 +32,27 @@ class Step:
     lineno: int
 
 
-def _assert_name(stmt: ast.stmt, source: str) -> str:
-    text = ast.get_source_segment(source, stmt) or "assert"
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines as the parser counts them (not form feeds)
+
+
+def _segment(lines: list[str], stmt: ast.stmt) -> str:
+    """ast.get_source_segment on lines split once (it splits the whole file again on every call,
+    character by character: a tests file of n asserts cost n times its length)."""
+    if stmt.end_lineno is None or stmt.end_col_offset is None:
+        return ""
+    first, last = stmt.lineno - 1, stmt.end_lineno - 1
+    raw = [line.encode("utf-8", "surrogatepass") for line in lines[first:last + 1]]
+    if not raw:
+        return ""
+    if first == last:
+        raw[0] = raw[0][stmt.col_offset:stmt.end_col_offset]
+    else:
+        raw[0], raw[-1] = raw[0][stmt.col_offset:], raw[-1][:stmt.end_col_offset]
+    return b"".join(raw).decode("utf-8", "surrogatepass")
+
+
+def _assert_name(stmt: ast.stmt, lines: list[str]) -> str:
+    text = _segment(lines, stmt) or "assert"
     text = " ".join(text.split())
     return f"L{stmt.lineno}: {text[:100]}"
 
@@ -40,18 +61,31 @@ def plan(source: str, *, compiled: bool = True) -> list[Step]:
     """The ordered steps of a tests file; raises TestsFileError when it cannot be run.
 
     `compiled=False` leaves `code` None: enough for the names, and cheaper (the caller and
-    the supervisor only need the names; the run's init compiles).
+    the supervisor only need the names; the run's init compiles). Those plans are kept per
+    source (a grade asks for each of its files more than once: the Scorer, then sandbox.suite).
     """
+    if not compiled:
+        return list(_names_plan(source))
+    return _plan(source, compiled=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_plan(source: str) -> tuple[Step, ...]:
+    return tuple(_plan(source, compiled=False))
+
+
+def _plan(source: str, *, compiled: bool) -> list[Step]:
     try:
         tree = ast.parse(source, TESTS_FILENAME)
     except SyntaxError as exc:
         raise TestsFileError(f"tests file does not parse: line {exc.lineno}: {exc.msg}") from None
     steps: list[Step] = []
     seen_funcs: set[str] = set()
+    lines = _LINE.findall(source)
     for stmt in tree.body:
         code = compile(ast.Module(body=[stmt], type_ignores=[]), TESTS_FILENAME, "exec") if compiled else None
         if isinstance(stmt, ast.Assert):
-            steps.append(Step("assert", _assert_name(stmt, source), code, stmt.lineno))
+            steps.append(Step("assert", _assert_name(stmt, lines), code, stmt.lineno))
             continue
         steps.append(Step("setup", "", code, stmt.lineno))
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name.startswith("test_"):

@@ -48,6 +48,7 @@ class Spawner:
 
     def __init__(self, req: dict[str, Any], limits: Limits, uid: int | None, nproc_rlimit: bool) -> None:
         self.req, self.limits, self.uid, self.nproc_rlimit = req, limits, uid, nproc_rlimit
+        self.code = first_code(req)  # what the next process loads (a suite races the reference first)
         self.current = 0  # the live candidate process (0: none)
         self.ends: list[dict[str, Any]] = []
 
@@ -61,12 +62,27 @@ class Spawner:
             try:
                 _proc.place_fds(0, 1, 2, theirs.fileno())  # and nothing else: no verdict pipe
                 _proc.become(self.limits, uid=self.uid, oom_adj=1000, nproc_rlimit=self.nproc_rlimit)
-                _serve.run(self.req["code"], self.req["entry_point"], 3)
+                _serve.run(self.code, self.req["entry_point"], 3)
             finally:
                 os._exit(126)
         theirs.close()
         self.current = pid
         return mine, pid
+
+    def sweep(self) -> None:
+        """Kill every process left of the candidate's uid (full isolation: the run's pid
+        namespace shows only the run's), so a suite's next part starts as clean as a new run:
+        nothing a candidate left running (a setsid'd child) is counted in a later race."""
+        if self.uid is None:
+            return
+        with self._as_candidate():
+            for name in os.listdir("/proc"):
+                if name.isdigit() and uid_of(int(name)) == self.uid:
+                    try:
+                        os.kill(int(name), signal.SIGKILL)
+                    except OSError:
+                        pass
+        self.reap()
 
     @contextmanager
     def _as_candidate(self) -> Iterator[None]:
@@ -136,6 +152,15 @@ class Spawner:
                 "maxrss_kb": max(ru.ru_maxrss, ru_self.ru_maxrss)}
 
 
+def first_code(req: dict[str, Any]) -> str:
+    """The code a run's first process loads: the candidate's, or in a suite that races the
+    reference first (sandbox._parts), the reference's."""
+    race = req.get("race") if req.get("kind") == "suite" else None
+    if race and not race.get("figures"):
+        return str(race.get("reference") or "")
+    return str(req.get("code") or "")
+
+
 def prefork(uid: int) -> tuple[socket.socket, int]:
     """A candidate process forked by a warm init before its request (full isolation): chrooted
     into the jail and uid-dropped at once, it waits on its socket for the code, then sets the
@@ -185,7 +210,8 @@ def run(req: dict[str, Any], steps: Any, nonce: str, limits: Limits, *, uid: int
     `full`: we are the pid namespace's init (else degraded mode's runner, same uid for all)."""
     spawner = Spawner(req, limits, uid, nproc_rlimit)
     if ahead is not None:
-        _wire.send_frame(ahead[0], b"J", json.dumps({k: req[k] for k in ("code", "entry_point", "limits")}).encode())
+        _wire.send_frame(ahead[0], b"J", json.dumps({"code": spawner.code, "entry_point": req["entry_point"],
+                                                     "limits": req["limits"]}).encode())
         spawner.current = ahead[1]
         first = ahead
     else:

@@ -38,9 +38,10 @@ _CONTAINERS = {list: b"l", tuple: b"t", set: b"S", frozenset: b"Z"}
 _SMALL = (-(2**63), 2**63 - 1)
 _PLAIN = (bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
 # Bound here: the encoder also runs in the candidate's process, after its code patched builtins.
-_len, _type, _isinstance, _getattr, _next, _all, _min, _max, _bytes = (
-    len, type, isinstance, getattr, next, all, min, max, bytes)
+_len, _type, _isinstance, _getattr, _next, _min, _max, _bytes, _set, _map = (
+    len, type, isinstance, getattr, next, min, max, bytes, set, map)
 _array, _LITTLE = array.array, sys.byteorder == "little"
+_INT_ONLY = {int}  # a list whose items' types (a set built at C speed) are exactly this packs as "q"
 
 
 class NotPlain(TypeError):
@@ -113,7 +114,7 @@ def _enc(v: Any, out: bytearray, depth: int) -> None:
             for key, item in v.items():
                 _enc(key, out, depth + 1)
                 _enc(item, out, depth + 1)
-        elif t is list and v and _all(_type(x) is int for x in v) and _SMALL[0] <= _min(v) and _max(v) <= _SMALL[1]:
+        elif t is list and v and _set(_map(_type, v)) == _INT_ONLY and _SMALL[0] <= _min(v) and _max(v) <= _SMALL[1]:
             out += b"q" + _N.pack(_len(v)) + _pack_ints(v)
         else:
             out += _CONTAINERS[t] + _N.pack(_len(v))
@@ -147,6 +148,9 @@ def _check(v: Any, depth: int) -> None:
     if t in _CONTAINERS or t is dict:
         if depth >= MAX_DEPTH:
             raise NotPlain(t.__name__, f"nested deeper than {MAX_DEPTH} levels")
+        kinds = set(map(type, v)) | (set(map(type, v.values())) if t is dict else set())
+        if kinds <= _SCALARS:
+            return  # flat, like most big arguments: checked at C speed
         for item in (v if t is not dict else (x for kv in v.items() for x in kv)):
             if type(item) not in _SCALARS:
                 _check(item, depth + 1)

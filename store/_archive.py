@@ -57,11 +57,7 @@ class ArchiveMixin(StoreBase):
         text = text or {}
         query = word_list(text.get("title"), text.get("prompt"), text.get("entry_point"))
         if not query:
-            return self.one(
-                "SELECT s.task_id, s.skill, s.difficulty, s.code, t.title, t.prompt, t.entry_point "
-                "FROM solutions s LEFT JOIN tasks t ON t.id = s.task_id "
-                "WHERE s.skill = ? AND s.task_id IS NOT ? "
-                "ORDER BY abs(s.difficulty - ?), s.created_at DESC LIMIT 1", [skill, exclude_task, int(difficulty)])
+            return self._nearest_of_skill(skill, difficulty, exclude_task)
         index, rows = self._solution_index()
         exam = {r["id"] for r in self.rows("SELECT id FROM exam_tasks")}
         ranked = [(score, rows[key]) for score, key in index.search(query) if key != exclude_task and key not in exam]
@@ -73,9 +69,9 @@ class ArchiveMixin(StoreBase):
         return {**found, "score": best[0]}
 
     def _solution_index(self) -> tuple[Index, dict[str, dict[str, Any]]]:
-        """The BM25 index of archived solutions' task texts, rebuilt when the archive changed."""
-        mark = tuple(self.one("SELECT count(*) AS n, max(created_at) AS last, total(length(code)) AS size "
-                              "FROM solutions").values())
+        """The BM25 index of archived solutions' task texts, rebuilt when a solution was added
+        (its mark: the newest rowid and the count, both read from the primary key's b-tree)."""
+        mark = tuple(self.one("SELECT max(rowid) AS last, count(*) AS n FROM solutions").values())
         cached = getattr(self, "_search_cache", None)
         if cached is not None and cached[0] == mark:
             return cached[1], cached[2]
@@ -85,3 +81,29 @@ class ArchiveMixin(StoreBase):
         index = Index.build((k, word_list(r["title"], r["prompt"], r["entry_point"])) for k, r in rows.items())
         self._search_cache = (mark, index, rows)
         return index, rows
+
+    def _nearest_of_skill(self, skill: str, difficulty: int, exclude_task: str | None) -> dict[str, Any] | None:
+        """The archived solution of the same skill nearest in difficulty (newest on ties).
+
+        Index probes only (schema v8's solutions_near), so its cost does not grow with the
+        archive: the nearest difficulty at or below, and at or above; then the newest solution
+        at the nearer one (at either, when both are as near)."""
+        d = int(difficulty)
+        levels = []
+        for cmp, order in (("<=", "DESC"), (">=", "ASC")):
+            row = self.one(f"SELECT difficulty FROM solutions WHERE skill = ? AND difficulty {cmp} ? "
+                           f"AND task_id IS NOT ? ORDER BY difficulty {order} LIMIT 1", [skill, d, exclude_task])
+            if row is not None:
+                levels.append(int(row["difficulty"]))
+        if not levels:
+            return None
+        nearest = min(abs(level - d) for level in levels)
+        found = [self.one("SELECT s.task_id, s.skill, s.difficulty, s.code, t.title, t.prompt, t.entry_point, "
+                          "s.created_at FROM solutions s LEFT JOIN tasks t ON t.id = s.task_id "
+                          "WHERE s.skill = ? AND s.difficulty = ? AND s.task_id IS NOT ? "
+                          "ORDER BY s.created_at DESC LIMIT 1", [skill, level, exclude_task])
+                 for level in sorted(set(levels)) if abs(level - d) == nearest]
+        best = max((r for r in found if r is not None), key=lambda r: r["created_at"] or "", default=None)
+        if best is not None:
+            best.pop("created_at")
+        return best

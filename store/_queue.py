@@ -163,11 +163,18 @@ class QueueMixin(StoreBase):
         assert task is not None  # foreign key
         return task["status"]
 
-    def queue_stats(self, source: str | None = None) -> dict[str, int]:
-        """Task counts by status (all of queued, leased, passed, failed, error, cancelled, total)."""
-        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+    def queue_stats(self, source: str | None = None, open_only: bool = False) -> dict[str, int]:
+        """Task counts by status (all of queued, leased, passed, failed, error, cancelled, total).
+        `open_only`: queued and leased only, which costs what the queue holds, not the history
+        (the trainer asks after every score)."""
+        terms, params = (["source = ?"], [source]) if source else ([], [])
+        if open_only:
+            terms.append("status IN ('queued', 'leased')")
+        where = f"WHERE {' AND '.join(terms)}" if terms else ""
         counts = {r["status"]: r["n"] for r in
                   self.rows(f"SELECT status, count(*) AS n FROM tasks {where} GROUP BY status", params)}
-        stats = {s: counts.get(s, 0) for s in ("queued", "leased", "passed", "failed", "error", "cancelled")}
-        stats["total"] = sum(counts.values())
+        names = ("queued", "leased") if open_only else ("queued", "leased", "passed", "failed", "error", "cancelled")
+        stats = {s: counts.get(s, 0) for s in names}
+        if not open_only:
+            stats["total"] = sum(counts.values())
         return stats

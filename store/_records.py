@@ -114,7 +114,8 @@ class RecordsMixin(StoreBase):
             return self._add_lesson(skill, text, source)
 
     def top_lessons(self, skill: str, limit: int = 5) -> list[dict[str, Any]]:
-        """Lessons ranked by how often they preceded a pass (Laplace-smoothed), newest first on ties."""
+        """Lessons ranked by how often they preceded a pass (Laplace-smoothed), newest first on ties.
+        The ORDER BY is schema v8's lessons_rank index, term for term: read in order, not sorted."""
         return self.rows("SELECT id, skill, text, source, uses, passes, created_at FROM lessons WHERE skill = ? "
                          "ORDER BY (passes + 1.0) / (uses + 2.0) DESC, created_at DESC, id DESC LIMIT ?",
                          [skill, int(limit)])

@@ -7,7 +7,7 @@ would need a schema migration, triggers on both tables and rebuilding on every u
 its tokenizer would index the task bank's boilerplate ("Write a Python function ...",
 "Examples:" lines) that makes every pair of tasks look alike. The archive holds one row per
 solved task (hundreds to a few thousand): ranking it in memory takes milliseconds, and the
-index is rebuilt only when the archive changes (store/_archive.py).
+index is rebuilt only when a solution is added (store/_archive.py).
 
 BM25 ranks (rare words such as `count` or `vowels` weigh more than `list`); the relevance
 the threshold compares against stays the plain word overlap (Jaccard, 0..1, in
@@ -52,22 +52,22 @@ def task_words(*texts: Any) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Index:
-    """BM25 over documents given as word lists, each under a key."""
+    """BM25 over documents given as word lists, each under a key; a query touches only the
+    documents that hold one of its words (postings)."""
     keys: tuple[Hashable, ...]
-    bags: tuple[Counter, ...]
     lengths: tuple[int, ...]
-    df: Counter
+    postings: dict[str, list[tuple[int, int]]]  # word -> [(document, count)]
     k1: float = 1.2
     b: float = 0.75
 
     @classmethod
     def build(cls, docs: Iterable[tuple[Hashable, Sequence[str]]]) -> "Index":
-        keys, bags, lengths, df = [], [], [], Counter()
-        for key, ws in docs:
-            bag = Counter(ws)
-            keys.append(key), bags.append(bag), lengths.append(len(ws))
-            df.update(bag.keys())
-        return cls(tuple(keys), tuple(bags), tuple(lengths), df)
+        keys, lengths, postings = [], [], {}
+        for i, (key, ws) in enumerate(docs):
+            keys.append(key), lengths.append(len(ws))
+            for word, tf in Counter(ws).items():
+                postings.setdefault(word, []).append((i, tf))
+        return cls(tuple(keys), tuple(lengths), postings)
 
     def search(self, query: Iterable[str]) -> list[tuple[float, Hashable]]:
         """(score, key) of every document sharing a word with the query, best first (ties keep
@@ -76,16 +76,14 @@ class Index:
         if not n:
             return []
         avg = sum(self.lengths) / n or 1.0
-        terms = set(query)
-        idf = {t: math.log(1 + (n - self.df[t] + 0.5) / (self.df[t] + 0.5)) for t in terms if self.df[t]}
-        found = []
-        for i, bag in enumerate(self.bags):
-            score = 0.0
-            for t, w in idf.items():
-                tf = bag.get(t, 0)
-                if tf:
-                    score += w * tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * self.lengths[i] / avg))
-            if score > 0:
-                found.append((score, i))
-        found.sort(key=lambda si: (-si[0], si[1]))
-        return [(round(s, 4), self.keys[i]) for s, i in found]
+        scores: dict[int, float] = {}
+        for t in set(query):
+            found = self.postings.get(t, [])
+            if not found:
+                continue
+            idf = math.log(1 + (n - len(found) + 0.5) / (len(found) + 0.5))
+            for i, tf in found:
+                norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[i] / avg)
+                scores[i] = scores.get(i, 0.0) + idf * tf * (self.k1 + 1) / norm
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(round(s, 4), self.keys[i]) for i, s in ranked]

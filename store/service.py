@@ -99,7 +99,7 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "task.complete": lambda r: {"task_status": r.store.complete(r.body["lease_id"], r.body["attempt_id"],
                                                                  r.body["outcome"])},
     "task.private": lambda r: _task(r, private=True),
-    "queue.stats": lambda r: {"stats": r.store.queue_stats(r.opt("source"))},
+    "queue.stats": lambda r: {"stats": r.store.queue_stats(r.opt("source"), open_only=r.opt("open") is True)},
     "attempt.record": lambda r: {"id": r.store.record_attempt(r.body["attempt"])},
     "score.record": _score,
     "reflection.record": _reflection,

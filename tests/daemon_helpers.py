@@ -104,6 +104,18 @@ class Daemon:
                     pass
 
 
+def spare_of(daemon: Daemon, kind: str) -> psutil.Process | None:
+    """The daemon's warm spare of actor kind `kind`, if there is one now."""
+    for p in daemon.descendants():
+        try:
+            cmd = p.cmdline()
+            if "--spare" in cmd and cmd[cmd.index("--kind") + 1] == kind:
+                return p
+        except (psutil.Error, ValueError, IndexError):
+            continue
+    return None
+
+
 def running_pid(daemon: Daemon, name: str, old: int | None = None) -> int:
     """Wait until `name` runs (with a pid other than `old`) and return its pid."""
     def check():

@@ -7,7 +7,7 @@ import pytest
 
 from actors.builder.loop import run_attempt
 from actors.builder.prompt import build_prompt
-from actors.llm import LLMClient, LLMUnavailable
+from actors.llm import LLMClient, LLMError
 from ops.ground.config import LLMConfig
 from tests.builder_helpers import inproc_run_tests
 from tests.fakellm import FakeLLM
@@ -22,7 +22,7 @@ RIGHT = "```python\ndef add(a, b):\n    return a + b\n```"
 
 
 def attempt(fake: FakeLLM, rounds: int = 2, **cfg: object):
-    client = LLMClient(LLMConfig(url=fake.url, model="m", retries=0, breaker_failures=1, **cfg),  # type: ignore[arg-type]
+    client = LLMClient(LLMConfig(url=fake.url, model="fake-model", retries=0, breaker_failures=1, **cfg),  # type: ignore[arg-type]
                        sleep=lambda s: None)
     return run_attempt(TASK, build_prompt(TASK), llm=client.chat, run_tests=inproc_run_tests, repair_rounds=rounds)
 
@@ -64,13 +64,16 @@ def test_no_repair_rounds_means_one_call() -> None:
     assert out.status == "failed" and out.repair_rounds == 0
 
 
-def test_llm_down_before_any_answer_propagates() -> None:
-    with FakeLLM([{"status": 503}]) as fake:
-        with pytest.raises(LLMUnavailable):
-            attempt(fake)
+@pytest.mark.parametrize("error", [{"status": 503}, {"status": 400, "body": {"error": {"message": "bad"}}},
+                                   {"status": 401}, {"close": True}])
+def test_an_endpoint_error_before_any_answer_propagates(error: dict) -> None:
+    with FakeLLM([error]) as fake:
+        with pytest.raises(LLMError) as info:
+            attempt(fake)  # no answer from the model: no attempt to record
+    assert info.value.sent
 
 
 def test_llm_down_during_repair_keeps_the_candidate() -> None:
     with FakeLLM([HALF, {"status": 503}]) as fake:
         out = attempt(fake)
-    assert out.status == "failed" and out.visible_passed == 1 and "llm unavailable during repair" in out.error
+    assert out.status == "failed" and out.visible_passed == 1 and "llm error during repair (HTTP 503" in out.error

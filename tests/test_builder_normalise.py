@@ -112,7 +112,7 @@ def test_normalise_in_the_attempt_is_a_switch():
             "entry_point": "string_length", "visible_tests": "assert candidate('ab') == 2\n"}
     answer = f"```python\n{PASTED_ASSERTS}```"
     with FakeLLM([{"content": answer}, {"content": answer}]) as fake:
-        chat = LLMClient(LLMConfig(url=fake.url, model="m", retries=0), sleep=lambda s: None).chat
+        chat = LLMClient(LLMConfig(url=fake.url, model="fake-model", retries=0), sleep=lambda s: None).chat
         off = run_attempt(task, build_prompt(task), llm=chat, run_tests=sandbox, repair_rounds=0)
         on = run_attempt(task, build_prompt(task), llm=chat, run_tests=sandbox, repair_rounds=0, normalise=True)
     assert off.status == "failed" and on.status == "passed"

@@ -48,7 +48,7 @@ def test_retry_learns_from_the_reflection_through_store_and_sandbox(tmp_path: Pa
     store = Store.open(tmp_path / "history.db")
     first = store.add_task(dict(TASK))
     cfg = Config()
-    cfg.llm.url, cfg.llm.model, cfg.builder.repair_rounds = "", "m", 1
+    cfg.llm.url, cfg.llm.model, cfg.builder.repair_rounds = "", "fake-model", 1
     lesson = "Negative numbers need abs() before summing."
     # attempt 1: the naive answer passes the visible tests, not the hidden ones; the model's lesson is
     # stored; the task goes back to the queue, and attempt 2 has that lesson in its prompt and passes.

@@ -93,3 +93,14 @@ def test_bad_switches_are_one_line_config_errors(home, env, words):
     with pytest.raises(ConfigError) as err:
         load_config(home, env=env)
     assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_endpoint_error_on_a_later_candidate_keeps_the_first():
+    # issue 14: an endpoint error is not an answer; after a candidate, the attempt stands on it
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    mem = FakeMemory([TASK])
+    run(mem, [wrong, {"status": 500, "body": {"error": {"message": "CUDA error: out of memory"}}}], samples=3,
+        repair_rounds=0, reflect=False)
+    assert len(mem.attempts) == 1 and not mem.release_reasons
+    a = mem.attempts[0]
+    assert a["status"] == "failed" and a["code"].endswith("return a - b")

@@ -82,12 +82,13 @@ def test_endpoint_down_at_start_waits_without_leasing_then_recovers() -> None:
     assert mem.completed and mem.completed[0]["outcome"] == "passed" and w.status()["llm"]["state"] == "ok"
 
 
-def test_endpoint_dies_mid_task_releases_the_lease() -> None:
+def test_endpoint_dies_mid_task_gives_the_task_back_as_lost_work_not_an_attempt() -> None:
     mem = FakeMemory([TASK])
     with FakeLLM([{"status": 502}]) as fake:
-        w = worker(fake.url, mem, model="m")  # model configured: the first request is the chat
+        w = worker(fake.url, mem, model="fake-model")
         delay = w.step()
     assert delay > 0 and len(mem.released) == 1 and mem.queue == [TASK]
+    assert mem.release_reasons == ["endpoint error (server): HTTP 502: scripted error"]
     assert not mem.attempts and not mem.completed and w.status()["released"] == 1
     assert w.status()["llm"]["state"].startswith("down: HTTP 502")
 
@@ -100,7 +101,7 @@ def test_slow_attempt_renews_its_lease() -> None:
         now[0] += 400  # each call "takes" 400 s of a 900 s lease
         return "```python\ndef add(a, b):\n    return a - b\n```"
     with FakeLLM(default=slow) as fake:
-        worker(fake.url, mem, model="m", clock=lambda: now[0]).step()
+        worker(fake.url, mem, model="fake-model", clock=lambda: now[0]).step()
     renews = [b for _, op, b in mem.asks if op == "task.renew"]
     assert len(renews) == 3 and renews[0]["ttl_s"] == 900.0  # before repair 1, repair 2, reflection
     assert mem.completed

@@ -15,11 +15,11 @@ from tests.conftest import cogloop_cmd
 # Every leaf command with the minimal positional arguments it needs.
 LEAVES = [["config"], ["up"], ["down"], ["status"], ["pause"], ["resume"], ["restart", "memory"],
           ["watch"], ["logs", "memory"], ["actor", "builder"], ["task", "add"], ["task", "list"],
-          ["task", "show", "x"], ["task", "cancel", "x"], ["history"], ["export"],
+          ["task", "show", "x"], ["task", "cancel", "x"], ["history"], ["export"], ["reload"],
           ["import", "tasks", "f.json"], ["import", "humaneval"], ["wait"], ["report"], ["datasette"],
           ["exam", "create"], ["exam", "run"], ["exam", "show"],
           ["backup", "f.db"], ["doctor"]]
-NEEDS_DAEMON = [["down"], ["status"], ["pause"], ["resume"], ["restart", "memory"]]
+NEEDS_DAEMON = [["down"], ["status"], ["pause"], ["resume"], ["restart", "memory"], ["reload"]]
 
 
 def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

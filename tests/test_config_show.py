@@ -92,3 +92,17 @@ def test_to_toml_covers_every_key(home):
     expected = cfg.to_dict()
     expected["llm"].pop("api_key")
     assert parsed == expected
+
+
+@pytest.mark.unit
+def test_endpoint_tables_read_back_without_their_keys(home):
+    from ops.ground.config_toml import to_json, to_toml
+
+    (home / "cogloop.toml").write_text('[llm]\nurl = ["http://a:1/v1", "http://b:2/v1"]\n[[llm.endpoints]]\n'
+                                       f'url = "http://c:3/v1"\nmodel = "m"\napi_key = "{SECRET}"\nmax_concurrency = 2\n')
+    cfg = load_config(home, env={})
+    text = to_toml(cfg)
+    assert SECRET not in text and SECRET not in str(to_json(cfg))
+    parsed = tomllib.loads(text)["llm"]
+    assert parsed["url"] == "http://a:1/v1,http://b:2/v1"
+    assert parsed["endpoints"] == [{"url": "http://c:3/v1", "model": "m", "max_concurrency": 2}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,8 @@ def test_documented_variables_really_set_their_keys(home):
         default = getattr(getattr(cfg0, section), f.name)
         value = {"str": lambda: "http://x:1/v1", "int": lambda: str(default + 1),
                  "float": lambda: str(default / 2 if default else 0.25),
-                 "bool": lambda: str(not default).lower()}[f.type]()
+                 "bool": lambda: str(not default).lower(),
+                 "list": lambda: '[{"url": "http://y:2/v1"}]'}[f.type]()
         if (section, f.name) == ("trainer", "target_high"):
             value = "0.9"
         if (section, f.name) == ("sandbox", "isolation"):
@@ -52,7 +54,8 @@ def test_documented_variables_really_set_their_keys(home):
             value = "tests.testkinds"
         cfg = load_config(home, env={f"COGLOOP_{section.upper()}_{f.name.upper()}": value})
         got = getattr(getattr(cfg, section), f.name)
-        assert got != default and str(got).lower() == value, (section, f.name, got)
+        shown = json.dumps(got) if isinstance(got, list) else str(got).lower()
+        assert got != default and shown == value, (section, f.name, got)
 
 
 def test_a_key_without_words_is_reported(monkeypatch):

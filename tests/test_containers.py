@@ -285,12 +285,13 @@ def test_systemd_unit_keys():
     start = service["ExecStart"].split()
     assert start[0].endswith("/cogloop") and start[1] == "up" and "--detach" not in start
     assert service["ExecStop"].split()[1] == "down"
+    assert service["ExecReload"].split()[1:2] == ["reload"]  # systemctl reload: new keys and config, no restart
     envs = [v for k, v in sections["Service"] if k == "Environment"]
     assert any(v.startswith("COGLOOP_HOME=") for v in envs)
     assert dict(sections["Install"])["WantedBy"] == "multi-user.target"
     assert "StartLimitBurst" in dict(sections["Unit"])  # [Unit] is where systemd reads it
     cli_commands = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    assert {"up", "down"} <= cli_commands
+    assert {"up", "down", "reload"} <= cli_commands
 
 
 @pytest.mark.unit

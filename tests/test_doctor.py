@@ -27,22 +27,40 @@ def cfg(home, **env):
 
 @pytest.mark.unit
 def test_llm_endpoint_ok_missing_model_and_down(home, server):
-    check = doctor.check_llm(cfg(home, url=server.url))
+    [check] = doctor.check_llm(cfg(home, url=server.url))
     assert check.status == "ok" and "model coder-7b" in check.detail
-    check = doctor.check_llm(cfg(home, url=server.url, model="chat-3b"))
+    [check] = doctor.check_llm(cfg(home, url=server.url, model="chat-3b"))
     assert check.status == "ok" and "chat-3b" in check.detail
-    check = doctor.check_llm(cfg(home, url=server.url, model="gpt-9"))
-    assert check.status == "fail" and "does not serve model 'gpt-9'" in check.detail and check.fix
-    check = doctor.check_llm(cfg(home, url=f"http://127.0.0.1:{free_port()}/v1"), timeout_s=2)
+    [check] = doctor.check_llm(cfg(home, url=server.url, model="gpt-9"))
+    assert check.status == "fail" and "does not list model 'gpt-9' (it lists coder-7b, chat-3b)" in check.detail
+    assert check.fix == doctor.FIXES["model_not_found"]
+    [check] = doctor.check_llm(cfg(home, url=f"http://127.0.0.1:{free_port()}/v1"), timeout_s=2)
     assert check.status == "fail" and "unreachable" in check.detail and "start the model server" in check.fix
-    check = doctor.check_llm(cfg(home, url=server.url.replace("/v1", "/nope")))
-    assert check.status == "fail" and "HTTP 404" in check.detail
+    [check] = doctor.check_llm(cfg(home, url=server.url.replace("/v1", "/nope")))
+    assert check.status == "fail" and "HTTP 404" in check.detail and "ending in /v1" in check.fix
+
+
+@pytest.mark.unit
+def test_llm_check_sends_the_key_and_reads_the_daemons_view(home):
+    from tests.fakellm import FakeLLM
+
+    with FakeLLM(api_key="sk-local") as fake:
+        [check] = doctor.check_llm(cfg(home, url=fake.url))
+        assert check.status == "fail" and "HTTP 401: Incorrect API key provided" in check.detail
+        assert "llm.api_key" in check.fix
+        [check] = doctor.check_llm(cfg(home, url=fake.url, api_key="sk-local"))
+        assert check.status == "ok" and fake.requests[-1]["auth"] == "Bearer sk-local"
+        eps = [{"url": fake.url, "model": "", "api_key": "sk-local"}]
+        [check] = doctor.check_llm(cfg(home), endpoints=eps, seen={fake.url: "erroring: HTTP 500: oom"})
+        assert check.status == "warn" and check.detail.endswith("but the daemon says: erroring: HTTP 500: oom")
+        [check] = doctor.check_llm(cfg(home), endpoints=eps, seen={fake.url: "busy"})
+        assert check.status == "ok" and check.detail.endswith("the daemon sees: busy")
 
 
 @pytest.mark.unit
 def test_embedded_model_missing_file(home):
     config = load_config(home, env={"COGLOOP_EMBEDDED_MODEL_PATH": str(home / "absent.gguf")})
-    check = doctor.check_llm(config)
+    [check] = doctor.check_llm(config)
     assert check.status == "fail" and "absent.gguf" in check.detail
 
 

@@ -135,3 +135,22 @@ def test_a_run_warns_when_training_holds_exam_prompts(home):
         out = cli(home, "exam", "run", "--arms", "plain", "--llm-url", fake.url, "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["leaks"]["prompts"] == 1
+
+
+def test_a_run_takes_the_first_configured_endpoint_with_its_model_and_key(home):
+    # issue 14: [[llm.endpoints]] (url, model, api_key), not only llm.url; a refused key is one line
+    made = json.loads(cli(home, "exam", "create", "--tasks", "2", "--difficulties", "1", "--json").stdout)
+    model = LearningModel([]).watch(home / "history.db")
+    with FakeLLM(default=model, models=["other-model", "coder"], api_key="sk-exam") as fake:
+        conf = home / "cogloop.toml"
+        conf.write_text(f'[[llm.endpoints]]\nurl = "{fake.url}"\nmodel = "coder"\napi_key = "sk-wrong"\n')
+        refused = cli(home, "exam", "run", "--arms", "plain")
+        assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+        assert f"the LLM endpoint {fake.url}: HTTP 401: Incorrect API key provided" in refused.stderr
+        assert not fake.chat_requests
+        conf.write_text(f'[[llm.endpoints]]\nurl = "{fake.url}"\nmodel = "coder"\napi_key = "sk-exam"\n')
+        out = cli(home, "exam", "run", "--arms", "plain", "--json")
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["model"] == "coder" and json.loads(out.stdout)["exam"] == made["id"]
+        assert {r["model"] for r in fake.chat_requests} == {"coder"}
+        assert {r["auth"] for r in fake.requests} == {"Bearer sk-wrong", "Bearer sk-exam"}

@@ -4,6 +4,7 @@ in-memory sink: arms side by side, what memory shows, caching, the pinned model,
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -185,6 +186,20 @@ def test_an_endpoint_that_stays_down_fails_the_run_after_waiting(exam_tasks):
     r = runner(Down(), exam_tasks[:1], "plain", Archive(), sink, sleep=slept.append)
     assert r.run({"id": "d"}) == "failed"
     assert "stayed unavailable" in sink.finished[0][2] and len(slept) == 5 and sink.rows == []
+
+
+def test_an_endpoint_error_before_any_answer_is_no_result_the_task_is_asked_again(exam_tasks):
+    # issue 14: only what the model answered becomes a result; a 503 is waited out, not graded
+    sink, slept = ListSink(), []
+    model = LearningModel([t["task"] for t in exam_tasks], base=lambda p: True)  # it knows the answer
+    busy = {"status": 503, "retry_after": 3, "body": {"error": {"message": "loading model"}}}
+    with FakeLLM([busy], default=model) as fake:
+        r = runner(fake, exam_tasks[:1], "plain", Archive(), sink,
+                   sleep=lambda s: (slept.append(s), time.sleep(0.2)))  # past the breaker's 0.1 s reset
+        assert r.run({"id": "e"}) == "done"
+        assert len(fake.chat_requests) == 2
+    assert slept == [3.0]  # the server's Retry-After
+    assert len(sink.rows) == 1 and sink.rows[0]["passed"] is True and sink.finished[0][1] == "done"
 
 
 def test_the_example_is_chosen_by_what_the_task_says(exam_tasks, tmp_path):

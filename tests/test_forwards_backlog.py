@@ -1,5 +1,6 @@
 """The supervisor's forward table and a child's backlog (actors/supervision/forwards.py,
-backlog.py), the roster's ordered start and the LLM endpoint's events: pure, no process."""
+backlog.py) and the roster's ordered start: pure, no process. (The LLM endpoints and their
+events: tests/test_endpoint_table.py.)"""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ import pytest
 
 from actors.supervision.backlog import Backlog, meta_of
 from actors.supervision.children import ChildSpec
-from actors.supervision.endpoint import Endpoint
 from actors.supervision.forwards import ForwardTable
-from actors.supervision.lifecycle import STARTING
 from actors.supervision.roster import MAX_REMOTE, Roster
 from ops.ground.config import Config
 from ops.ground.errors import CogloopError
@@ -108,27 +107,3 @@ def test_roster_names_kinds_joins_and_retires():
     cfg.daemon.backlog, cfg.daemon.stop_grace_s = 3, 9.0
     r.configure(cfg)
     assert r.get("b").backlog.capacity == 3 and r.get("b").life.timing.grace_s == 9.0
-
-
-def test_endpoint_status_and_its_events_on_a_change_of_kind():
-    cfg = Config()
-    cfg.llm.url, cfg.llm.model = "http://127.0.0.1:9/v1", "m"
-    e = Endpoint()
-    e.configure(cfg, [], [])
-    assert e.status(None, None) == {"url": cfg.llm.url, "model": "m", "state": "waiting: not probed yet"}
-    probed = (cfg.llm.url, ("ok", ["m", "n"]))
-    assert e.status(None, probed)["state"] == "ok"
-    assert e.status(None, ("http://elsewhere/v1", ("ok", ["m"])))["state"] == "waiting: not probed yet"
-    state = {"url": cfg.llm.url, "state": "waiting: not probed yet"}
-    assert e.change(0.0, lambda: state) is None  # nothing known yet
-    state["state"] = "down: refused"
-    assert e.change(0.1, lambda: state) is None  # looked at every CHECK_S at most
-    assert e.change(0.6, lambda: state) == {"url": cfg.llm.url, "state": "down: refused", "was": ""}
-    state["state"] = "down: HTTP 503"
-    assert e.change(1.2, lambda: state) is None  # the same kind
-    state["state"] = "ok"
-    assert e.change(1.8, lambda: state)["was"] == "down"
-    child = ChildSpec("llm", "llm", argv=["srv"], url="http://127.0.0.1:7/v1")
-    e.configure(cfg, [child], ["x"])
-    assert e.url == child.url  # the embedded server's, when there is one
-    assert e.status(STARTING, None)["state"] == "starting"

@@ -54,6 +54,24 @@ def test_encoder_refuses_what_is_not_plain_and_names_it(value, type_name, why) -
     assert err.value.type_name.endswith(type_name) and err.value.why == why
 
 
+@pytest.mark.unit
+@pytest.mark.parametrize("value", [[1, True, 2], [1, 2.0], [1, 2**70], [3, -(2**63)], ["a", 1, None]], ids=repr)
+def test_flat_containers_fast_paths_keep_every_type_exact(value) -> None:
+    back = _wire.decode(_wire.encode(value))
+    assert back == value and [type(x) for x in back] == [type(x) for x in value]
+    _wire.check_plain(value)
+
+
+@pytest.mark.unit
+def test_flat_containers_fast_paths_still_refuse_a_subclass() -> None:
+    sub = type("I", (int,), {})(2)
+    for value in ([1, sub], (1, sub), {1: sub}, {sub}):
+        with pytest.raises(_wire.NotPlain):
+            _wire.check_plain(value)
+        with pytest.raises(_wire.NotPlain):
+            _wire.encode(value)
+
+
 def _nested(depth: int) -> bytes:
     return b"l\x00\x00\x00\x01" * depth + b"N"
 
@@ -221,6 +239,26 @@ def test_every_bank_reference_runs_its_race_through_the_judge(pool) -> None:
     assert len(results) >= 70
     assert {k: r.error for k, r in results.items() if not (r.ok and r.matches)} == {}
     assert all(r.time_s > 0 and r.peak_bytes > 0 for r in results.values())
+
+
+@pytest.mark.process
+def test_repeated_arguments_cross_once_and_every_call_gets_its_own_fresh_copy(pool) -> None:
+    """A race sends a call's arguments once and repeats with an empty timed call (sandbox._serve):
+    a call statement with two argument sets still gets each its own, and a candidate that sorts
+    its argument in place gets unsorted input on every repetition (its result on repetition 0 is
+    checked; repetition 1 would see sorted input if the copy were not fresh, so it fails then)."""
+    code = ("def f(xs):\n"
+            "    if xs == sorted(xs) and len(xs) > 1:\n"
+            "        raise ValueError('already sorted: a reused copy')\n"
+            "    xs.sort()\n"
+            "    return xs[0] * 1000 + len(xs)\n")
+    lim = Limits(wall_s=30, cpu_s=10)
+    once = race(code, entry_point="f", setup="args = ([3, 1, 2],)", reference=code, min_time_s=1.0, max_reps=20,
+                limits=lim, server=pool)
+    assert once.ok and once.matches is True and once.reps == 20, once
+    two = race(code, entry_point="f", setup="a = ([3, 1, 2],)\nb = ([9, 8, 7, 6],)", call="candidate(*a)\ncandidate(*b)",
+               reference=code, min_time_s=1.0, max_reps=20, limits=lim, server=pool)
+    assert two.ok and two.matches is True and two.reps == 20, two
 
 
 # --- smaller findings of the same runs (issue 11, item 6) ------------------------------------

@@ -3,6 +3,7 @@ the circuit breaker, hanging and dead servers, model auto-detection, the endpoin
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -39,10 +40,11 @@ def test_chat_returns_text_usage_settings_and_detects_the_model() -> None:
         assert c.stats.calls == 1 and c.stats.tokens_in == 11 and c.state() == "ok"
 
 
-def test_configured_model_skips_detection() -> None:
-    with FakeLLM(["x"]) as fake:
-        LLMClient(LLMConfig(url=fake.url, model="mine")).chat(MSG)
-        assert [r["path"] for r in fake.requests] == ["/v1/chat/completions"]
+def test_configured_model_is_checked_against_the_listing_once() -> None:
+    with FakeLLM(["x", "y"], model="mine") as fake:
+        c = LLMClient(LLMConfig(url=fake.url, model="mine"))
+        c.chat(MSG), c.chat(MSG)
+        assert [r["path"] for r in fake.requests] == ["/v1/models", "/v1/chat/completions", "/v1/chat/completions"]
         assert fake.chat_requests[0]["model"] == "mine"
 
 
@@ -68,17 +70,18 @@ def test_gives_up_after_the_configured_retries() -> None:
     sleeps: list[float] = []
     with FakeLLM([{"status": 503}] * 10) as fake:
         c = client(fake.url, sleeps, retries=2, breaker_failures=10)
-        with pytest.raises(LLMUnavailable, match="down: HTTP 503"):
+        with pytest.raises(LLMError, match="HTTP 503: scripted error") as info:
             c.chat(MSG)
+        assert info.value.kind == "server" and info.value.sent
         assert len(fake.chat_requests) == 3 and len(sleeps) == 2 and c.stats.failures == 1
 
 
-def test_client_errors_are_not_retried_and_do_not_trip_the_breaker() -> None:
+def test_a_prompt_beyond_the_context_is_not_retried_and_does_not_trip_the_breaker() -> None:
     with FakeLLM([{"status": 400, "body": {"error": {"message": "context too long"}}}]) as fake:
         c = client(fake.url, breaker_failures=1)
         with pytest.raises(LLMError, match="HTTP 400: context too long") as info:
             c.chat(MSG)
-        assert not isinstance(info.value, LLMUnavailable)
+        assert not isinstance(info.value, LLMUnavailable) and info.value.kind == "context_length"
         assert len(fake.chat_requests) == 1 and c.breaker.state == "closed"
 
 
@@ -99,7 +102,7 @@ def test_breaker_opens_fails_fast_then_half_opens() -> None:
         with pytest.raises(LLMUnavailable) as info:
             c.chat(MSG)
         assert len(fake.chat_requests) == 3  # stopped at the breaker, not at retries=5
-        assert info.value.retry_in == pytest.approx(30)
+        assert info.value.retry_in == pytest.approx(30) and info.value.sent  # this call reached the server
         assert c.state().startswith("down: HTTP 500")
         for _ in range(50):  # a dead endpoint costs nothing while open: no request goes out
             with pytest.raises(LLMUnavailable):
@@ -123,9 +126,13 @@ def test_half_open_trial_failure_reopens() -> None:
 def test_dead_endpoint_connection_refused() -> None:
     sleeps: list[float] = []
     c = client(f"http://127.0.0.1:{free_port()}/v1", sleeps, retries=3, breaker_failures=2)
+    for _ in range(2):  # the model listing fails: no chat is sent, the breaker counts it
+        with pytest.raises(LLMError, match="connection failed") as info:
+            c.chat(MSG)
+        assert info.value.kind == "connection" and not info.value.sent
+    assert c.state().startswith("down: connection failed") and not sleeps
     with pytest.raises(LLMUnavailable, match="connection failed"):
         c.chat(MSG)
-    assert len(sleeps) == 1 and c.state().startswith("down: connection failed")
 
 
 def test_endpoint_file_is_followed_and_waiting_until_it_exists(tmp_path: Path) -> None:
@@ -154,8 +161,8 @@ def test_probe_states() -> None:
     with FakeLLM(model="m1") as fake:
         assert probe(fake.url) == ("ok", "m1")
         fake.models_status = 503
-        assert probe(fake.url)[0] == "down: HTTP 503"
-    assert probe(f"http://127.0.0.1:{free_port()}/v1")[0].startswith("down:")
+        assert probe(fake.url)[0] == "down: HTTP 503: models unavailable"
+    assert probe(f"http://127.0.0.1:{free_port()}/v1")[0].startswith("down: connection failed")
 
 
 def test_embedded_command_uses_the_packaged_model_on_loopback(tmp_path: Path) -> None:
@@ -169,3 +176,15 @@ def test_embedded_command_uses_the_packaged_model_on_loopback(tmp_path: Path) ->
     assert argv[argv.index("--n_ctx") + 1] == "8192" and server.url == f"http://127.0.0.1:{server.port}/v1"
     with pytest.raises(CogloopError, match="no such file"):
         find_model(EmbeddedConfig(model_path=str(tmp_path / "nope.gguf")))
+    assert "--n_threads" not in argv  # llama.cpp's own choice by default
+
+
+def test_several_embedded_servers_share_the_cores_out() -> None:
+    cfg = Config()
+    cfg.embedded.servers = 2
+    argv = embedded_command(cfg).argv
+    each = str(max(1, (os.cpu_count() or 1) // 2))
+    assert argv[argv.index("--n_threads") + 1] == each and argv[argv.index("--n_threads_batch") + 1] == each
+    cfg.embedded.threads = 1
+    argv = embedded_command(cfg).argv
+    assert argv[argv.index("--n_threads") + 1] == "1" and argv[argv.index("--n_threads_batch") + 1] == "1"

@@ -45,6 +45,10 @@ def test_every_entry_names_known_kinds_and_has_one_handler_place():
     ("actor.stop", "cli", "builder", P.FORBIDDEN),  # the supervisor's orders
     ("actor.stop", "supervisor", "builder", None),
     ("status", "builder", "supervisor", P.FORBIDDEN),  # the operator's
+    ("llm.assign", "builder", "supervisor", None),  # an endpoint for a model request
+    ("llm.done", "trainer", "supervisor", None),
+    ("llm.assign", "cli", "supervisor", P.FORBIDDEN),  # the keys go to the actors that call a model
+    ("llm.assign", "memory", "supervisor", P.FORBIDDEN),
     ("task.add", "?", "memory", P.FORBIDDEN),  # a stranger on the bus
     ("event.log", "?", "memory", None),
     ("task.add", "cli", "scorer", P.UNKNOWN_OP),  # not the addressee's op
@@ -86,6 +90,9 @@ def test_router_admits_by_the_senders_and_addressees_kinds(roster):
     assert routing.request(roster, ask("echo-1", "nobody", "echo"), "echo-1").code == P.UNAVAILABLE
     assert routing.request(roster, ask("echo-1", "supervisor", "status"), "echo-1").code == P.FORBIDDEN
     assert routing.request(roster, ask("echo-1", "cli", "echo"), "echo-1").code == P.UNKNOWN_OP
+    # the supervisor serves what its entries let an actor send it: the LLM endpoints, to a builder
+    assert routing.request(roster, ask("builder-1", "supervisor", "llm.assign"), "builder-1") == P.SUPERVISOR
+    assert routing.request(roster, ask("echo-1", "supervisor", "llm.assign"), "echo-1").code == P.FORBIDDEN
 
 
 def test_router_sends_nothing_to_a_child_that_takes_nothing(roster):
@@ -117,7 +124,8 @@ def test_each_control_op_documents_its_message_reply_and_cli_together(module):
     doc = module.__doc__ or ""
     for op in module.OPS:
         assert f"`{op.name}`" in doc.splitlines()[0] or f"`{op.name}`" in doc, op.name
-        assert op.sender == "cli" and op.to == "supervisor"
+        # the operator's, but for the LLM endpoints: the actors that call a model ask for those
+        assert op.sender == ("builder|trainer" if module is control.llm else "cli") and op.to == "supervisor"
     for part in ("message", "reply", "CLI"):
         assert f"    {part}" in doc, (module.__name__, part)
     assert callable(module.handle)

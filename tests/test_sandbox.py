@@ -92,6 +92,22 @@ def test_tests_file_errors_are_the_callers() -> None:
     assert names_of("def test_a(): pass\ndef test_a(): pass\nassert 1\n") == ["L3: assert 1", "test_a"]
 
 
+@pytest.mark.unit
+def test_test_names_split_the_file_once_not_once_per_assert(monkeypatch) -> None:
+    """A test's name is its source; ast.get_source_segment split the whole file again (character
+    by character) for every assert, so a file of n asserts cost n times its length (issue 17:
+    400 asserts, 0.6 s). The names are the same segments, read from lines split once."""
+    import ast
+
+    def no_resplit(*a, **kw):
+        raise AssertionError("the tests file was split again for one assert")
+    src = "x = 'é'\r\nassert candidate(x) == 'É'\rassert (1 ==\n   1)  ;  assert 2\n" + "assert 3\n" * 50
+    monkeypatch.setattr(ast, "_splitlines_no_ff", no_resplit)
+    names = names_of(src)
+    assert names[:3] == ["L2: assert candidate(x) == 'É'", "L3: assert (1 == 1)", "L4: assert 2"]
+    assert len(names) == 53 and names[-1] == "L54: assert 3"
+
+
 @pytest.mark.process
 def test_humaneval_tests_conversion() -> None:
     src = "def check(candidate):\n    assert candidate(1, 2) == 3\n"

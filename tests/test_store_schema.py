@@ -21,7 +21,7 @@ VIEWS = {"queue", "latest_profile", "skill_pass_rate", "skill_progress", "recent
 
 def test_fresh_database_has_plain_tables_views_and_wal(tmp_path):
     with Store.open(tmp_path / "h" / "history.db") as s:
-        assert s.schema_version == SCHEMA_VERSION == 7
+        assert s.schema_version == SCHEMA_VERSION == 8
         assert TABLES <= set(s.db.table_names())
         assert VIEWS <= set(s.db.view_names())
         assert s.db.journal_mode == "wal"

@@ -93,7 +93,9 @@ def test_cli_up_detach_second_up_refuses_status_down(home):
         assert raw.returncode == 0, raw.stderr
         status = json.loads(raw.stdout)
         assert set(status) == {"home", "pid", "uptime_s", "paused", "isolation", "llm", "children"}
-        assert set(status["llm"]) == {"url", "model", "state"}
+        assert set(status["llm"]) == {"url", "model", "state", "endpoints"}  # the contract of architecture.md
+        for e in status["llm"]["endpoints"]:
+            assert set(e) == {"url", "model", "state", "in_flight", "calls", "errors", "max_concurrency", "last_error"}
         assert {"network", "filesystem", "pid", "uid"} <= set(status["isolation"])
         for child in status["children"]:
             assert set(child) == {"name", "pid", "state", "restarts", "uptime_s", "last_heartbeat_s",

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from actors.supervision import outbox as ob
-from actors.supervision.endpoint import llm_kind
 from actors.supervision.lifecycle import exit_reason
+from actors.supervision.llmstate import state_kind
 from actors.supervision.outbox import Outbox, event_actor
 from tests.conftest import cogloop_cmd
 from tests.daemon_helpers import Daemon, running_pid, wait_for
@@ -74,8 +74,10 @@ def test_small_pure_helpers():
     assert event_actor("child.hung", {"name": "memory"}) == "memory"
     assert event_actor("llm.state", {}) == "llm" and event_actor("supervisor.reloaded", {}) == "supervisor"
     assert exit_reason(-9) == "killed by SIGKILL" and exit_reason(1) == "exit status 1"
-    assert llm_kind("waiting: not probed yet") is None and llm_kind("down: HTTP 503") == "down"
-    assert llm_kind("ok") == "ok"
+    assert state_kind("waiting: not probed yet") is None and state_kind("down: HTTP 503") == "down"
+    assert state_kind("ok") == state_kind("busy") == "ok"  # a generating server is no news
+    assert state_kind("breaker open until 12:00:01: HTTP 500: x") == "breaker open"
+    assert state_kind("erroring: HTTP 500: x") == "erroring"
 
 
 # --- real daemons --------------------------------------------------------------------------------

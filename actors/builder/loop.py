@@ -10,8 +10,9 @@ Repair rounds follow Reflexion: the failing output goes back to the model with i
 and it tries again, at most `repair_rounds` times. The candidate is the round that passed the
 most visible tests (the latest on a tie). With `normalise`, each answer's code is first
 cleared of mechanical slips (actors/builder/normalise.py: pasted test lines, the function
-under another name, an unterminated docstring). `LLMUnavailable` before any answer propagates (the
-caller gives the task back and waits); after one, the attempt ends with what it has.
+under another name, an unterminated docstring). An `LLMError` before any answer propagates: the
+endpoint failed, the model said nothing, so there is no attempt to record (the caller gives the
+task back and waits). After an answer, the attempt ends with what it has.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from actors.builder.extract import Extraction, extract_code
 from actors.builder.normalise import normalise as normalise_code
 from actors.builder.prompt import Prompt, clip_middle, repair_prompt
 from actors.builder.reflect import failure_category
-from actors.llm import LLMError, LLMUnavailable
+from actors.llm import LLMError
 
 LLMCall = Callable[[list[dict[str, str]]], Any]
 RunTests = Callable[[str, str, str], Mapping[str, Any]]
@@ -131,13 +132,10 @@ def run_attempt(task: Mapping[str, Any], prompt: Prompt, *, llm: LLMCall, run_te
     for n in range(repair_rounds + 1):
         try:
             result = llm(current.messages)
-        except LLMUnavailable:
-            if not rounds:
-                raise
-            llm_error = "llm unavailable during repair; kept the best candidate so far"
-            break
         except LLMError as exc:
-            llm_error = f"llm error: {exc}"
+            if not rounds:
+                raise  # no answer at all: not an attempt
+            llm_error = f"llm error during repair ({exc}); kept the best candidate so far"
             break
         settings = dict(getattr(result, "settings", {}) or {})
         ext = extract_code(result.text, entry, str(task.get("prompt") or ""))
@@ -157,10 +155,7 @@ def run_attempt(task: Mapping[str, Any], prompt: Prompt, *, llm: LLMCall, run_te
             break
         current = repair_prompt(prompt, result.text, feedback(r), budget=budget)
 
-    best = max(rounds, key=lambda r: (r.all_passed, not r.error, r.passed, r.n), default=None)
-    if best is None:
-        return AttemptOutcome("error", "", llm_error, "llm_error", 0, 0, 0, prompt.text(), "", 0, 0, 0.0, 0.0,
-                              clock() - start, settings, list(prompt.lesson_ids), [])
+    best = max(rounds, key=lambda r: (r.all_passed, not r.error, r.passed, r.n))
     status = "passed" if best.all_passed else ("error" if best.error else "failed")
     error = best.error or ("" if best.all_passed else feedback(best))
     if llm_error and not best.all_passed:

@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping, Sequence
 from actors.builder.loop import AttemptOutcome, LLMCall, RunTests, run_attempt
 from actors.builder.prompt import Prompt, build_prompt
 from actors.builder.strategy import Strategy, keep_example
-from actors.llm import LLMUnavailable
+from actors.llm import LLMError
 
 # lessons(skill, limit) starts the ask and returns its wait; similar(skill, difficulty, task_id,
 # text) returns the archived solution whose task is most like `text` (the task's title, prompt
@@ -52,8 +52,9 @@ def with_settings(llm: LLMCall, overrides: Mapping[str, Any]) -> LLMCall:
 def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_tests: RunTests,
           lessons: Sequence[Mapping[str, Any]] = (), example: Mapping[str, Any] | None = None,
           budget: int = 3000, clock: Callable[[], float] = time.monotonic) -> tuple[Prompt, AttemptOutcome]:
-    """Prompt, then up to `samples` candidates (each with its repair rounds). `LLMUnavailable`
-    before any answer propagates, as in run_attempt; after a candidate, the best so far stands."""
+    """Prompt, then up to `samples` candidates (each with its repair rounds). An `LLMError`
+    before any answer propagates, as in run_attempt (an endpoint error is not an attempt); after
+    a candidate, the best so far stands."""
     start = clock()
     prompt = build_prompt(task, lessons, example, budget=budget)
     outcomes: list[AttemptOutcome] = []
@@ -62,7 +63,7 @@ def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_test
             outcome = run_attempt(task, prompt, llm=with_settings(llm, strategy.sample_settings(i)), run_tests=run_tests,
                                   repair_rounds=strategy.repair_rounds, budget=budget,
                                   normalise=strategy.normalise, clock=clock)
-        except LLMUnavailable:
+        except LLMError:
             if not outcomes:
                 raise
             break

@@ -6,7 +6,8 @@ Tokens are estimated as characters / 4 (`estimate_tokens`): close enough for Eng
 code with BPE tokenizers, and it needs no tokenizer. When the estimate exceeds the budget,
 the similar example goes first, then lessons from the least useful up, then the middle of
 error output; the task itself is never trimmed (a task that alone exceeds the budget is sent
-whole and `over_budget` says so).
+whole and `over_budget` says so). A server that still refuses a prompt as beyond its context
+gets it once more through `fit_context`, smaller.
 """
 
 from __future__ import annotations
@@ -148,3 +149,23 @@ def repair_prompt(first: Prompt, answer: str, feedback: str, *, budget: int = 30
     tokens = messages_tokens(messages)
     trimmed = list(first.trimmed) + (["error output"] if len(out) < len(feedback.strip()) else [])
     return Prompt(messages, first.lesson_ids, first.example_task, tokens, trimmed, tokens > budget)
+
+
+def fit_context(messages: list[dict[str, str]], task_text: str, max_tokens: int,
+                limit: int | None) -> tuple[list[dict[str, str]], int]:
+    """Messages a server refused as beyond its context, made smaller for one more try: lessons
+    and the example go (the task itself stays), every other message but the system one is
+    clipped to half (head and tail kept), and `max_tokens` shrinks to what the context has left
+    (`limit`, when the server named it; else to half). Returns (messages, max_tokens)."""
+    out = []
+    for m in messages:
+        content = m["content"]
+        if m["role"] == "user" and content.endswith(task_text):
+            content = task_text
+        elif m["role"] != "system":
+            content = clip_middle(content, max(400, len(content) // 2))
+        out.append({**m, "content": content})
+    if limit:
+        room = limit - messages_tokens(out) - 2 * MESSAGE_OVERHEAD
+        return out, max(64, min(max_tokens, room))
+    return out, max(64, max_tokens // 2)

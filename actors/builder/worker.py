@@ -6,9 +6,16 @@ as `send_ask`, so independent asks travel together: lessons with the example, th
 record with the score request — Memory round trips off every task's path, in the same order on
 the wire), as are the LLM client and the sandbox's
 `run_tests`, so the whole cycle is tested against a scripted LLM
-server and an in-memory Memory without processes. When the LLM is unavailable the lease is
-released at once (another builder, or this one later, takes the task) and `step` returns the
-breaker's wait, so a dead endpoint never burns leases or CPU.
+server and an in-memory Memory without processes.
+
+Endpoint errors are not attempts: only what the model answered is recorded and scored. Before
+each lease the builder asks whether a request may go out (`LLMClient.ready`: free while calls
+succeed), so an endpoint that is down, refuses the key or lacks the model holds no task. An
+endpoint error during an attempt, before the model answered, gives the task back with the
+error as the reason (lost work: `store.max_lost` ends a task that keeps meeting them as `error`,
+never in a loop), and the builder backs off: the breaker's wait, else 2, 4, 8 ... seconds up to
+`llm.breaker_reset_s` while errors follow each other. A prompt beyond the model's context is
+sent once more, smaller (`prompt.fit_context`).
 
 `stopping` (the actor's stop flag) is checked between steps, and LLM calls are made
 abandonable (actors/builder/abandon.py): a stop mid-attempt releases the lease (the attempt
@@ -34,6 +41,7 @@ from typing import Any, Callable, Mapping
 from actors.builder.abandon import Stopping, abandonable, check
 from actors.builder.loop import AttemptOutcome, RunTests
 from actors.builder.pipeline import recall, solve
+from actors.builder.prompt import fit_context, task_section
 from actors.builder.strategy import Strategy
 from actors.builder.reflect import make_reflection, reflection_messages
 from actors.llm import LLMClient, LLMError, LLMUnavailable
@@ -73,7 +81,7 @@ class BuilderWorker:
         self.send_ask: SendAsk = send_ask or self._ask_now
         self.stopping = stopping
         self._chat = abandonable(llm.chat, stopping)
-        self._resolve_model = abandonable(llm.resolve_model, stopping)
+        self._ready = abandonable(llm.ready, stopping)
         self._reclaim = True  # the first lease of this process reclaims stale leases of its name
         self.clock = clock
         self.on_state = on_state or (lambda s: None)
@@ -82,6 +90,8 @@ class BuilderWorker:
         self.done = 0
         self.passed = 0
         self.released = 0
+        self.endpoint_errors = 0  # tasks given back on an endpoint error
+        self._errors_in_a_row = 0
         self._last_state = ""
 
     def _ask_now(self, *args: Any, **kw: Any) -> Callable[[], dict]:
@@ -94,7 +104,8 @@ class BuilderWorker:
         return {"builder": self.name, "llm": {"url": self.llm.url, "model": self.llm.model,
                                                "state": self.llm.state()},
                 "task": self.current, "attempts": self.done, "passed": self.passed,
-                "released": self.released, "llm_stats": vars(self.llm.stats).copy()}
+                "released": self.released, "endpoint_errors": self.endpoint_errors,
+                "llm_stats": vars(self.llm.stats).copy()}
 
     def _note_state(self) -> None:
         state = self.llm.state()
@@ -111,14 +122,11 @@ class BuilderWorker:
         if now < self.wait_until:
             return self.wait_until - now
         try:
-            if not self.llm.model:  # known after the first time; waits here, not holding a lease
-                self._resolve_model()
+            self._ready()  # waits here, not holding a lease
         except Stopping:
             return IDLE_POLL_S
-        except LLMUnavailable as exc:
-            return self._wait(exc)
         except LLMError as exc:
-            return self._wait(LLMUnavailable(str(exc), retry_in=ERROR_BACKOFF_S))
+            return self._wait(exc)
         finally:
             self._note_state()
         body: dict[str, Any] = {"builder": self.name, "ttl_s": self.cfg.builder.lease_ttl_s}
@@ -134,8 +142,11 @@ class BuilderWorker:
             log.info("stopping: giving task %s back", lease.get("task", {}).get("id"))
             self._release(lease)
             return IDLE_POLL_S
-        except LLMUnavailable as exc:
-            self._release(lease)  # the endpoint is down for every task: not this task's loss
+        except LLMError as exc:
+            # The model said nothing: no attempt. Sent and failed: the task's lost work; never
+            # sent (the breaker or the supervisor said wait): nothing lost.
+            self._release(lease, f"endpoint error ({exc.kind}): {exc}" if exc.sent else "")
+            self.endpoint_errors += exc.sent
             return self._wait(exc)
         except Exception as exc:
             log.exception("attempt at %s failed; giving the task back", lease.get("task", {}).get("id"))
@@ -145,10 +156,19 @@ class BuilderWorker:
             self.current = None
             self._note_state()
 
-    def _wait(self, exc: LLMUnavailable) -> float:
-        delay = max(0.2, exc.retry_in)
+    def _wait(self, exc: LLMError) -> float:
+        """Back off after an endpoint error: the wait it names (the breaker's, the server's
+        Retry-After), else 2, 4, 8 ... s while errors follow each other, up to llm.breaker_reset_s."""
+        self._errors_in_a_row += 1
+        cap = max(ERROR_BACKOFF_S, self.cfg.llm.breaker_reset_s)
+        if isinstance(exc, LLMUnavailable):
+            delay = max(0.2, exc.retry_in)
+        else:
+            delay = min(cap, ERROR_BACKOFF_S * 2 ** (self._errors_in_a_row - 1))
+        if exc.retry_after:
+            delay = max(delay, min(cap, exc.retry_after))
         self.wait_until = self.clock() + delay
-        log.warning("LLM unavailable (%s); waiting %.1fs", exc, delay)
+        log.warning("LLM endpoint: %s; waiting %.1fs", exc, delay)
         return delay
 
     def _release(self, lease: Mapping[str, Any], reason: str = "") -> None:
@@ -170,6 +190,7 @@ class BuilderWorker:
         chat = self._renewing(lease)
         prompt, outcome = solve(task, self.strategy, llm=chat, run_tests=self.run_tests, lessons=lessons,
                                 example=example, budget=self.cfg.builder.prompt_token_budget, clock=self.clock)
+        self._errors_in_a_row = 0  # the model answered
         attempt_id = lease.get("attempt_id") or uuid.uuid4().hex
         settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, example_task=prompt.example_task,
                         prompt_tokens_est=prompt.tokens, trimmed=prompt.trimmed)
@@ -211,15 +232,28 @@ class BuilderWorker:
 
     def _renewing(self, lease: Mapping[str, Any]) -> Callable[..., Any]:
         """llm.chat that first renews the lease when a third of its TTL has passed, so a slow
-        model does not lose the task to the expiry sweep mid-attempt."""
+        model does not lose the task to the expiry sweep mid-attempt; a prompt the server finds
+        beyond its context is sent once more, smaller."""
         ttl = self.cfg.builder.lease_ttl_s
         last = [self.clock()]
+        task_text = task_section(lease["task"])
 
         def call(messages: list[dict[str, str]], **kw: Any) -> Any:
             if self.clock() - last[0] > ttl / 3:
                 self.ask("memory", "task.renew", {"lease_id": lease["lease_id"], "ttl_s": ttl})
                 last[0] = self.clock()
-            return self._chat(messages, **kw)
+            try:
+                return self._chat(messages, **kw)
+            except LLMError as exc:
+                if exc.kind != "context_length":
+                    raise
+                smaller, max_tokens = fit_context(messages, task_text, kw.get("max_tokens") or self.cfg.llm.max_tokens,
+                                                  exc.limit)
+                log.info("beyond the model's context (%s): once more with a smaller prompt, max_tokens %d",
+                         exc, max_tokens)
+                result = self._chat(smaller, **{**kw, "max_tokens": max_tokens})
+                result.settings["context_trimmed"] = True
+                return result
         return call
 
     def _reflect(self, chat: Callable[..., Any], task: Mapping[str, Any], outcome: AttemptOutcome,

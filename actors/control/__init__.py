@@ -4,11 +4,13 @@ entries (registered here, beside the actors' in actors/protocol); `handle(sup, r
 
     ping.py     is the daemon there                 status.py   the status JSON, from memory
     pause.py    pause, resume: the daemon's pause   restart.py  one child, now
-    stop.py     the stop sequence                   reload.py   re-read the configuration
+    stop.py     the stop sequence                   reload.py   re-read the configuration and keys
     forward.py  ask an actor for the operator, relay its answer
+    config.py   the effective configuration         llm.py      llm.assign, llm.done (from actors)
 
 Control ops come from the control socket, whose every client is the operator (`cli`); the
-router admits an op there by its entry like any other. `sup` is the running Supervisor
+router admits an op there by its entry like any other. The ops of llm.py come on the bus, from
+builders and the trainer (`serve_bus`), admitted by the router like any request on the bus. `sup` is the running Supervisor
 (supervisor.py): a handler reads and changes its parts (roster, forwards, endpoint, launcher)
 and has it carry out a child's transitions (`sup.apply`). A handler returns the reply body, or
 None when it answers by itself (status, forward); it raises ActorError for an error reply with
@@ -21,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from actors import protocol as P
-from actors.control import forward, pause, ping, reload, restart, status, stop
+from actors.control import config, forward, llm, pause, ping, reload, restart, status, stop
 from ops.ground.errors import CogloopError
 
-MODULES = (ping, status, pause, restart, stop, reload, forward)
+MODULES = (ping, status, pause, restart, stop, reload, forward, config, llm)
 HANDLERS = {op.name: module for module in MODULES for op in module.OPS}
 P.register(*(op for module in MODULES for op in module.OPS))
 
@@ -53,6 +55,16 @@ def serve(sup: Any, env: dict[str, Any], prefix: list[bytes]) -> dict[str, Any] 
         return P.error_to(env, P.SUPERVISOR, exc.code, exc.message)
     except CogloopError as exc:
         return P.error_to(env, P.SUPERVISOR, P.BAD_REQUEST, str(exc))
+    return None if body is None else P.reply_to(env, P.SUPERVISOR, body)
+
+
+def serve_bus(sup: Any, env: dict[str, Any]) -> dict[str, Any] | None:
+    """Run an op an actor sent the supervisor on the bus (the router admitted it); the reply
+    envelope for an ask."""
+    try:
+        body = HANDLERS[env["op"]].handle(sup, Request(env, []))
+    except P.ActorError as exc:
+        return P.error_to(env, P.SUPERVISOR, exc.code, exc.message)
     return None if body is None else P.reply_to(env, P.SUPERVISOR, body)
 
 

@@ -6,8 +6,10 @@
 
 The daemon's pause is kept here and nowhere else (`sup.paused`, shown by `status`): every actor
 is told `actor.pause` / `actor.resume` (BusActor then stops or resumes calling `work()`), and a
-child that (re)starts while the daemon is paused is told `actor.pause` once it is up
-(`on_ready`). Events `supervisor.paused` / `supervisor.resumed`, on record.
+child that (re)starts while the daemon is paused starts paused (`--paused`, or ` paused` after a
+warm spare's name: it never calls work() before the supervisor's word), and is told
+`actor.pause` or `actor.resume` once it is up (`on_ready`), whichever the daemon is by then.
+Events `supervisor.paused` / `supervisor.resumed`, on record.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def set_paused(sup: Any, paused: bool) -> None:
 
 
 def on_ready(sup: Any, child: Any) -> None:
-    """A child is up: paused with the rest if the daemon is."""
-    if sup.paused and not child.spec.external:
+    """A child is up: paused with the rest if the daemon is; resumed if it was started paused
+    (the daemon was then) and the daemon has been resumed since."""
+    if child.spec.external:
+        return
+    if sup.paused:
         sup.tell(child.name, "actor.pause")
+    elif child.started_paused:
+        sup.tell(child.name, "actor.resume")

@@ -1,14 +1,17 @@
-"""`reload`: re-read the configuration; a bad one is refused and nothing changes.
+"""`reload`: re-read the configuration and the authorised keys; a bad one is refused and nothing changes.
 
     message  {"kind": "ask", "from": "cli", "to": "supervisor", "op": "reload", "body": {}}
     reply    {"reloaded": true}; bad_request with the configuration's one-line error
-    CLI      kill -HUP $(cat HOME/run/supervisor.pid)   (`on_hangup`; no cogloop command)
+    CLI      cogloop reload (ops/commands/reload.py; the systemd unit's ExecReload), or
+             kill -HUP $(cat HOME/run/supervisor.pid)   (`on_hangup`)
 
-`start` is the first configuration, at the daemon's start. The reload path: the file, the environment and the `up` flags again; plugins; new timings,
-limits and restart policy for every child (roster); the LLM endpoint (endpoint.py) and the URL
-given to actors; new children started, removed ones stopped and then forgotten; warm spares
-dismissed (they hold the old configuration). Event `supervisor.reloaded`, on record, or
-`supervisor.reload_failed` for a SIGHUP that was refused.
+`start` is the first configuration, at the daemon's start. The reload path: the file, the
+environment and the `up` flags again; plugins; new timings, limits and restart policy for every
+child (roster); the LLM endpoints (endpoints.py: one kept by its URL keeps its figures and
+breaker) and the embedded server's URL given to actors; new children started, removed ones
+stopped and then forgotten; warm spares dismissed (they hold the old configuration); the
+authorised CURVE keys read again (sockets.py; they are also when they change). Event
+`supervisor.reloaded`, on record, or `supervisor.reload_failed` for a SIGHUP that was refused.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from typing import Any
 from actors.protocol import Op
 from actors.runtime import load_plugins
 from actors.supervision.children import child_specs
+from actors.supervision.endpoints import endpoint_specs
 from actors.supervision.lifecycle import Spawn
 from ops.ground.config import load_config
 from ops.ground.errors import CogloopError, ConfigError
 
 log = logging.getLogger("cogloop.supervisor")
 
-OPS = (Op("reload", "supervisor", "cli", {}, {"reloaded": "bool"}, "kill -HUP", "re-read the configuration"),)
+OPS = (Op("reload", "supervisor", "cli", {}, {"reloaded": "bool"}, "cogloop reload",
+          "re-read the configuration and the authorised CURVE keys (also SIGHUP)"),)
 
 
 def handle(sup: Any, req: Any) -> dict[str, Any]:
@@ -70,6 +75,7 @@ def reload(sup: Any) -> None:
         raise ConfigError(str(exc)) from None
     sup.changed()
     configure(sup, cfg, specs, notes)
+    sup.sockets.reload_keys()
     sup.launcher.spares.dismiss()
     now = time.monotonic()
     for child in sup.roster.retire({s.name for s in specs}):
@@ -86,7 +92,9 @@ def reload(sup: Any) -> None:
 def configure(sup: Any, cfg: Any, specs: list[Any], notes: list[str]) -> None:
     """What a configuration sets in the parts, at start and on every reload."""
     sup.cfg, sup.notes = cfg, notes
-    sup.endpoint.configure(cfg, specs, notes)
+    sup.endpoints.configure(endpoint_specs(cfg, specs), cfg.llm)
     sup.launcher.cfg = cfg
-    sup.launcher.llm_url = sup.sampler.llm_url = sup.endpoint.url
+    embedded = [s.url for s in specs if s.kind == "llm" and s.url]
+    # the first embedded server's URL, for actors that read llm.url (a configured URL they have)
+    sup.launcher.llm_url = embedded[0] if embedded and cfg.uses_embedded_model else ""
     sup.roster.configure(cfg)

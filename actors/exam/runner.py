@@ -29,11 +29,12 @@ from actors.builder.loop import AttemptOutcome
 from actors.builder.pipeline import LessonsAsk, SimilarAsk, recall, solve, with_settings
 from actors.builder.strategy import relevance
 from actors.exam.arms import Arm, cache_key
-from actors.llm import LLMUnavailable
+from actors.llm import LLMError, LLMUnavailable
 from store.taskspec import public_view
 
 log = logging.getLogger("cogloop.exam")
 MAX_WAITS = 5  # the endpoint down this many times in a row on one task: the run fails
+ERROR_WAIT_S = 2.0  # after an endpoint error that names no wait
 
 
 class ExamError(Exception):
@@ -131,12 +132,13 @@ class ExamRunner:
         while True:
             try:
                 return self._once(run_id, et, arm, cache)
-            except LLMUnavailable as exc:
+            except LLMError as exc:  # an endpoint error, before any answer: no result, wait and try again
                 waits += 1
                 if waits > MAX_WAITS:
                     raise ExamError(f"the endpoint stayed unavailable ({exc})") from None
-                log.warning("LLM unavailable (%s); waiting %.1fs", exc, max(0.5, exc.retry_in))
-                self.sleep(max(0.5, exc.retry_in))
+                wait = max(0.5, exc.retry_in if isinstance(exc, LLMUnavailable) else ERROR_WAIT_S, exc.retry_after or 0.0)
+                log.warning("LLM endpoint: %s; waiting %.1fs", exc, wait)
+                self.sleep(wait)
 
     def _once(self, run_id: str, et: Mapping[str, Any], arm: Arm,
               cache: Mapping[str, dict[str, Any]]) -> dict[str, Any]:

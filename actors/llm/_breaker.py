@@ -49,6 +49,15 @@ class CircuitBreaker:
             self.opened_at = None
             self.last_error = ""
 
+    def trip(self, reason: str) -> None:
+        """Open now, whatever the count: a failure that will repeat (a model that cannot chat)."""
+        with self._lock:
+            self.consecutive = max(self.consecutive, self.threshold)
+            self.last_error = reason
+            if self.opened_at is None:
+                self.trips += 1
+            self.opened_at = self.clock()
+
     def failure(self, reason: str) -> None:
         with self._lock:
             self.consecutive += 1

@@ -77,11 +77,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_threads(cfg: EmbeddedConfig) -> int:
+    """llama.cpp threads per server: `embedded.threads`, else with several servers the cores
+    shared out (each at least one), else 0 (llama.cpp's own choice)."""
+    if cfg.threads > 0 or cfg.servers <= 1:
+        return cfg.threads
+    return max(1, (os.cpu_count() or 1) // cfg.servers)
+
+
 def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.executable) -> EmbeddedServer:
     """argv and environment for llama.cpp's server on loopback (or `embedded.command`): run through
     _llamaserve.py, which takes llama_cpp.server's arguments and exits within a second of SIGTERM
     even while a completion is running."""
     port = port or free_port()
+    threads = server_threads(cfg.embedded)
     if cfg.embedded.command:
         model_path = str(find_model(cfg.embedded)) if "{model}" in cfg.embedded.command else ""
         argv = [part.replace("{port}", str(port)).replace("{python}", python).replace("{model}", model_path)
@@ -91,20 +100,21 @@ def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.
     # The alias is the name /v1/models lists and attempts record: the file's stem, not its path.
     argv = [python, "-m", "actors.llm._llamaserve", "--model", str(model), "--model_alias", model.stem,
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(cfg.embedded.n_ctx)]
-    if cfg.embedded.threads > 0:
-        argv += ["--n_threads", str(cfg.embedded.threads)]
+    if threads > 0:  # generation and prompt processing alike (the latter defaults to every core)
+        argv += ["--n_threads", str(threads), "--n_threads_batch", str(threads)]
     # llama.cpp's server reads no secrets; keep its threads from oversubscribing small boxes
-    env = {"OMP_NUM_THREADS": str(cfg.embedded.threads)} if cfg.embedded.threads > 0 else {}
+    env = {"OMP_NUM_THREADS": str(threads)} if threads > 0 else {}
     return EmbeddedServer(argv, env, port, str(model))
 
 
-def embedded_server(cfg: Config, home: Any = None) -> dict[str, Any]:
-    """The supervisor's `llm` child (actors/supervision/children.py): argv, extra env, the URL
-    it will serve (the supervisor hands it to every actor as COGLOOP_LLM_URL) and a readiness
-    check (`GET /v1/models` lists a model). Raises CogloopError when no model is installed."""
+def embedded_server(cfg: Config, home: Any = None, first: bool = True) -> dict[str, Any]:
+    """One of the supervisor's `llm` children (actors/supervision/children.py): argv, extra env,
+    the URL it will serve (an endpoint of the supervisor's table; the first one's also goes to
+    every actor as COGLOOP_LLM_URL and into HOME/run/llm.json) and a readiness check (`GET
+    /v1/models` lists a model). Raises CogloopError when no model is installed."""
     server = embedded_command(cfg)
     run_dir = getattr(home, "run", None)
-    if run_dir is not None and Path(run_dir).is_dir():
+    if first and run_dir is not None and Path(run_dir).is_dir():
         write_endpoint(Path(run_dir), server.endpoint_info())
     return {"argv": server.argv, "env": server.env, "url": server.url,
             "ready": lambda: probe(server.url, timeout=1.0)[0] == "ok"}

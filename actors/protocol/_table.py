@@ -37,7 +37,8 @@ BUS_OPS: list[Op] = [
         "lost work, whatever the outcome says; idempotent by attempt_id"),
     Op("task.private", "memory", "scorer", {"id": "str"}, {"task": "map"},
         "", "the whole task with hidden and edge tests; refused to anyone but the scorer"),
-    Op("queue.stats", "memory", "trainer|cli", {"source?": "str"}, {"stats": "map"}, "cogloop wait"),
+    Op("queue.stats", "memory", "trainer|cli", {"source?": "str", "open?": "bool"}, {"stats": "map"}, "cogloop wait",
+       "counts by status and total; open: queued and leased only (a cost that does not grow with history)"),
     Op("attempt.record", "memory", "builder", {"attempt": "map"}, {"id": "str"},
         "", "idempotent by attempt id"),
     Op("score.record", "memory", "scorer", {"score": "map", "lease_id?": "str", "code?": "str"},
@@ -83,6 +84,14 @@ BUS_OPS: list[Op] = [
     # --- builder --------------------------------------------------------------------------
     Op("builder.status", "builder", "supervisor|cli", {}, {"status": "map"}, "cogloop status",
         "the builder's LLM url/model/state (ok, down: reason, waiting: why), current task, counts"),
+    # --- the supervisor's LLM endpoints (served by actors/control/llm.py) --------------------
+    Op("llm.assign", "supervisor", "builder|trainer", {"check?": "bool"},
+       {"endpoint": "any", "ticket?": "str", "wait_s?": "float", "reason?": "str"},
+       "", "an LLM endpoint for one request, least busy first: {url, model, api_key} and a ticket for its "
+       "outcome; or endpoint nil, wait_s and the reason. check: is one free now (no ticket)"),
+    Op("llm.done", "supervisor", "builder|trainer",
+       {"ticket": "str", "ok": "bool", "kind?": "str", "error?": "str", "latency_s?": "float"}, {},
+       "", "a tell: the outcome of an assigned request (the error's kind and the server's words)"),
     # --- every actor ----------------------------------------------------------------------
     Op("actor.stop", "*", "supervisor", {}, {}, "", "finish or release work, then exit"),
     Op("actor.pause", "*", "supervisor", {}, {}),

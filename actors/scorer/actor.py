@@ -12,16 +12,19 @@ verdict Memory does not record (its task already over) is not told to the traine
 Several requests are graded at once (GRADERS threads over the sandbox's Pool; the handler
 returns a Future and the runtime replies when it resolves, so replies may go out of order):
 with N builders one Scorer would otherwise hold every builder in a queue behind one sandbox
-run at a time. The efficiency races still run one at a time (`_timing`), so concurrent grades
-do not slow each other's timings. The trend's recent totals are kept here (trends.py).
+run at a time. Efficiency races run at once too: a race reads the candidate's CPU time from
+outside its process (docs/sandbox.md), which concurrent grades do not inflate the way they
+inflate wall time, so they need no lock (tests/test_scorer_load.py ranks a 20x gap under load).
+The reference's figures are timed once per task and kept (references.py); the trend's recent
+totals are kept here too (trends.py).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Mapping
 
 from actors import protocol as P
@@ -30,6 +33,7 @@ from sandbox import Limits, isolation_level
 
 from .grade import grade
 from .metrics import weights_from
+from .references import ReferenceBook
 from .trends import TrendBook
 
 log = logging.getLogger("cogloop.scorer")
@@ -54,19 +58,25 @@ def event_body(score: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class ScorerActor(BusActor):
+    @classmethod
+    def prepare(cls, config: Any, home: Path) -> dict[str, Any]:
+        """A warm spare starts its sandbox fork server before it is adopted."""
+        return {"sandbox": isolation_level()}
+
     def __init__(self, ctx: ActorContext):
         super().__init__(ctx)
         self.weights = weights_from(ctx.config.scorer)
         self.window = ctx.config.scorer.trend_window
         self.limits = Limits.from_config(ctx.config.sandbox)
         self.trends = TrendBook(self.window, self._recent)
-        self._timing = threading.Lock()
+        self.references = ReferenceBook()
         self._graders = ThreadPoolExecutor(GRADERS, thread_name_prefix="grader")
 
     def on_start(self) -> None:
         super().on_start()
-        # Start the sandbox's fork servers now, not on the first score (a builder would wait).
-        self._graders.submit(_warm_sandbox)
+        # Start the sandbox's fork servers now, not on the first score (a builder would wait),
+        # unless the warm spare this process was did already.
+        self._graders.submit(lambda: self.ctx.prepared.get("sandbox") or _warm_sandbox())
 
     def on_stop(self) -> None:
         super().on_stop()
@@ -90,7 +100,7 @@ class ScorerActor(BusActor):
             raise ActorError(exc.code, f"task {body['task_id']}: {exc.message}") from None
         if not task:
             raise ActorError(P.BAD_REQUEST, f"no task {body['task_id']!r}")
-        graded = grade(task, body["code"], weights=self.weights, limits=self.limits, timing=self._timing)
+        graded = grade(task, body["code"], weights=self.weights, limits=self.limits, references=self.references)
         trend = self.trends.trend(task["skill"], body["attempt_id"], graded["total"])
         score = score_record(body, task, graded, trend)
         verdict = {"score": score, "code": body["code"]}

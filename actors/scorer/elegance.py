@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 from typing import Any
 
 BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
@@ -103,6 +104,19 @@ def shadowed_builtins(tree: ast.AST) -> list[str]:
     return sorted({n for n in names if n in BUILTIN_NAMES})
 
 
+@functools.lru_cache(maxsize=256)
+def reference_measures(reference: str) -> tuple[int | None, int, int]:
+    """(statements, complexity, nesting depth) of a reference, (None, 0, 0) without one: the
+    same for every candidate of a task, so measured once (the Scorer grades a task many times)."""
+    if not reference:
+        return None, 0, 0
+    try:
+        tree = ast.parse(reference)
+    except (SyntaxError, ValueError):
+        return None, 0, 0
+    return statement_count(tree), max_complexity(tree), nesting_depth(tree)
+
+
 def elegance(code: str, reference: str | None = None) -> tuple[float, dict[str, Any]]:
     """Elegance in 0..1 and the measures behind it. Code that does not parse scores 0."""
     try:
@@ -112,18 +126,9 @@ def elegance(code: str, reference: str | None = None) -> tuple[float, dict[str, 
     cc = max_complexity(tree)
     depth = nesting_depth(tree)
     length = statement_count(tree)
-    ref_length = None
-    cc_good, depth_good = COMPLEXITY_GOOD, DEPTH_GOOD
-    if reference:
-        try:
-            ref_tree = ast.parse(reference)
-        except (SyntaxError, ValueError):
-            ref_tree = None
-        if ref_tree is not None:
-            # A task that needs branching allows as much as its reference uses.
-            ref_length = statement_count(ref_tree)
-            cc_good = max(cc_good, max_complexity(ref_tree))
-            depth_good = max(depth_good, nesting_depth(ref_tree))
+    ref_length, ref_cc, ref_depth = reference_measures(reference or "")
+    # A task that needs branching allows as much as its reference uses.
+    cc_good, depth_good = max(COMPLEXITY_GOOD, ref_cc), max(DEPTH_GOOD, ref_depth)
     if ref_length:
         length_score = _ramp(length / ref_length, LENGTH_RATIO_GOOD, LENGTH_RATIO_BAD)
     else:

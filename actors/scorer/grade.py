@@ -1,21 +1,21 @@
 """Grade a candidate in the sandbox: hidden tests, edge tests, and the efficiency race.
 
 The imperative half of the Scorer (the pure half is metrics.py). Every run of untrusted
-code goes through `sandbox.run_tests` / `sandbox.race`: the tests run in a judge process
-apart from the candidate's, and the race reads the candidate's cost from outside its process
+code goes through `sandbox.suite`: the tests run in a judge process apart from the
+candidate's, and the race reads the candidate's cost from outside its process
 (docs/sandbox.md), so neither a verdict nor a timing can be forged from inside. The reference
-is raced the same way, so both sides of the efficiency ratio see the same machine and limits.
+is raced the same way (once per task: references.py), so both sides of the efficiency ratio
+see the same machine and limits.
 """
 
 from __future__ import annotations
 
-import contextlib
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ContextManager, Mapping
+from typing import Any, Mapping
 
-from sandbox import JUDGE_VERSION, Limits, TestsFileError, humaneval_context, race, run_tests
+from sandbox import JUDGE_VERSION, Limits, RaceResult, TestsFileError, humaneval_context, suite, test_names
 
 from .metrics import score
+from .references import ReferenceBook, reference_key
 
 # The race repeats the call until it has cost MIN_TIMED_S (or MAX_REPS calls), so a fast
 # function is timed above the clock's noise; beyond SLOWEST_RATIO times the reference the
@@ -31,34 +31,6 @@ def task_limits(base: Limits, constraints: Mapping[str, Any] | None) -> Limits:
     return base.replace(mem_mb=int(mem)) if isinstance(mem, int) and mem > 0 else base
 
 
-def measure(code: str, entry_point: str, efficiency: Mapping[str, str], limits: Limits,
-            server: Any = None, *, context: str = "", reference: str | None = None,
-            call_timeout_s: float | None = None) -> dict[str, Any]:
-    """Race `efficiency["call"]` after `efficiency["setup"]`; with `reference`, the results
-    must equal the reference's (a fast wrong answer earns nothing)."""
-    r = race(code, entry_point=entry_point, setup=efficiency["setup"],
-             call=efficiency.get("call") or "candidate(*args)", context=context, reference=reference,
-             min_time_s=MIN_TIMED_S, max_reps=MAX_REPS, call_timeout_s=call_timeout_s, limits=limits,
-             server=server)
-    out = {"ok": r.ok, "status": r.run.status if r.run else "", "wall_s": r.run.wall_s if r.run else 0.0,
-           "signs": list(r.judge.get("signs") or [])}
-    if r.ok:
-        out.update(time_s=r.time_s, peak_bytes=r.peak_bytes, reps=r.reps, first_s=r.first_s,
-                   median_s=r.median_s, outside_s=r.outside_s, clock=r.clock)
-    else:
-        out["error"] = r.error[-300:] or (r.run.stderr[-300:] if r.run else "")
-    return out
-
-
-def candidate_budget(reference: Mapping[str, Any], limits: Limits) -> tuple[Limits, float]:
-    """The candidate's race limits and per-call timeout: enough for ~SLOWEST_RATIO times the
-    reference's call. Beyond that the efficiency score would be near zero anyway, and a
-    quadratic candidate should not hold the Scorer for the full wall-clock limit."""
-    call_s = SLOWEST_RATIO * reference["time_s"] + 0.5
-    wall = reference["wall_s"] * 2 + 3 * call_s + 1.0  # setup and the reference's result, twice
-    return limits.replace(wall_s=min(limits.wall_s, wall)), min(call_s, limits.cpu_s)
-
-
 def context_of(task: Mapping[str, Any]) -> str:
     """The task's trusted context; HumanEval tasks stored before the field existed derive it."""
     if task.get("context"):
@@ -68,53 +40,72 @@ def context_of(task: Mapping[str, Any]) -> str:
     return ""
 
 
-def _tests(code: str, tests: str, entry_point: str, limits: Limits, server: Any, context: str) -> dict[str, Any] | None:
-    if not tests.strip():
-        return None
-    try:
-        return run_tests(code, tests, entry_point=entry_point, context=context, limits=limits, server=server).to_dict()
-    except TestsFileError as exc:  # a broken tests file is the task's fault: no tests counted
-        return {"passed": 0, "failed": 0, "total": 0, "tests": [], "error": str(exc)}
+def measurement(r: RaceResult) -> dict[str, Any]:
+    """A race as the score's details keep it (metrics.efficiency reads ok, time_s, peak_bytes)."""
+    out = {"ok": r.ok, "status": r.run.status if r.run else "", "wall_s": r.wall_s,
+           "signs": list(r.judge.get("signs") or [])}
+    if r.ok:
+        out.update(time_s=r.time_s, peak_bytes=r.peak_bytes, reps=r.reps, first_s=r.first_s, median_s=r.median_s,
+                   timed_s=r.timed_s, judge_s=r.judge_s, outside_s=r.outside_s, clock=r.clock)
+    else:
+        out["error"] = r.error[-300:] or (r.run.stderr[-300:] if r.run else "")
+    return out
 
 
-def _both_tests(code: str, task: Mapping[str, Any], entry: str, lim: Limits,
-                server: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Hidden and edge tests as two sandbox runs side by side (a Pool serves both at once).
-
-    Two runs, not one merged tests file: each group keeps its own namespace, setup, wall clock
-    and run status, exactly as when they ran one after the other.
-    """
-    hidden_src, edge_src = task.get("hidden_tests") or "", task.get("edge_tests") or ""
-    context = context_of(task)
-    if not (hidden_src.strip() and edge_src.strip()):
-        return (_tests(code, hidden_src, entry, lim, server, context),
-                _tests(code, edge_src, entry, lim, server, context))
-    with ThreadPoolExecutor(1, thread_name_prefix="edge") as side:
-        edge = side.submit(_tests, code, edge_src, entry, lim, server, context)
-        hidden = _tests(code, hidden_src, entry, lim, server, context)
-        return hidden, edge.result()
+def _groups(task: Mapping[str, Any]) -> tuple[list[tuple[str, str]], dict[str, dict[str, Any]]]:
+    """The tests groups to run (hidden, then edge), and the report of each that cannot run: a
+    broken tests file is the task's fault, so no tests are counted for it."""
+    groups, broken = [], {}
+    for name in ("hidden", "edge"):
+        src = task.get(f"{name}_tests") or ""
+        if not src.strip():
+            continue
+        try:
+            test_names(src)
+        except TestsFileError as exc:
+            broken[name] = {"passed": 0, "failed": 0, "total": 0, "tests": [], "error": str(exc)}
+            continue
+        groups.append((name, src))
+    return groups, broken
 
 
 def grade(task: Mapping[str, Any], code: str, *, weights: Mapping[str, float], limits: Limits = Limits(),
-          server: Any = None, timing: ContextManager[Any] | None = None) -> dict[str, Any]:
+          server: Any = None, references: ReferenceBook | None = None) -> dict[str, Any]:
     """Score `code` against a private task (with hidden tests, edge tests and reference).
 
-    `timing`: held around the efficiency race (reference, then candidate), e.g. a lock shared
-    by concurrent grades so two races never run at once and slow each other's figures.
+    One sandbox run (sandbox.suite): the hidden tests, the edge tests — each group on its own
+    clock, so a hanging edge test cannot void the hidden verdicts, which are out before it
+    starts — and the efficiency race when a hidden test passed. The reference's figures come
+    from `references` when it has them; else the reference is raced first in the same run and
+    kept there for the task's later candidates.
     """
     lim = task_limits(limits, task.get("constraints"))
-    entry = task["entry_point"]
-    hidden, edge = _both_tests(code, task, entry, lim, server)
+    entry, context = task["entry_point"], context_of(task)
+    groups, broken = _groups(task)
     eff_spec = (task.get("meta") or {}).get("efficiency")
     reference = task.get("reference")
-    cand_eff = ref_eff = None
-    if eff_spec and reference and hidden and hidden.get("passed"):
-        with timing or contextlib.nullcontext():
-            ref_eff = measure(reference, entry, eff_spec, lim, server, context=context_of(task))
-            if ref_eff.get("ok"):
-                budget, call_s = candidate_budget(ref_eff, lim)
-                cand_eff = measure(code, entry, eff_spec, budget, server, context=context_of(task),
-                                   reference=reference, call_timeout_s=call_s)
+    race = key = None
+    ref_eff: dict[str, Any] | None = None
+    if eff_spec and reference and any(name == "hidden" for name, _ in groups):
+        key = reference_key(JUDGE_VERSION, entry, reference, eff_spec, context, lim.to_dict())
+        ref_eff = references.get(key) if references is not None else None
+        race = {"setup": eff_spec["setup"], "call": eff_spec.get("call") or "candidate(*args)",
+                "reference": reference, "gate": "hidden", "slowest_ratio": SLOWEST_RATIO,
+                "min_time_s": MIN_TIMED_S, "max_reps": MAX_REPS,
+                "figures": {"time_s": ref_eff["time_s"], "wall_s": ref_eff["wall_s"]} if ref_eff else None}
+        if ref_eff:
+            ref_eff["cached"] = True
+    hidden, edge, cand_eff = broken.get("hidden"), broken.get("edge"), None
+    if groups:
+        r = suite(code, entry_point=entry, tests=groups, context=context, race=race, limits=lim, server=server)
+        hidden = r.tests["hidden"].to_dict() if "hidden" in r.tests else hidden
+        edge = r.tests["edge"].to_dict() if "edge" in r.tests else edge
+        if r.reference is not None:
+            ref_eff = measurement(r.reference)
+            if references is not None and key is not None:
+                references.put(key, ref_eff)
+        if r.race is not None and hidden and hidden.get("passed") and ref_eff and ref_eff.get("ok"):
+            cand_eff = measurement(r.race)  # raced (or failed trying); not when it was never due
     constraints = task.get("constraints") or {}
     graded = score(hidden=hidden, edge=edge, candidate_eff=cand_eff, reference_eff=ref_eff, code=code,
                    reference=reference, time_limit_s=float(constraints.get("time_limit_s", 5.0)),

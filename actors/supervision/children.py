@@ -42,17 +42,17 @@ def parse_children(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def llm_spec(cfg: Any, home: Any) -> tuple[ChildSpec | None, str]:
-    """The embedded model server's spec from `actors.llm.embedded_server(cfg, home)`: `argv`,
+def llm_spec(cfg: Any, home: Any, name: str = "llm", first: bool = True) -> tuple[ChildSpec | None, str]:
+    """An embedded model server's spec from `actors.llm.embedded_server(cfg, home)`: `argv`,
     `env` (extra variables), `url` (the OpenAI base URL it will serve) and `ready` (a
     no-argument health check). With no model installed the daemon runs without an llm child
     and says why.
     """
     try:
-        made = embedded_server(cfg, home)
+        made = embedded_server(cfg, home, first=first)
     except Exception as exc:
         return None, f"embedded model unavailable: {type(exc).__name__}: {exc}"
-    return ChildSpec("llm", "llm", argv=list(made["argv"]), env=dict(made.get("env") or {}),
+    return ChildSpec(name, "llm", argv=list(made["argv"]), env=dict(made.get("env") or {}),
                      ready=made.get("ready"), url=str(made.get("url", ""))), ""
 
 
@@ -64,14 +64,16 @@ def child_specs(cfg: Any, home: Any) -> tuple[list[ChildSpec], list[str]]:
     else:
         pairs = [("memory", "memory"), ("scorer", "scorer"), ("trainer", "trainer")]
         pairs += [(f"builder-{i}", "builder") for i in range(1, cfg.daemon.builders + 1)]
-        if cfg.uses_embedded_model:
-            pairs.insert(0, ("llm", "llm"))
+        if cfg.uses_embedded_model:  # `llm`, or llm-1 .. llm-N for embedded.servers = N
+            n = cfg.embedded.servers
+            pairs[:0] = [("llm", "llm")] if n == 1 else [(f"llm-{i}", "llm") for i in range(1, n + 1)]
     specs = []
     for name, kind in pairs:
         if kind == "llm":
-            spec, note = llm_spec(cfg, home)
+            spec, note = llm_spec(cfg, home, name, first=not any(s.kind == "llm" for s in specs))
             if spec is None:
-                notes.append(note)
+                if note not in notes:
+                    notes.append(note)
             else:
                 specs.append(spec)
         else:

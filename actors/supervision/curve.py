@@ -2,11 +2,15 @@
 
 The server key pair lives in HOME/keys (made on first use); a client is authorised by its
 public key file in HOME/keys/authorized/. Without authorised keys a tcp bus is refused:
-plain tcp would let anyone on the network speak as any actor.
+plain tcp would let anyone on the network speak as any actor. Secret key files are 0600 in
+0700 folders. A running daemon reads the authorised keys again when that folder changes
+(`KeyWatch`) and on `cogloop reload`: a key issued meanwhile works at once, a removed one is
+refused from the next handshake on.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -22,11 +26,24 @@ class CurveRefused(Exception):
     pass
 
 
+ISSUE_HINT = "cogloop actor --issue-keys DIR --name NAME"
+
+
+def _certificates(folder: Path, name: str) -> None:
+    """A key pair NAME.key / NAME.key_secret in `folder` (0700), the secret one 0600."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    old = os.umask(0o077)
+    try:
+        zmq.auth.create_certificates(str(folder), name)
+    finally:
+        os.umask(old)
+    os.chmod(folder / f"{name}.key_secret", 0o600)
+
+
 def server_keys(keys_dir: Path) -> tuple[bytes, bytes]:
-    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     secret = keys_dir / "server.key_secret"
     if not secret.exists():
-        zmq.auth.create_certificates(str(keys_dir), "server")
+        _certificates(keys_dir, "server")
     public, secret_key = zmq.auth.load_certificate(str(secret))
     assert secret_key is not None
     return public, secret_key
@@ -39,8 +56,7 @@ def authorized_dir(keys_dir: Path) -> Path:
 def issue_client_keys(keys_dir: Path, name: str, out_dir: Path) -> Path:
     """Make a client key pair in `out_dir` (with a copy of server.key), authorise it here."""
     server_keys(keys_dir)
-    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    zmq.auth.create_certificates(str(out_dir), "client")
+    _certificates(out_dir, "client")
     auth = authorized_dir(keys_dir)
     auth.mkdir(mode=0o700, exist_ok=True)
     shutil.copy(out_dir / "client.key", auth / f"{name}.key")
@@ -58,7 +74,7 @@ def secure_router(zctx: zmq.Context, sock: zmq.Socket, keys_dir: Path, endpoint:
     auth_dir = authorized_dir(keys_dir)
     if not auth_dir.is_dir() or not any(auth_dir.glob("*.key")):
         raise CurveRefused(f"daemon.tcp_bus needs CURVE keys: no authorised client keys in {auth_dir} "
-                           "(make some with 'cogloop actor --issue-keys NAME DIR'); plain tcp is refused")
+                           f"(make some with '{ISSUE_HINT}'); plain tcp is refused")
     public, secret = server_keys(keys_dir)
     auth = ThreadAuthenticator(zctx)
     auth.start()
@@ -69,3 +85,29 @@ def secure_router(zctx: zmq.Context, sock: zmq.Socket, keys_dir: Path, endpoint:
     sock.zap_domain = ZAP_DOMAIN.encode()
     sock.bind(endpoint)
     return auth
+
+
+def reload_keys(auth: ThreadAuthenticator, keys_dir: Path) -> int:
+    """Read the authorised keys again (ZAP answers from the new set at the next handshake);
+    how many there are now."""
+    auth.configure_curve(domain=ZAP_DOMAIN, location=str(authorized_dir(keys_dir)))
+    return len(list(authorized_dir(keys_dir).glob("*.key")))
+
+
+class KeyWatch:
+    """Has the authorised-keys folder changed since the last look? (its names and mtimes)"""
+
+    def __init__(self, keys_dir: Path) -> None:
+        self.folder = authorized_dir(keys_dir)
+        self.seen = self._look()
+
+    def _look(self) -> tuple:
+        try:
+            return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in self.folder.glob("*.key")))
+        except OSError:
+            return ()
+
+    def changed(self) -> bool:
+        now = self._look()
+        changed, self.seen = now != self.seen, now
+        return changed

@@ -9,6 +9,7 @@ the supervisor (PR_SET_PDEATHSIG, set by the runtime or by `actors._pdeath` for 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -33,7 +34,8 @@ def config_env(cfg: Any) -> dict[str, str]:
     env = {}
     for section, values in cfg.to_dict().items():
         for key, value in values.items():
-            env[f"COGLOOP_{section}_{key}".upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+            env[f"COGLOOP_{section}_{key}".upper()] = (str(value).lower() if isinstance(value, bool) else
+                                                      json.dumps(value) if isinstance(value, list) else str(value))
     return env
 
 
@@ -62,7 +64,7 @@ class Launcher:
         self.home = home  # ops.ground.home.Home
         self.config_file = config_file
         self.cfg = cfg  # replaced on reload
-        self.llm_url = ""  # handed to every actor as COGLOOP_LLM_URL
+        self.llm_url = ""  # the embedded server's, handed to every actor as COGLOOP_LLM_URL
         self.spares = SparePool(self._spare)
 
     def env(self) -> dict[str, str]:
@@ -86,13 +88,14 @@ class Launcher:
             path.replace(path.with_name(f"{name}.log.1"))
         return open(path, "ab")
 
-    def _start(self, spec: ChildSpec) -> subprocess.Popen:
-        """A process for `spec` (OSError when none can be made)."""
+    def _start(self, spec: ChildSpec, paused: bool) -> subprocess.Popen:
+        """A process for `spec` (OSError when none can be made); an actor starts `paused` (no
+        work() until told actor.resume) when the daemon is."""
         if not spec.external:
-            spare = self.spares.take(spec.kind, spec.name, lambda: self.log_file(spec.name).close())
+            spare = self.spares.take(spec.kind, spec.name, lambda: self.log_file(spec.name).close(), paused=paused)
             if spare is not None:
                 return spare
-            argv = actor_argv(spec, str(self.home.root), self.config_file, os.getpid())
+            argv = actor_argv(spec, str(self.home.root), self.config_file, os.getpid()) + (["--paused"] if paused else [])
         else:
             argv = external_argv(spec, os.getpid())
         env = self.env()
@@ -109,15 +112,17 @@ class Launcher:
             return subprocess.Popen(argv, env=self.env(), stdin=subprocess.PIPE, stdout=logf, stderr=subprocess.STDOUT,
                                     close_fds=True, cwd=str(self.home.root), process_group=0)
 
-    def spawn(self, child: Any) -> int | None:
+    def spawn(self, child: Any, paused: bool = False) -> int | None:
         """Start `child`'s process (roster.Child); its pid, or None when none could be made (logged).
+        `paused`: the daemon is, so an actor starts paused (actors/control/pause.py on_ready).
         An external program with a ready check is watched by a thread that sets `ready_flag`."""
         try:
-            proc = self._start(child.spec)
+            proc = self._start(child.spec, paused)
         except OSError as exc:
             log.error("cannot start %s: %s", child.name, exc)
             return None
         child.proc = proc
+        child.started_paused = paused and not child.spec.external
         child.ready_flag = child.spec.external and child.spec.ready is None
         if child.spec.external and child.spec.ready is not None:
             threading.Thread(target=_wait_ready, args=(child, proc), daemon=True).start()

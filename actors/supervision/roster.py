@@ -27,6 +27,7 @@ class Child:
     backlog: Backlog
     proc: subprocess.Popen | None = None
     ready_flag: bool = False  # set by the readiness thread of an external child
+    started_paused: bool = False  # its process started paused (the daemon was): launch.py
 
     @property
     def name(self) -> str:

@@ -3,7 +3,8 @@ reads and writes the socket; these say what to do with what it read.
 
 A request (tell, ask) is admitted by its op's entry (actors/protocol: who may send it, to
 whom) with the sender's and the addressee's kinds, then goes to a child that can take it (now,
-or from its backlog after a restart); anything else is refused with an error code. A reply
+or from its backlog after a restart), or to the supervisor itself when the entry addresses it
+(actors/control serves it); anything else is refused with an error code. A reply
 goes back to whoever asked: the operator (a forward), the supervisor (Memory's ack of the
 outbox), or an actor.
 """
@@ -30,7 +31,8 @@ def takes(child: Any) -> bool:
 
 
 def request(roster: Any, env: dict[str, Any], sender: str) -> Any:
-    """The child a tell or ask from `sender` goes to, or Refuse(code, message)."""
+    """The child a tell or ask from `sender` goes to, SUPERVISOR for one the supervisor serves
+    (its entry admits the sender's kind: llm.assign, llm.done), or Refuse(code, message)."""
     to = env["to"]
     child = roster.get(to)
     if child is None and to not in RESERVED_NAMES:
@@ -38,7 +40,9 @@ def request(roster: Any, env: dict[str, Any], sender: str) -> Any:
     refused = admit(env["op"], roster.kind_of(sender), child.spec.kind if child is not None else to)
     if refused is not None:
         return Refuse(refused.code, refused.message)
-    if child is None:  # admitted to the supervisor or the operator: no entry does that on the bus
+    if child is None and to == SUPERVISOR:  # admitted: the supervisor serves it (actors/control)
+        return SUPERVISOR
+    if child is None:  # admitted to the operator: no entry does that on the bus
         return Refuse(UNKNOWN_OP, f"{to} takes no {env['op']!r} on the bus")
     if not takes(child):
         return Refuse(UNAVAILABLE, f"no actor {to!r} is running")

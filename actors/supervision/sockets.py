@@ -1,14 +1,18 @@
 """The daemon's three sockets, bound in HOME/run with their files born 0600 (in a 0700 run
-dir); CURVE on the bus when it also listens on tcp (curve.py). supervisor.py reads and writes them."""
+dir); CURVE on the bus when it also listens on tcp (curve.py), its authorised keys read again
+when they change and on reload. supervisor.py reads and writes them."""
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 import zmq
 
-from actors.supervision.curve import secure_router
+from actors.supervision.curve import KeyWatch, reload_keys, secure_router
+
+log = logging.getLogger("cogloop.supervisor")
 
 NAMES = ("bus", "control", "events")
 
@@ -38,6 +42,17 @@ class Sockets:
             os.chmod(home.run / f"{name}.sock", 0o600)
         tcp = cfg.daemon.tcp_bus
         self.auth = secure_router(self.zctx, self.bus, home.keys, tcp) if tcp else None
+        self.keywatch = KeyWatch(home.keys) if tcp else None
+
+    def reload_keys(self) -> None:
+        """Read the authorised CURVE keys again (a no-op without a tcp bus)."""
+        if self.auth is not None:
+            log.info("authorised keys read again: %d key(s)", reload_keys(self.auth, self.home.keys))
+
+    def keys_changed(self) -> None:
+        """Read them again if HOME/keys/authorized changed since the last look."""
+        if self.keywatch is not None and self.keywatch.changed():
+            self.reload_keys()
 
     def close(self) -> None:
         if self.auth is not None:

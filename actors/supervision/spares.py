@@ -1,5 +1,6 @@
 """Warm spares: one pre-started actor process per kind that has paid for the interpreter, the
-imports and the configuration, and waits on stdin for the name it will take. A restart hands a
+imports and the configuration, and waits on stdin for the name it will take (one line: the
+name, then ` paused` when the daemon is). A restart hands a
 spare its name (`take`), so kill -9 to serving takes milliseconds instead of a Python start-up.
 
 The pool decides when to make one (`top_up`: one per call, a kind at a time) and how a spare
@@ -20,15 +21,16 @@ class SparePool:
         self._spares: dict[str, subprocess.Popen] = {}
         self._leaving: list[subprocess.Popen] = []  # dismissed, not yet exited
 
-    def take(self, kind: str, name: str, before: Callable[[], None] = lambda: None) -> subprocess.Popen | None:
-        """The spare of `kind`, now serving as `name`; None when there is none alive. `before`
-        runs first (the log file is rotated before the spare opens it)."""
+    def take(self, kind: str, name: str, before: Callable[[], None] = lambda: None, *,
+             paused: bool = False) -> subprocess.Popen | None:
+        """The spare of `kind`, now serving as `name` (started paused if `paused`); None when there
+        is none alive. `before` runs first (the log file is rotated before the spare opens it)."""
         spare = self._spares.pop(kind, None)
         if spare is None or spare.poll() is not None or spare.stdin is None:
             return None
         before()
         try:
-            spare.stdin.write(f"{name}\n".encode())
+            spare.stdin.write(f"{name}{' paused' if paused else ''}\n".encode())
             spare.stdin.close()
         except OSError:
             spare.kill()

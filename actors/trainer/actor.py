@@ -4,6 +4,10 @@ trainer.observe {score}  -> update the profile, top up the queue, profile.snapsh
 trainer.status {}        -> {"profile": abilities, trends, gaps, regressions, difficulties}
 work()                   -> resume the last snapshot once, then top up every TOPUP_EVERY_S
 
+The runtime runs work() after every request; a top-up less than TOPUP_EVERY_S old (the one the
+observe just did) is not done again, so each score costs one count of the queue, and that count
+is of queued and leased tasks only (`open`), a cost that does not grow with the history.
+
 The queue is topped up to trainer.low_water_per_builder x daemon.builders trainer tasks
 (memory's queue already leases user tasks first). With trainer.llm_tasks on, some top-up
 slots go to LLM-proposed tasks that passed validation by execution.
@@ -21,6 +25,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 from actors import protocol as P
@@ -49,6 +54,7 @@ class TrainerActor(BusActor):
         self.resumed = False
         self.proposer = self._make_proposer() if cfg.trainer.llm_tasks else None
         self._slots = 0
+        self._topped_up = -TOPUP_EVERY_S  # monotonic time of the last top-up
         self.guard = ExamGuard()
         self._exam_runs: list[dict[str, Any]] = []
         self._exam_proc: subprocess.Popen | None = None
@@ -80,10 +86,13 @@ class TrainerActor(BusActor):
 
     def work(self) -> float | None:
         self._resume()
-        self._refresh_guard()
+        self._refresh_guard()  # every round, as the exam's guard may have grown since the last
+        self._maybe_exam()
+        since = time.monotonic() - self._topped_up
+        if since < TOPUP_EVERY_S:  # the observe just topped up
+            return TOPUP_EVERY_S - since
         if self.top_up():
             self.bus.ask("memory", "profile.snapshot", {"profile": self.core.snapshot()})
-        self._maybe_exam()
         return TOPUP_EVERY_S
 
     def on_stop(self) -> None:
@@ -135,7 +144,8 @@ class TrainerActor(BusActor):
 
     def top_up(self) -> int:
         """Add trainer tasks up to the low-water mark; returns how many were added."""
-        stats = self.bus.ask("memory", "queue.stats", {"source": "trainer"})["stats"]
+        self._topped_up = time.monotonic()
+        stats = self.bus.ask("memory", "queue.stats", {"source": "trainer", "open": True})["stats"]
         tasks = self.core.topup(stats, self.builders, self.low_water, self.guard)
         tasks = [self._maybe_llm(t) for t in tasks]
         added = 0
@@ -164,11 +174,11 @@ class TrainerActor(BusActor):
     def _make_proposer(self) -> Any:
         """The LLM task proposer (only with trainer.llm_tasks on: the LLM client and the sandbox
         are imported then, not by every trainer)."""
-        from actors.llm import LLMClient
+        from actors.llm import BusSource, LLMClient
         from sandbox import Limits, run_tests
 
         from .llm_tasks import Proposer
-        client = LLMClient(self.ctx.config.llm, run_dir=self.ctx.home / "run")
+        client = LLMClient(self.ctx.config.llm, source=BusSource(self.bus.ask, self.bus.tell))
         limits = Limits.from_config(self.ctx.config.sandbox)
 
         def run(code: str, tests: str, entry_point: str) -> dict[str, Any]:

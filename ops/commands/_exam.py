@@ -5,10 +5,12 @@ daemon runs (else straight into the store), like every other write command."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from typing import Any, Iterator, Mapping
 
@@ -100,16 +102,37 @@ def sandbox_tools(ctx: Context):
     return visible, (lambda task, code: grade(task, code, weights=weights, limits=limits))
 
 
+def model_of(llm: Any, sleep: Any = time.sleep) -> str:
+    """The model the run asks for, as the client chooses it from the server's listing (skipping
+    models that cannot chat; `name` matches `name:latest`). An endpoint that is down, refuses the
+    key or lacks the model is one line, after `llm.retries` more looks a second apart."""
+    from actors.llm import LLMError
+
+    left = llm.cfg.retries
+    while True:
+        try:
+            llm.ready()
+            return str(llm.model)
+        except LLMError as exc:
+            if left <= 0 or exc.kind in ("auth", "model_not_found", "not_chat"):
+                raise CogloopError(f"the LLM endpoint {llm.url or '(none)'}: {exc}") from None
+        left -= 1
+        sleep(1.0)
+
+
 @contextlib.contextmanager
 def endpoint(ctx: Context, say: Any = lambda text: None) -> Iterator[Any]:
     """An LLMClient for the run: the configured URL; else the daemon's embedded model; else an
     embedded llama.cpp server started for this run and stopped after it."""
     from actors.llm import LLMClient, embedded_command, read_endpoint, wait_ready
     from ops import client as control
+    from ops.ground.config import llm_endpoints
 
     cfg = ctx.config
-    if cfg.llm.url:
-        yield LLMClient(cfg.llm)
+    configured = llm_endpoints(cfg)
+    if configured:  # the first configured server (with its model and key): one model per run
+        first = configured[0]
+        yield LLMClient(dataclasses.replace(cfg.llm, model=first["model"], api_key=first["api_key"]), url=first["url"])
         return
     if control.daemon_running(ctx.home.root) and read_endpoint(ctx.home.run):
         yield LLMClient(cfg.llm, run_dir=ctx.home.run)

