@@ -49,7 +49,9 @@ def test_given_figures_the_reference_is_not_raced_and_a_slow_candidate_is_ranked
 
 
 def test_a_hanging_edge_test_voids_neither_the_hidden_verdicts_nor_the_race(pool) -> None:
-    code = REFERENCE.replace("return sum(xs)", "if xs == [-1]:\n        while True: pass\n    return sum(xs)")
+    # a hang that burns no CPU: the call's own timeout ends it, whatever the load (a busy loop raced
+    # the group's CPU limit on a quiet box — SIGXCPU instead of the call timeout)
+    code = "import time\n" + REFERENCE.replace("return sum(xs)", "if xs == [-1]:\n        time.sleep(60)\n    return sum(xs)")
     r = suite(code, entry_point="total", tests=[("hidden", HIDDEN), ("edge", EDGE)], race=RACE,
               limits=Limits(cpu_s=1, wall_s=4), server=pool)
     hidden, edge = r.tests["hidden"], r.tests["edge"]
