@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from actors.builder.reflect import REFLECT_SYSTEM  # noqa: E402
 from actors.builder.worker import BuilderWorker  # noqa: E402
-from actors.llm import LLMClient, embedded_command, wait_ready  # noqa: E402
+from actors.llm import LLMClient, running_embedded  # noqa: E402
 from ops.ground.config import Config  # noqa: E402
 from tests.builder_helpers import FakeMemory  # noqa: E402
 from tests.fakellm import FakeLLM  # noqa: E402
@@ -261,14 +261,10 @@ def daemon(n_tasks: int, builders: list[int], bank: bool = False) -> None:
 
 def embedded(n_tasks: int) -> None:
     cfg = Config()
-    server = embedded_command(cfg)
-    log = tempfile.TemporaryFile()  # llama.cpp is chatty on stderr: an unread pipe would block it
-    proc = subprocess.Popen(server.argv, env={**os.environ, **server.env}, stdout=log, stderr=log)
-    try:
-        t0 = time.perf_counter()
-        model = wait_ready(server.url, cfg.embedded.start_timeout_s, alive=lambda: proc.poll() is None)
-        print(f"embedded model {model} ready in {time.perf_counter() - t0:.1f}s at {server.url}")
-        cfg.llm.url, cfg.llm.model = server.url, model
+    t0 = time.perf_counter()
+    with running_embedded(cfg) as (url, model):
+        print(f"embedded model {model} ready in {time.perf_counter() - t0:.1f}s at {url}")
+        cfg.llm.url, cfg.llm.model = url, model
         run, how = sandbox_runner()
         mem = FakeMemory(make_tasks(n_tasks), hidden_pass=True)
         client = LLMClient(cfg.llm)
@@ -286,9 +282,6 @@ def embedded(n_tasks: int) -> None:
               f"in calls; visible-test passes {visible}/{len(mem.attempts)}")
         print(f"wall time outside the LLM call: {100 * outside:.2f}% (goal <= 5%); "
               f"baseline LLM time {st.latency_s:.1f}s vs wall {wall:.1f}s")
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ the learning curve.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actors.exam.summary import learning_line  # noqa: E402
-from actors.llm import embedded_command, wait_ready  # noqa: E402
+from actors.llm import running_embedded  # noqa: E402
 from ops.ground.config import EXAM_ARMS, Config, split_arms  # noqa: E402
 from ops.report.learning import summary_lines  # noqa: E402
 
@@ -119,18 +120,10 @@ def exam_run(home: Path, url: str, arms: list[str]) -> dict:
     return json.loads(out.stdout)
 
 
-def start_embedded(threads: int, threads_batch: int) -> tuple[subprocess.Popen, str]:
-    cfg = Config()
-    server = embedded_command(cfg)
-    argv = server.argv + (["--n_threads", str(threads)] if threads else []) + (
-        ["--n_threads_batch", str(threads_batch)] if threads_batch else [])
-    log = tempfile.TemporaryFile()  # llama.cpp is chatty on stderr: an unread pipe would block it
-    proc = subprocess.Popen([sys.executable, "-m", "actors._pdeath", "--parent", str(os.getpid()), "--", *argv],
-                            env={**os.environ, **server.env}, stdout=log, stderr=log)
-    model = wait_ready(server.url, cfg.embedded.start_timeout_s, alive=lambda: proc.poll() is None)
-    print(f"embedded model {model} at {server.url} (n_threads {threads or 'default'}, "
-          f"n_threads_batch {threads_batch or 'default'})", flush=True)
-    return proc, server.url
+def embedded_extra(threads: int, threads_batch: int) -> tuple[str, ...]:
+    """llama.cpp thread flags for the embedded model beyond the configuration's."""
+    return tuple((["--n_threads", str(threads)] if threads else []) +
+                 (["--n_threads_batch", str(threads_batch)] if threads_batch else []))
 
 
 def main() -> None:
@@ -158,35 +151,36 @@ def main() -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "cogloop.toml").write_text(f"[llm]\ntemperature = {args.temperature}\nseed = 0\n")
     print(f"home {home}; arms {', '.join(arms)}; temperature {args.temperature}", flush=True)
-    server = None
-    url = args.llm_url
-    if not url:
-        server, url = start_embedded(args.n_threads, args.n_threads_batch)
-    try:
-        spec = ["--tasks", str(args.tasks), "--difficulties", *map(str, args.difficulties),
-                "--heldout-share", str(args.heldout_share)]
-        created = cogloop(home, "exam", "create", *spec, "--json", check=False)
-        if created.returncode == 0:
-            print(f"exam: {created.stdout.strip()}", flush=True)
-        runs = []
-        if args.exam_before:
-            runs.append(exam_run(home, url, arms))
-            print("\n".join(summary_lines(runs[-1])), flush=True)
-        if args.train:
-            t0 = time.monotonic()
-            stats = train(home, url, training_tasks(home, args.train, args.difficulties), args.train_timeout)
-            print(f"training: {json.dumps(stats)} ({time.monotonic() - t0:.0f}s)", flush=True)
-        t0 = time.monotonic()
-        runs.append(exam_run(home, url, arms))
-        print(f"exam run: {time.monotonic() - t0:.0f}s", flush=True)
-        print("\n".join(summary_lines(runs[-1])), flush=True)
-        print(f"report: cogloop report --home {home} --html {home}/report.html", flush=True)
-        print(learning_line(runs[-1]), flush=True)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
+    with contextlib.ExitStack() as stack:
+        url = args.llm_url
+        if not url:
+            url, model = stack.enter_context(running_embedded(Config(), extra_argv=embedded_extra(
+                args.n_threads, args.n_threads_batch)))
+            print(f"embedded model {model} at {url} (n_threads {args.n_threads or 'default'}, "
+                  f"n_threads_batch {args.n_threads_batch or 'default'})", flush=True)
+        run_all(args, home, url, arms)
 
+
+def run_all(args: argparse.Namespace, home: Path, url: str, arms: list[str]) -> None:
+    spec = ["--tasks", str(args.tasks), "--difficulties", *map(str, args.difficulties),
+            "--heldout-share", str(args.heldout_share)]
+    created = cogloop(home, "exam", "create", *spec, "--json", check=False)
+    if created.returncode == 0:
+        print(f"exam: {created.stdout.strip()}", flush=True)
+    runs = []
+    if args.exam_before:
+        runs.append(exam_run(home, url, arms))
+        print("\n".join(summary_lines(runs[-1])), flush=True)
+    if args.train:
+        t0 = time.monotonic()
+        stats = train(home, url, training_tasks(home, args.train, args.difficulties), args.train_timeout)
+        print(f"training: {json.dumps(stats)} ({time.monotonic() - t0:.0f}s)", flush=True)
+    t0 = time.monotonic()
+    runs.append(exam_run(home, url, arms))
+    print(f"exam run: {time.monotonic() - t0:.0f}s", flush=True)
+    print("\n".join(summary_lines(runs[-1])), flush=True)
+    print(f"report: cogloop report --home {home} --html {home}/report.html", flush=True)
+    print(learning_line(runs[-1]), flush=True)
 
 if __name__ == "__main__":
     main()

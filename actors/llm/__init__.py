@@ -31,7 +31,7 @@ the supervisor keeps one breaker per endpoint and assigns endpoints (`BusSource`
 
 from actors.llm._breaker import CircuitBreaker
 from actors.llm._client import LLMClient, LLMResult, LLMStats
-from actors.llm._embedded import EmbeddedServer, embedded_command, embedded_server, find_model, free_port, serve, wait_ready
+from actors.llm._embedded import EmbeddedServer, embedded_command, embedded_server, find_model, free_port, running_embedded, serve, wait_ready
 from actors.llm._endpoint import ENDPOINT_FILE, read_endpoint, write_endpoint
 from actors.llm._errors import LLMError, LLMUnavailable, classify
 from actors.llm._http import trial_chat
@@ -43,5 +43,5 @@ __all__ = [
     "ENDPOINT_FILE", "Assignment", "BusSource", "CircuitBreaker", "DirectSource", "EmbeddedServer", "LLMClient",
     "LLMError", "LLMResult", "LLMStats", "LLMUnavailable", "Probe", "can_chat", "choose_model", "classify",
     "embedded_command", "embedded_server", "find_model", "free_port", "probe", "probe_endpoint", "probe_models",
-    "read_endpoint", "serve", "trial_chat", "wait_ready", "write_endpoint",
+    "read_endpoint", "running_embedded", "serve", "trial_chat", "wait_ready", "write_endpoint",
 ]

@@ -6,14 +6,17 @@ and execs the server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from actors.llm._endpoint import write_endpoint
 from actors.llm._errors import LLMError
@@ -105,6 +108,29 @@ def embedded_command(cfg: Config, *, port: int | None = None, python: str = sys.
     # llama.cpp's server reads no secrets; keep its threads from oversubscribing small boxes
     env = {"OMP_NUM_THREADS": str(threads)} if threads > 0 else {}
     return EmbeddedServer(argv, env, port, str(model))
+
+
+@contextlib.contextmanager
+def running_embedded(cfg: Config, *, extra_argv: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """The embedded model for one command or bench run (not the daemon's `llm` child): started on
+    loopback, dying with this process (actors._pdeath), ready before it yields (url, model), and
+    stopped after — SIGTERM, then SIGKILL if it lingers. Its chatty stderr goes to a temporary
+    file: an unread pipe would block it."""
+    server = embedded_command(cfg)
+    log = tempfile.TemporaryFile()
+    argv = [sys.executable, "-m", "actors._pdeath", "--parent", str(os.getpid()), "--", *server.argv, *extra_argv]
+    proc = subprocess.Popen(argv, env={**os.environ, **server.env}, stdout=log, stderr=log)
+    try:
+        model = wait_ready(server.url, cfg.embedded.start_timeout_s, alive=lambda: proc.poll() is None)
+        yield server.url, model
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
 
 
 def embedded_server(cfg: Config, home: Any = None, first: bool = True) -> dict[str, Any]:

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from typing import Any, Iterator, Mapping
@@ -124,7 +120,7 @@ def model_of(llm: Any, sleep: Any = time.sleep) -> str:
 def endpoint(ctx: Context, say: Any = lambda text: None) -> Iterator[Any]:
     """An LLMClient for the run: the configured URL; else the daemon's embedded model; else an
     embedded llama.cpp server started for this run and stopped after it."""
-    from actors.llm import LLMClient, embedded_command, read_endpoint, wait_ready
+    from actors.llm import LLMClient, read_endpoint, running_embedded
     from ops import client as control
     from ops.ground.config import llm_endpoints
 
@@ -137,25 +133,15 @@ def endpoint(ctx: Context, say: Any = lambda text: None) -> Iterator[Any]:
     if control.daemon_running(ctx.home.root) and read_endpoint(ctx.home.run):
         yield LLMClient(cfg.llm, run_dir=ctx.home.run)
         return
-    server = embedded_command(cfg)
-    log = tempfile.TemporaryFile()  # llama.cpp is chatty on stderr: an unread pipe would block it
-    argv = [sys.executable, "-m", "actors._pdeath", "--parent", str(os.getpid()), "--", *server.argv]
-    proc = subprocess.Popen(argv, env={**os.environ, **server.env}, stdout=log, stderr=log)
-    try:
-        say(f"starting the embedded model for this run ({os.path.basename(server.model_path)})")
+    say("starting the embedded model for this run")
+    with contextlib.ExitStack() as stack:
         try:
-            wait_ready(server.url, cfg.embedded.start_timeout_s, alive=lambda: proc.poll() is None)
+            url, _model = stack.enter_context(running_embedded(cfg))
+        except CogloopError:
+            raise  # no model installed, a bad embedded.command: already one clear line
         except Exception as exc:
             raise CogloopError(f"the embedded model did not start: {exc}") from None
-        yield LLMClient(cfg.llm, url=server.url)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        yield LLMClient(cfg.llm, url=url)
 
 
 def reap_abandoned(ctx: Context) -> int:
