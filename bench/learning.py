@@ -2,7 +2,8 @@
 
     python bench/learning.py --tasks 80 [--arms plain,loop] [--llm-url URL] [--train 60]
                              [--difficulties 1 2] [--temperature 0] [--home DIR] [--exam-before]
-                             [--n_threads 1 --n_threads_batch 1]
+                             [--n_threads 1 --n_threads_batch 1] [--exam-seed 0]
+                             [--train-set builder.samples=4 ...]
 
 1. A home (a fresh temporary one unless --home) and its exam: `cogloop exam create --tasks N`
    (bank tasks at negative seeds, no duplicate of a training prompt, one generator per level
@@ -11,6 +12,9 @@
    reserved generator or an exam prompt), one scored attempt each, through the real daemon
    (`cogloop up`: supervisor, Memory, Scorer, one Builder with the configured memory and
    search) against the endpoint; its lessons and archive are what the loop arm can use.
+   --train-set KEY=VALUE changes the configuration of the training daemon only (as the
+   `COGLOOP_*` variable of KEY): e.g. `builder.samples=4` lets training search harder for
+   solutions to archive while the exam's loop arm keeps the configured strategy.
    --exam-before also runs the exam before training (a first point of the learning curve).
 3. The exam: `cogloop exam run --arms ...` on the same endpoint (plain and nomemory are added:
    plain is the baseline of the ratio, nomemory the memory-off side of "memory on-off").
@@ -81,19 +85,33 @@ def training_tasks(home: Path, n: int, difficulties: list[int]) -> list[dict]:
     return out
 
 
-def train(home: Path, url: str, tasks: list[dict], timeout_s: float) -> dict:
-    """Run the daemon until every training task is scored; returns counts."""
+def train_env(settings: list[str]) -> dict[str, str]:
+    """--train-set builder.samples=4 -> {"COGLOOP_BUILDER_SAMPLES": "4"}."""
+    env = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise SystemExit(f"--train-set: expected SECTION.KEY=VALUE, got {item!r}")
+        env["COGLOOP_" + key.strip().replace(".", "_").upper()] = value.strip()
+    return env
+
+
+def train(home: Path, url: str, tasks: list[dict], timeout_s: float, env: dict[str, str] | None = None) -> dict:
+    """Run the daemon until every training task is scored; returns counts. `env`: extra
+    `COGLOOP_*` settings for the training daemon only."""
     from store import Store
 
     with Store.open(home / "history.db") as s:
         ids, errors = s.add_tasks(tasks)
     if errors:
         raise SystemExit(f"training tasks refused: {errors[:3]}")
-    os.environ["COGLOOP_DAEMON_CHILDREN"] = TRAIN_CHILDREN
+    extra = {"COGLOOP_DAEMON_CHILDREN": TRAIN_CHILDREN, **(env or {})}
+    os.environ.update(extra)
     try:
         cogloop(home, "up", "--detach", "--llm-url", url)
     finally:
-        os.environ.pop("COGLOOP_DAEMON_CHILDREN", None)
+        for k in extra:
+            os.environ.pop(k, None)
     t0 = time.monotonic()
     marks = ",".join("?" for _ in ids)
     try:
@@ -139,6 +157,10 @@ def main() -> None:
     p.add_argument("--home", help="use this home (kept; default: a new temporary one, also kept)")
     p.add_argument("--exam-before", action="store_true", help="also run the exam before training")
     p.add_argument("--train-timeout", type=float, default=6 * 3600)
+    p.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="configuration of the training daemon only, e.g. builder.samples=4 (repeatable)")
+    p.add_argument("--train-only", action="store_true", help="create the exam and train; run the exam later")
+    p.add_argument("--exam-seed", type=int, default=0, help="the exam's seed: which tasks and reserved generators")
     p.add_argument("--n_threads", type=int, default=0, help="llama.cpp threads for the embedded model")
     p.add_argument("--n_threads_batch", type=int, default=0, help="llama.cpp batch threads for the embedded model")
     args = p.parse_args()
@@ -163,7 +185,7 @@ def main() -> None:
 
 def run_all(args: argparse.Namespace, home: Path, url: str, arms: list[str]) -> None:
     spec = ["--tasks", str(args.tasks), "--difficulties", *map(str, args.difficulties),
-            "--heldout-share", str(args.heldout_share)]
+            "--heldout-share", str(args.heldout_share), "--seed", str(args.exam_seed)]
     created = cogloop(home, "exam", "create", *spec, "--json", check=False)
     if created.returncode == 0:
         print(f"exam: {created.stdout.strip()}", flush=True)
@@ -173,8 +195,12 @@ def run_all(args: argparse.Namespace, home: Path, url: str, arms: list[str]) -> 
         print("\n".join(summary_lines(runs[-1])), flush=True)
     if args.train:
         t0 = time.monotonic()
-        stats = train(home, url, training_tasks(home, args.train, args.difficulties), args.train_timeout)
+        stats = train(home, url, training_tasks(home, args.train, args.difficulties), args.train_timeout,
+                      train_env(args.train_set))
         print(f"training: {json.dumps(stats)} ({time.monotonic() - t0:.0f}s)", flush=True)
+    if args.train_only:
+        print(f"exam later: cogloop exam run --home {home} --arms {','.join(arms)}", flush=True)
+        return
     t0 = time.monotonic()
     runs.append(exam_run(home, url, arms))
     print(f"exam run: {time.monotonic() - t0:.0f}s", flush=True)
