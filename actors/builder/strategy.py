@@ -18,6 +18,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from actors.builder.trim import trim_example
 from store.search import task_words
 
 EXAMPLE_MODES = ("similar", "off")
@@ -33,6 +34,7 @@ class Strategy:
     sample_temperature: float = 0.8  # each candidate's temperature when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i when samples > 1
     normalise: bool = False  # fix mechanical slips in answers (actors/builder/normalise.py)
+    example_trim: bool = True  # show only the example's entry function and what it needs (trim.py)
 
     def __post_init__(self) -> None:
         if self.examples not in EXAMPLE_MODES:
@@ -69,7 +71,7 @@ class Strategy:
         if self.samples <= 1:
             d.pop("sample_temperature"), d.pop("sample_seed")
         if self.examples == "off":
-            d.pop("example_threshold")
+            d.pop("example_threshold"), d.pop("example_trim")
         if not self.normalise:
             d.pop("normalise")  # so results cached before the switch existed keep their key
         return d
@@ -91,9 +93,12 @@ def relevance(task: Mapping[str, Any], example: Mapping[str, Any]) -> float:
 
 def keep_example(task: Mapping[str, Any], example: Mapping[str, Any] | None,
                  strategy: Strategy) -> Mapping[str, Any] | None:
-    """The example to show, or None: examples off, nothing archived, or below the threshold."""
+    """The example to show, or None: examples off, nothing archived, or below the threshold.
+    With `example_trim` its code is cut to the entry function and what it needs."""
     if example is None or strategy.examples == "off":
         return None
     if strategy.example_threshold > 0 and relevance(task, example) < strategy.example_threshold:
         return None
+    if strategy.example_trim and example.get("entry_point") and example.get("code"):
+        return {**example, "code": trim_example(str(example["code"]), str(example["entry_point"]))}
     return example
