@@ -116,6 +116,7 @@ class BuilderConfig:
     samples: int = 1  # candidates drawn per task; the first passing the visible tests is submitted
     sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i (when samples > 1)
+    greedy_first: bool = True  # with samples > 1, candidate 0 is the configured (greedy) answer, the others sampled
     normalise: bool = True  # fix mechanical slips in answers: pasted test lines, the function under another name, an unterminated docstring (+20 pts on the embedded model's exam: docs/exam.md)
 
 
