@@ -38,7 +38,8 @@ def test_every_op_is_documented_with_known_types():
     (msgpack.packb(dict(P.envelope("ask", "a", "b", "echo"), kind="shout")), P.BAD_REQUEST),
     (msgpack.packb(dict(P.envelope("reply", "a", "b", "echo"))), P.BAD_REQUEST),  # no `re`
     (msgpack.packb(P.envelope("tell", "a", "b", "echo")) + b"\x00", P.BAD_REQUEST),
-])
+], ids=["empty", "not-msgpack", "a-list", "int-key", "wrong-version", "deep-nesting", "unknown-op", "bad-body",
+        "bad-kind", "reply-without-re", "trailing-bytes"])  # fixed ids: the envelopes carry random message ids
 def test_bad_frames_get_a_code(frame, code):
     with pytest.raises(P.ProtocolError) as info:
         P.Codec().decode(frame)
