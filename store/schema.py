@@ -217,7 +217,25 @@ def _v8(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS lessons_rank ON lessons (skill, ((passes + 1.0) / (uses + 2.0)), created_at, id)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(db: sqlite_utils.Database) -> None:
+    """Lessons that are earned (issue 13; store/lessons.py): `lessons.state` (trial, proven,
+    retired), `lessons.pattern` (what a mined lesson was mined from: one lesson per skill and
+    pattern) and `lessons.evidence` (the failed attempts that show it), and `lesson_exposures`:
+    per judged attempt, each lesson that was eligible for its prompt and whether it was shown,
+    with the verdict, so a lesson's effect is a randomised comparison. Lessons written before
+    start in trial with no exposures: their old `uses`/`passes` were not a comparison."""
+    db["lessons"].add_column("state", str, not_null_default="trial")
+    db["lessons"].add_column("pattern", str, not_null_default="")
+    db["lessons"].add_column("evidence", str, not_null_default="")
+    db["lesson_exposures"].create({"attempt_id": str, "lesson_id": int, "task_id": str, "shown": int,
+                                   "passed": int, "created_at": str}, pk=("attempt_id", "lesson_id"),
+                                  foreign_keys=[("attempt_id", "attempts", "id"), ("lesson_id", "lessons", "id")],
+                                  not_null={"shown", "passed"})
+    db.execute("CREATE INDEX lesson_exposures_lesson ON lesson_exposures (lesson_id, shown, passed)")
+    db.execute("CREATE INDEX lessons_pattern ON lessons (skill, pattern)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
