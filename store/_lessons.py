@@ -5,7 +5,8 @@ A verdict (store/_verdict.py) and the attempt's own record (store/_records.py) m
 either order; whichever comes second finds both and records the attempt's exposures, in its
 transaction: one row per lesson the prompt showed or held back (`lesson_exposures`, keyed by
 attempt and lesson, so a retry adds nothing), the shown ones' `uses`/`passes`, and each
-lesson's state from its counts. A failed verdict also mines the skill's latest failures.
+lesson's state from its counts. A failed verdict also mines the skill's latest failures
+(`_mine`; an attempt whose own record arrives after its verdict is read at the skill's next one).
 """
 
 from __future__ import annotations
@@ -121,8 +122,6 @@ class LessonsMixin(StoreBase):
                             [passed, *used])
         for lesson_id, _ in fresh:
             self._lesson_state(lesson_id)
-        if not passed and row["skill"]:
-            self._mine(row["skill"])
 
     def _lesson_state(self, lesson_id: int) -> None:
         lesson = self.one("SELECT id, skill, state FROM lessons WHERE id = ?", [lesson_id])
