@@ -193,6 +193,14 @@ VIEWS: dict[str, tuple[str, dict[str, str]]] = {
                        "(= cogloop history progress).", {
         "attempts": "Attempts scored.", "max_difficulty_passed": "Hardest difficulty passed.",
         "last_scored_at": "Latest score (UTC)."}),
+    "lesson_effects": ("Per lesson: state and the randomised comparison so far (= cogloop history lessons).", {
+        "state": "trial, proven or retired.",
+        "text": "The lesson.",
+        "shown": "Judged attempts whose prompt showed it.",
+        "shown_pass_rate": "Their pass rate.",
+        "held": "Judged attempts where it was eligible but held back by the random share.",
+        "held_pass_rate": "Their pass rate.",
+        "effect": "shown_pass_rate - held_pass_rate (empty until both sides have an attempt)."}),
     "recent_attempts": ("Attempts newest first with their task and score (= cogloop history recent).", {
         "id": "The attempt.",
         "visible_status": "The builder's verdict on the VISIBLE tests (attempts.status).",

@@ -233,6 +233,20 @@ def _v9(db: sqlite_utils.Database) -> None:
                                   not_null={"shown", "passed"})
     db.execute("CREATE INDEX lesson_exposures_lesson ON lesson_exposures (lesson_id, shown, passed)")
     db.execute("CREATE INDEX lessons_pattern ON lessons (skill, pattern)")
+    db.create_view("lesson_effects", LESSON_EFFECTS)
+
+
+# `cogloop history lessons`: each lesson's state and the randomised comparison so far (the
+# interval is store/lessons.py's `effect`, in export's lessons.json).
+LESSON_EFFECTS = """
+    SELECT l.id, l.skill, l.state, l.source, count(e.lesson_id) FILTER (WHERE e.shown = 1) AS shown,
+           round(avg(e.passed) FILTER (WHERE e.shown = 1), 3) AS shown_pass_rate,
+           count(e.lesson_id) FILTER (WHERE e.shown = 0) AS held,
+           round(avg(e.passed) FILTER (WHERE e.shown = 0), 3) AS held_pass_rate,
+           round(avg(e.passed) FILTER (WHERE e.shown = 1) - avg(e.passed) FILTER (WHERE e.shown = 0), 3) AS effect,
+           l.text
+    FROM lessons l LEFT JOIN lesson_exposures e ON e.lesson_id = l.id
+    GROUP BY l.id ORDER BY l.skill, l.state = 'retired', l.id"""
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
