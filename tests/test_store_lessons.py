@@ -124,8 +124,8 @@ def test_the_rule_based_fallback_stays_in_the_reflection_and_is_not_a_lesson(tmp
                                  "details": {"source": source, "category": "syntax_error"}})
         assert {r["lesson"] for r in s.rows("SELECT lesson FROM reflections")} == {
             "Check indentation, brackets and colons.", "Add a and b."}
-        assert [(l["text"], l["source"], l["state"]) for l in s.rows("SELECT * FROM lessons")] == [
-            ("Add a and b.", "reflection", "trial")]
+        assert [(l["text"], l["source"]) for l in s.rows("SELECT * FROM lessons")] == [("Add a and b.", "reflection")]
+        assert s.rows("SELECT state FROM lessons") == [{"state": "trial"}]
 
 
 def test_failed_verdicts_mine_the_skills_failures_into_one_lesson_per_pattern(tmp_path: Path) -> None:
