@@ -4,9 +4,10 @@ them (store/lessons.py has the policy, store/mining.py the mining; both pure).
 A verdict (store/_verdict.py) and the attempt's own record (store/_records.py) may arrive in
 either order; whichever comes second finds both and records the attempt's exposures, in its
 transaction: one row per lesson the prompt showed or held back (`lesson_exposures`, keyed by
-attempt and lesson, so a retry adds nothing), the shown ones' `uses`/`passes`, and each
-lesson's state from its counts. A failed verdict also mines the skill's latest failures
-(`_mine`; an attempt whose own record arrives after its verdict is read at the skill's next one).
+attempt and lesson, so a retry adds nothing), the lesson's counts on its side (shown: also
+`uses`/`passes`), and its state from those counts: one row read per lesson, whatever the size of
+the history. A failed verdict also mines its attempt (`_mine`; an attempt whose own record
+arrives after its verdict is seen only when a later failure sends mining over the window).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from store._base import StoreBase, dumps, loads
 from store.errors import StoreError
 from store.lessons import SHOWN_STATES, Counts, effect, next_state, pick
-from store.mining import WINDOW, mine
+from store.mining import WINDOW, detect, mine
 
 _ROW = "id, skill, text, source, state, uses, passes, created_at"
 _RANK = "ORDER BY (passes + 1.0) / (uses + 2.0) DESC, created_at DESC, id DESC"
@@ -72,20 +73,19 @@ class LessonsMixin(StoreBase):
                             [int(bool(passed)), *[int(i) for i in lesson_ids]])
 
     def lesson_counts(self, lesson_id: int) -> Counts:
-        """The randomised comparison so far: judged attempts shown and held back, and their passes."""
-        row = self.one("SELECT coalesce(sum(shown), 0) AS n1, coalesce(sum(shown * passed), 0) AS p1, "
-                       "coalesce(sum(1 - shown), 0) AS n0, coalesce(sum((1 - shown) * passed), 0) AS p0 "
-                       "FROM lesson_exposures WHERE lesson_id = ?", [int(lesson_id)])
-        assert row is not None
-        return Counts(row["n1"], row["p1"], row["n0"], row["p0"])
+        """The randomised comparison so far: judged attempts shown and held back, and their passes
+        (the counts of its `lesson_exposures` rows, kept on the lesson)."""
+        row = self.one("SELECT shown, shown_passes, held, held_passes FROM lessons WHERE id = ?", [int(lesson_id)])
+        return Counts(*row.values()) if row else Counts()
 
     def lesson_report(self, skill: str | None = None) -> list[dict[str, Any]]:
         """Every lesson (of `skill`) with its state, comparison counts and effect (None before
         both sides have an attempt): for `cogloop lessons` and reports."""
         where, params = ("WHERE skill = ?", [skill]) if skill else ("", [])
         out = []
-        for r in self.rows(f"SELECT {_ROW}, pattern, evidence FROM lessons {where} ORDER BY skill, id", params):
-            c = self.lesson_counts(r["id"])
+        for r in self.rows(f"SELECT {_ROW}, pattern, evidence, shown, shown_passes, held, held_passes FROM lessons "
+                           f"{where} ORDER BY skill, id", params):
+            c = Counts(r.pop("shown"), r.pop("shown_passes"), r.pop("held"), r.pop("held_passes"))
             e = effect(c)
             out.append({**r, "evidence": loads(r["evidence"], {}) if r["evidence"] else {},
                         "shown": c.shown, "shown_passed": c.shown_passed, "held": c.held,
@@ -115,12 +115,10 @@ class LessonsMixin(StoreBase):
                 fresh.append((lesson_id, flag))
         if not fresh:
             return
-        used = [i for i, flag in fresh if flag]
-        if used:
-            marks = ", ".join("?" for _ in used)
-            self.db.execute(f"UPDATE lessons SET uses = uses + 1, passes = passes + ? WHERE id IN ({marks})",
-                            [passed, *used])
-        for lesson_id, _ in fresh:
+        for lesson_id, flag in fresh:
+            side = "uses = uses + 1, passes = passes + :p, shown = shown + 1, shown_passes = shown_passes + :p" \
+                if flag else "held = held + 1, held_passes = held_passes + :p"
+            self.db.execute(f"UPDATE lessons SET {side} WHERE id = :id", {"p": passed, "id": lesson_id})
             self._lesson_state(lesson_id)
 
     def _lesson_state(self, lesson_id: int) -> None:
@@ -134,17 +132,30 @@ class LessonsMixin(StoreBase):
             self._event(f"lesson.{state}", "memory", {"lesson_id": lesson_id, "skill": lesson["skill"],
                                                      "counts": counts.__dict__, "effect": e.__dict__ if e else None})
 
-    def _mine(self, skill: str) -> None:
-        """Mine the skill's latest failed attempts; a new pattern becomes a lesson in trial, a
-        known one (in any state) only gets its evidence brought up to date."""
+    def _mine(self, skill: str, attempt_id: str) -> None:
+        """Mine a failed attempt: each pattern it shows that is already a lesson of the skill (in
+        any state) gets this attempt as evidence; a pattern that is not yet one sends mining over
+        the skill's latest failures (`WINDOW`), and becomes a lesson in trial once `MIN_EVIDENCE`
+        of them show it. Runs inside the verdict's transaction."""
+        row = self.one("SELECT a.id, a.code, a.error, t.entry_point, 0 AS passed FROM attempts a "
+                       "JOIN tasks t ON t.id = a.task_id WHERE a.id = ?", [attempt_id])
+        new = set()
+        for pattern, _, _ in detect(row or {}):
+            known = self.one("SELECT id, evidence FROM lessons WHERE skill = ? AND pattern = ?", [skill, pattern])
+            if known is None:
+                new.add(pattern)
+                continue
+            ev = loads(known["evidence"], {}) or {}
+            ev = ev if isinstance(ev, dict) else {}
+            ev["count"] = int(ev.get("count") or 0) + 1
+            ev["attempts"] = [attempt_id, *[a for a in ev.get("attempts") or [] if a != attempt_id]][:10]
+            self.db.execute("UPDATE lessons SET evidence = ? WHERE id = ?", [dumps(ev), known["id"]])
+        if not new:
+            return
         rows = self.rows("SELECT a.id, a.code, a.error, t.entry_point, s.passed FROM scores s "
                          "JOIN attempts a ON a.id = s.attempt_id JOIN tasks t ON t.id = a.task_id "
                          "WHERE s.skill = ? AND s.passed = 0 ORDER BY s.created_at DESC, s.rowid DESC LIMIT ?",
                          [skill, WINDOW])
         for m in mine(rows):
-            evidence = dumps(m.evidence())
-            known = self.one("SELECT id FROM lessons WHERE skill = ? AND pattern = ?", [skill, m.pattern])
-            if known is not None:
-                self.db.execute("UPDATE lessons SET evidence = ? WHERE id = ?", [evidence, known["id"]])
-            else:
-                self._add_lesson(skill, m.text, "mined", m.pattern, evidence)
+            if m.pattern in new:
+                self._add_lesson(skill, m.text, "mined", m.pattern, dumps(m.evidence()))

@@ -68,7 +68,7 @@ class VerdictMixin(QueueMixin, ArchiveMixin, LessonsMixin):
                             "WHERE id = ?", [outcome, now, now, code, outcome, a["id"]])
             self._lesson_verdict(a["id"])  # the lessons its prompt showed or held back (store/_lessons.py)
             if not passed:
-                self._mine(s["skill"])  # this model's recurring failures become lessons (store/mining.py)
+                self._mine(s["skill"], a["id"])  # this model's recurring failures become lessons (store/mining.py)
             kept = code if code else a["code"]
             if passed and archive_dir is not None and kept:
                 self._archive(a["task_id"], s["skill"], s["difficulty"], kept, archive_dir)

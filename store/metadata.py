@@ -106,7 +106,11 @@ TABLES: dict[str, tuple[str, str | None, list[str], dict[str, str]]] = {
         "passes": "Of those, attempts that passed.",
         "state": "trial (shown in a random share of eligible prompts), proven (always shown), retired (never).",
         "pattern": "For a mined lesson: the failure pattern (one lesson per skill and pattern).",
-        "evidence": "For a mined lesson: JSON, how many failed attempts show the pattern, some of their ids."}),
+        "evidence": "For a mined lesson: JSON, how many failed attempts show the pattern, some of their ids.",
+        "shown": "Judged attempts since schema v9 whose prompt showed it (its lesson_exposures with shown 1).",
+        "shown_passes": "Of those, attempts that passed.",
+        "held": "Judged attempts where it was eligible but held back by the random share.",
+        "held_passes": "Of those, attempts that passed."}),
     "lesson_exposures": ("Per judged attempt, each lesson eligible for its prompt: shown or held back, and the "
                          "verdict (a lesson's effect = pass rate shown - held back).", "created_at",
                          ["lesson_id", "shown", "passed"], {

@@ -6,10 +6,10 @@ Pure: `mine(rows)` reads failed attempts as the record keeps them ({"id", "code"
 `MIN_EVIDENCE` of them, most frequent first. The patterns are the ones the embedded model's
 record shows (a trained home's history: the function under another name, tests pasted into the
 answer, a builtin called wrongly, a name never defined, an unclosed docstring or bracket, a
-`while True:` that never ends, printing instead of returning). The store runs it on the skill's
-latest failures after each failed verdict (store/_lessons.py) and keeps one lesson per (skill,
-pattern): a pattern seen again updates its evidence, never its text, and a retired lesson stays
-retired.
+`while True:` that never ends, printing instead of returning). The store keeps one lesson per (skill,
+pattern) (store/_lessons.py): a pattern seen again updates its evidence, never its text, and a
+retired lesson stays retired. Each failed verdict runs the detectors on its own attempt (`detect`, a fraction of a
+millisecond); only a pattern that is not a lesson yet sends Memory back over the window.
 """
 
 from __future__ import annotations
@@ -144,18 +144,19 @@ def _prints(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
 DETECTORS = (_wrong_name, _pasted_tests, _exception, _syntax, _endless, _prints)
 
 
+def detect(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(pattern, lesson text, example) for each pattern one failed attempt shows; none for a pass."""
+    if row.get("passed"):
+        return []
+    return [hit for hit in (d(row) for d in DETECTORS) if hit is not None]
+
+
 def mine(rows: Iterable[Mapping[str, Any]], min_evidence: int = MIN_EVIDENCE) -> list[Mined]:
     """The patterns shown by at least `min_evidence` failed attempts, most frequent first; the
     text is written from the first attempt (rows newest first: the latest) that shows it."""
     found: dict[str, Mined] = {}
     for row in rows:
-        if row.get("passed"):
-            continue
-        for detect in DETECTORS:
-            hit = detect(row)
-            if hit is None:
-                continue
-            pattern, text, example = hit
+        for pattern, text, example in detect(row):
             m = found.setdefault(pattern, Mined(pattern, text, example=example))
             m.attempts.append(str(row.get("id") or ""))
     order = Counter({p: m.count for p, m in found.items()})

@@ -98,6 +98,10 @@ def test_lessons_are_proven_or_retired_at_min_uses_and_a_retired_one_never_reach
             body = {"skill": "math", "limit": 5, "task_id": f"t{t}", "share": 0.5}
             reply = handle(s, "lesson.top", body, sender="builder-1")
             assert [l["id"] for l in reply["lessons"]] == [good] and reply["held"] == []
+        for lesson in (good, bad):
+            direct = s.one("SELECT sum(shown) AS s1, sum(shown * passed) AS p1, sum(1 - shown) AS s0, "
+                           "sum((1 - shown) * passed) AS p0 FROM lesson_exposures WHERE lesson_id = ?", [lesson])
+            assert tuple(direct.values()) == tuple(s.lesson_counts(lesson).__dict__.values())
         report = {r["id"]: r for r in s.lesson_report("math")}
         assert report[bad]["effect"]["estimate"] == -1.0 and report[good]["shown"] == 3
 
@@ -161,6 +165,7 @@ def test_v8_history_migrates_to_v9_keeping_its_lessons(tmp_path: Path) -> None:
         row = s.db["lessons"].get(1)
         assert (row["text"], row["uses"], row["passes"], row["state"], row["pattern"]) == (
             "Add carefully.", 12, 3, "trial", "")
+        assert (row["shown"], row["held"]) == (0, 0)  # the comparison starts with v9
         assert s.db["lesson_exposures"].count == 0 and [l["id"] for l in s.top_lessons("math")] == [1]
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 9
 
