@@ -41,7 +41,8 @@ def error_code(exc: StoreError) -> str:
 
 
 def open_store(config: Any, home: Path) -> Store:
-    return Store.open(home / "history.db", max_attempts=config.store.max_attempts, max_lost=config.store.max_lost)
+    return Store.open(home / "history.db", max_attempts=config.store.max_attempts, max_lost=config.store.max_lost,
+                      lesson_min_uses=config.builder.lesson_min_uses)
 
 
 class MemoryActor(BusActor):

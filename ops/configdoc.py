@@ -84,6 +84,8 @@ DESCRIPTIONS = {
     "builder.lease_ttl_s": "Seconds a lease lasts before the task goes back to the queue.",
     "builder.reflect": "Ask the model for a reflection (strengths, weaknesses, lesson) after each score.",
     "builder.lessons": "Lessons of the skill in each prompt, best first; 0 turns lessons off.",
+    "builder.lesson_share": "Share of eligible prompts a lesson in trial is shown in (hash of task and lesson id); the rest measure its effect.",
+    "builder.lesson_min_uses": "Judged attempts per side (shown, held back) before a trial lesson is proven or retired (294: +10 points over 20 %, 80 % power).",
     "builder.examples": "`similar`: one archived solution of the skill in the prompt (nearest difficulty); `off`: none.",
     "builder.example_threshold": "Show the example only when its task's relevance to this one (word overlap, 0 to 1) "
                                  "reaches this; 0 shows every example, 1 only the same problem with other constants.",

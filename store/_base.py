@@ -13,6 +13,7 @@ import sqlite_utils
 
 from store import schema
 from store._db import connect, guarded, immediate, iso
+from store.lessons import DEFAULT_MIN_USES
 from store.errors import SchemaTooOld
 
 
@@ -43,23 +44,26 @@ class StoreBase:
     """Owns one sqlite-utils Database. Not thread-safe: one Store per thread or process."""
 
     def __init__(self, db: sqlite_utils.Database, path: Path, *, readonly: bool,
-                 busy_timeout_s: float, max_attempts: int, clock: Callable[[], float], max_lost: int = 5) -> None:
+                 busy_timeout_s: float, max_attempts: int, clock: Callable[[], float], max_lost: int = 5,
+                 lesson_min_uses: int = DEFAULT_MIN_USES) -> None:
         self.db = db
         self.path = path
         self.readonly = readonly
         self.busy_timeout_s = busy_timeout_s
         self.max_attempts = max_attempts
         self.max_lost = max_lost
+        self.lesson_min_uses = lesson_min_uses
         self.clock = clock
 
     @classmethod
     def open(cls, path: str | Path, *, readonly: bool = False, create: bool = True,
              busy_timeout_s: float = 5.0, max_attempts: int = 3, max_lost: int = 5,
-             clock: Callable[[], float] = time.time):
+             lesson_min_uses: int = DEFAULT_MIN_USES, clock: Callable[[], float] = time.time):
         """Open (creating and migrating unless read-only) the history at `path`.
 
         `max_attempts`: the default for tasks that do not set theirs; `max_lost`: attempts a task
-        may lose without a verdict before it ends as `error` (store/_rules.py).
+        may lose without a verdict before it ends as `error` (store/_rules.py);
+        `lesson_min_uses`: judged attempts per side before a lesson in trial is decided (store/lessons.py).
 
         A read-only open of a database older than this code refuses to guess: it raises
         `StoreError` asking for one read-write open (any write command) to upgrade it.
@@ -79,7 +83,7 @@ class StoreBase:
             db.close()
             raise
         return cls(db, path, readonly=readonly, busy_timeout_s=busy_timeout_s,
-                   max_attempts=max_attempts, max_lost=max_lost, clock=clock)
+                   max_attempts=max_attempts, max_lost=max_lost, lesson_min_uses=lesson_min_uses, clock=clock)
 
     @staticmethod
     def _migrate(db: sqlite_utils.Database, path: Path, busy_timeout_s: float) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from store._base import StoreBase, dumps, loads, new_id
+from store._base import dumps, loads, new_id
 from store._db import epoch
+from store._lessons import LessonsMixin
 from store.errors import StoreError, TaskNotFound
 
 ATTEMPT_FIELDS = ("id", "task_id", "builder", "lease_id", "attempt_no", "prompt", "response", "code",
@@ -35,7 +36,7 @@ def _text(value: Any) -> Any:
     return dumps(value) if isinstance(value, (list, dict)) else value
 
 
-class RecordsMixin(StoreBase):
+class RecordsMixin(LessonsMixin):
     def _task_or_raise(self, task_id: Any) -> dict[str, Any]:
         row = self.one("SELECT id, skill, difficulty FROM tasks WHERE id = ?", [task_id])
         if row is None:
@@ -60,6 +61,7 @@ class RecordsMixin(StoreBase):
                 a.setdefault("started_at", self.now())
             a.setdefault("finished_at", self.now())
             self.insert("attempts", a, upsert_pk="id")
+            self._lesson_verdict(a["id"])  # when its verdict came first (store/_lessons.py)
             if a["status"] == "error":
                 row = self.one("SELECT task_id, builder FROM attempts WHERE id = ?", [a["id"]])
                 assert row is not None
@@ -80,7 +82,10 @@ class RecordsMixin(StoreBase):
         return rows
 
     def record_reflection(self, reflection: dict[str, Any]) -> str:
-        """Store a reflection; its `lesson`, if any, joins the lessons of its skill."""
+        """Store a reflection; its `lesson`, if the model wrote it, joins the lessons of its skill
+        in trial. A rule-based lesson (details.source "rule": the fallback sentence when the model
+        gave none) stays in the reflection row only: on the embedded model's exam those canned
+        sentences lost 8 tasks and gained 3 (docs/exam.md, Lessons)."""
         r = _known("reflection", reflection, REFLECTION_FIELDS)
         r["id"] = r.get("id") or new_id()
         for key in ("strengths", "weaknesses", "details"):
@@ -94,40 +99,10 @@ class RecordsMixin(StoreBase):
                 r["skill"] = self._task_or_raise(r["task_id"])["skill"]
             r["created_at"] = self.now()
             self.insert("reflections", r)
-            if r.get("lesson") and r.get("skill"):
+            source = (reflection.get("details") or {}).get("source") if isinstance(reflection.get("details"), dict) else None
+            if r.get("lesson") and r.get("skill") and source != "rule":
                 self._add_lesson(r["skill"], str(r["lesson"]), "reflection")
         return r["id"]
-
-    def _add_lesson(self, skill: str, text: str, source: str) -> int:
-        text = " ".join(text.split())
-        self.db.execute("INSERT OR IGNORE INTO lessons (skill, text, source, created_at, uses, passes) "
-                        "VALUES (?, ?, ?, ?, 0, 0)", [skill, text, source, self.now()])
-        row = self.one("SELECT id FROM lessons WHERE skill = ? AND text = ?", [skill, text])
-        assert row is not None
-        return int(row["id"])
-
-    def add_lesson(self, skill: str, text: str, source: str) -> int:
-        """A lesson for a skill (whitespace-normalised, deduplicated); its id."""
-        if not skill or not text or not text.strip():
-            raise StoreError("lesson: skill and text must not be empty")
-        with self.tx():
-            return self._add_lesson(skill, text, source)
-
-    def top_lessons(self, skill: str, limit: int = 5) -> list[dict[str, Any]]:
-        """Lessons ranked by how often they preceded a pass (Laplace-smoothed), newest first on ties.
-        The ORDER BY is schema v8's lessons_rank index, term for term: read in order, not sorted."""
-        return self.rows("SELECT id, skill, text, source, uses, passes, created_at FROM lessons WHERE skill = ? "
-                         "ORDER BY (passes + 1.0) / (uses + 2.0) DESC, created_at DESC, id DESC LIMIT ?",
-                         [skill, int(limit)])
-
-    def lesson_outcome(self, lesson_ids: list[int], passed: bool) -> None:
-        """Count one use of each lesson, and one pass if the attempt passed."""
-        if not lesson_ids:
-            return
-        marks = ", ".join("?" for _ in lesson_ids)
-        with self.tx():
-            self.db.execute(f"UPDATE lessons SET uses = uses + 1, passes = passes + ? WHERE id IN ({marks})",
-                            [int(bool(passed)), *[int(i) for i in lesson_ids]])
 
     def snapshot_profile(self, profile: dict[str, Any], *, every_s: float = PROFILE_EVERY_S) -> str:
         """Keep the trainer's view of the builder: the latest row is always this profile (the

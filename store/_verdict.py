@@ -1,7 +1,8 @@
 """The verdict: recording an attempt's score *is* completing it.
 
 One transaction stores the score, closes the attempt, moves the task (passed, failed, back to
-the queue; store/_rules.py) and, for a pass, archives the solution. So a builder killed right
+the queue; store/_rules.py), records what it says of the lessons its prompt showed or held back
+(store/_lessons.py) and, for a pass, archives the solution. So a builder killed right
 after its candidate was scored loses nothing, a lease reclaim or a release never undoes a
 verdict, and nothing needs the builder's later word. The scorer's request carries what this
 needs (the attempt id, its lease id and the code), so the archive does not wait for the
@@ -15,13 +16,14 @@ from typing import Any
 
 from store._archive import ArchiveMixin
 from store._base import dumps, new_id
+from store._lessons import LessonsMixin
 from store._queue import _CLEAR_LEASE, QueueMixin
 from store._records import SCORE_FIELDS, _known
 from store._rules import after_verdict, refuse_verdict
 from store.errors import StoreError
 
 
-class VerdictMixin(QueueMixin, ArchiveMixin):
+class VerdictMixin(QueueMixin, ArchiveMixin, LessonsMixin):
     def record_score(self, score: dict[str, Any], *, lease_id: str | None = None, code: str | None = None,
                      archive_dir: str | Path | None = None) -> dict[str, Any]:
         """Record a verdict and complete its attempt; idempotent by score id and by attempt id.
@@ -64,6 +66,9 @@ class VerdictMixin(QueueMixin, ArchiveMixin):
             self.db.execute("UPDATE attempts SET outcome = ?, completed_at = ?, finished_at = coalesce(finished_at, ?), "
                             "code = coalesce(code, ?), status = CASE WHEN status = 'running' THEN ? ELSE status END "
                             "WHERE id = ?", [outcome, now, now, code, outcome, a["id"]])
+            self._lesson_verdict(a["id"])  # the lessons its prompt showed or held back (store/_lessons.py)
+            if not passed:
+                self._mine(s["skill"], a["id"])  # this model's recurring failures become lessons (store/mining.py)
             kept = code if code else a["code"]
             if passed and archive_dir is not None and kept:
                 self._archive(a["task_id"], s["skill"], s["difficulty"], kept, archive_dir)

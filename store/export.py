@@ -5,7 +5,7 @@
     DIR/memory/core/skill_map.json         per skill: progress, task counts, top lessons
     DIR/memory/core/task_queue.json        every task (full spec + state); importable
     DIR/memory/core/system_log.json        the latest events, oldest first
-    DIR/memory/advanced/                   lessons.json, reflections.json
+    DIR/memory/advanced/                   lessons.json (state, comparison counts, effect), reflections.json
     DIR/memory/task_memory/<task>.json     one task with its attempts, scores, reflections
     DIR/memory/code_archive/<skill>/<task>.py   passing solutions
     DIR/memory/logs/                       copies of HOME/logs/*
@@ -83,7 +83,7 @@ def export_memory(store: Store, dest: str | Path, home: str | Path | None = None
         _dump(core / "skill_map.json", {"exported_at": exported_at, "skills": _skill_map(store)})
         _dump(core / "task_queue.json", {"version": QUEUE_FILE_VERSION, "exported_at": exported_at, "tasks": tasks})
         _dump(core / "system_log.json", {"exported_at": exported_at, "events": events})
-        _dump(mem / "advanced" / "lessons.json", store.rows("SELECT * FROM lessons ORDER BY skill, id"))
+        _dump(mem / "advanced" / "lessons.json", store.lesson_report())  # with state, counts and effect
         _dump(mem / "advanced" / "reflections.json", store.rows("SELECT * FROM reflections ORDER BY created_at"))
         task_files = _task_memory(store, mem / "task_memory")
         solutions = store.rows("SELECT task_id, skill, code FROM solutions ORDER BY task_id")

@@ -96,13 +96,28 @@ TABLES: dict[str, tuple[str, str | None, list[str], dict[str, str]]] = {
         "passed": "1 if the attempt passed its hidden tests.",
         "strengths": "JSON list: what went well.",
         "weaknesses": "JSON list: what went wrong.",
-        "lesson": "One line to remember next time (joins lessons)."}),
-    "lessons": ("Lessons per skill, ranked by how often they preceded a pass.", "created_at", ["skill", "source"], {
+        "lesson": "One line to remember next time (joins lessons when the model wrote it; a rule-based one stays here)."}),
+    "lessons": ("Lessons per skill: in trial until their effect is known, then proven or retired.", "created_at",
+                ["skill", "source", "state"], {
         "id": "Lesson number.",
         "text": "The lesson, as put in prompts.",
-        "source": "Where it came from (reflection, ...).",
-        "uses": "Prompts it was in.",
-        "passes": "Of those, attempts that passed."}),
+        "source": "Where it came from: reflection (the model's own words) or mined (a pattern in its failures).",
+        "uses": "Judged attempts whose prompt showed it.",
+        "passes": "Of those, attempts that passed.",
+        "state": "trial (shown in a random share of eligible prompts), proven (always shown), retired (never).",
+        "pattern": "For a mined lesson: the failure pattern (one lesson per skill and pattern).",
+        "evidence": "For a mined lesson: JSON, how many failed attempts show the pattern, some of their ids.",
+        "shown": "Judged attempts since schema v9 whose prompt showed it (its lesson_exposures with shown 1).",
+        "shown_passes": "Of those, attempts that passed.",
+        "held": "Judged attempts where it was eligible but held back by the random share.",
+        "held_passes": "Of those, attempts that passed."}),
+    "lesson_exposures": ("Per judged attempt, each lesson eligible for its prompt: shown or held back, and the "
+                         "verdict (a lesson's effect = pass rate shown - held back).", "created_at",
+                         ["lesson_id", "shown", "passed"], {
+        "attempt_id": "The judged attempt (links to attempts).",
+        "lesson_id": "The lesson (links to lessons).",
+        "shown": "1: in the prompt; 0: eligible but held back by the random share.",
+        "passed": "1 if the attempt passed its hidden tests."}),
     "skills": ("Every skill a task has named.", "created_at", [], {
         "name": "The skill.",
         "description": "What it covers (may be empty).",
@@ -182,6 +197,14 @@ VIEWS: dict[str, tuple[str, dict[str, str]]] = {
                        "(= cogloop history progress).", {
         "attempts": "Attempts scored.", "max_difficulty_passed": "Hardest difficulty passed.",
         "last_scored_at": "Latest score (UTC)."}),
+    "lesson_effects": ("Per lesson: state and the randomised comparison so far (= cogloop history lessons).", {
+        "state": "trial, proven or retired.",
+        "text": "The lesson.",
+        "shown": "Judged attempts whose prompt showed it.",
+        "shown_pass_rate": "Their pass rate.",
+        "held": "Judged attempts where it was eligible but held back by the random share.",
+        "held_pass_rate": "Their pass rate.",
+        "effect": "shown_pass_rate - held_pass_rate (empty until both sides have an attempt)."}),
     "recent_attempts": ("Attempts newest first with their task and score (= cogloop history recent).", {
         "id": "The attempt.",
         "visible_status": "The builder's verdict on the VISIBLE tests (attempts.status).",

@@ -8,4 +8,5 @@ HISTORY_QUERIES: dict[str, tuple[str, str]] = {
     "progress": ("skill_progress", "per skill: attempts, passes, pass rate, hardest difficulty passed"),
     "daily": ("skill_pass_rate", "per skill per day: attempts, passes, pass rate"),
     "queue": ("queue", "tasks waiting or leased, in lease order"),
+    "lessons": ("lesson_effects", "per lesson: state, pass rate shown and held back, effect"),
 }

@@ -217,7 +217,39 @@ def _v8(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS lessons_rank ON lessons (skill, ((passes + 1.0) / (uses + 2.0)), created_at, id)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(db: sqlite_utils.Database) -> None:
+    """Lessons that are earned (issue 13; store/lessons.py): `lessons.state` (trial, proven,
+    retired), `lessons.pattern` (what a mined lesson was mined from: one lesson per skill and
+    pattern), `lessons.evidence` (the failed attempts that show it), the comparison's counts
+    (`shown`, `shown_passes`, `held`, `held_passes`: kept in the exposure's transaction, so a
+    verdict reads one row per lesson whatever the history's size), and `lesson_exposures`:
+    per judged attempt, each lesson that was eligible for its prompt and whether it was shown,
+    with the verdict, so a lesson's effect is a randomised comparison. Lessons written before
+    start in trial with no exposures: their old `uses`/`passes` were not a comparison."""
+    db["lessons"].add_column("state", str, not_null_default="trial")
+    db["lessons"].add_column("pattern", str, not_null_default="")
+    db["lessons"].add_column("evidence", str, not_null_default="")
+    for column in ("shown", "shown_passes", "held", "held_passes"):  # the exposures' counts, kept with them
+        db["lessons"].add_column(column, int, not_null_default=0)
+    db["lesson_exposures"].create({"attempt_id": str, "lesson_id": int, "task_id": str, "shown": int,
+                                   "passed": int, "created_at": str}, pk=("attempt_id", "lesson_id"),
+                                  foreign_keys=[("attempt_id", "attempts", "id"), ("lesson_id", "lessons", "id")],
+                                  not_null={"shown", "passed"})
+    db.execute("CREATE INDEX lesson_exposures_lesson ON lesson_exposures (lesson_id, shown, passed)")
+    db.execute("CREATE INDEX lessons_pattern ON lessons (skill, pattern)")
+    db.create_view("lesson_effects", LESSON_EFFECTS)
+
+
+# `cogloop history lessons`: each lesson's state and the randomised comparison so far (the
+# interval is store/lessons.py's `effect`, in export's lessons.json).
+LESSON_EFFECTS = """
+    SELECT id, skill, state, source, shown, round(1.0 * shown_passes / nullif(shown, 0), 3) AS shown_pass_rate,
+           held, round(1.0 * held_passes / nullif(held, 0), 3) AS held_pass_rate,
+           round(1.0 * shown_passes / nullif(shown, 0) - 1.0 * held_passes / nullif(held, 0), 3) AS effect, text
+    FROM lessons ORDER BY skill, state = 'retired', id"""
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from store._store import Store
 from store.errors import StoreError, TaskNotFound
+from store.lessons import DEFAULT_SHARE
 
 
 @dataclass
@@ -64,16 +65,22 @@ def _events(req: Request) -> dict[str, Any]:
 
 
 def _reflection(req: Request) -> dict[str, Any]:
-    """Record a reflection; the lessons that were in the attempt's prompt get the credit (or the
-    blame) once, so `lesson.top` ranks lessons by how often they preceded a pass."""
-    reflection = req.body["reflection"]
-    ids = [i for i in req.opt("lesson_ids", []) if isinstance(i, int) and not isinstance(i, bool)]
-    fresh = not reflection.get("id") or req.store.one("SELECT id FROM reflections WHERE id = ?",
-                                                       [reflection["id"]]) is None
-    rid = req.store.record_reflection(reflection)
-    if fresh and ids:
-        req.store.lesson_outcome(ids, bool(reflection.get("passed")))
-    return {"id": rid}
+    """Record a reflection (a lesson the model wrote joins its skill's lessons, in trial). Lessons
+    are credited by the verdict, from the attempt's own record of what its prompt showed and held
+    back (store/_lessons.py), not here: `lesson_ids` is accepted and ignored."""
+    return {"id": req.store.record_reflection(req.body["reflection"])}
+
+
+def _lessons(req: Request) -> dict[str, Any]:
+    """With a task id: the lessons for that task's prompt by the random share (and those held
+    back); without: the skill's best lessons that are not retired."""
+    limit = req.opt("limit", 5)
+    if req.opt("task_id") is None:
+        return {"lessons": req.store.top_lessons(req.body["skill"], limit), "held": []}
+    share = float(req.opt("share", DEFAULT_SHARE))
+    if not 0.0 <= share <= 1.0:
+        raise StoreError(f"lesson.top: share must be between 0 and 1, got {share}")
+    return req.store.choose_lessons(req.body["skill"], limit, str(req.body["task_id"]), share)
 
 
 def _exam_finish(req: Request) -> dict[str, Any]:
@@ -103,7 +110,7 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "attempt.record": lambda r: {"id": r.store.record_attempt(r.body["attempt"])},
     "score.record": _score,
     "reflection.record": _reflection,
-    "lesson.top": lambda r: {"lessons": r.store.top_lessons(r.body["skill"], r.opt("limit", 5))},
+    "lesson.top": _lessons,
     "archive.similar": lambda r: {"example": r.store.similar_solution(
         r.body["skill"], r.body["difficulty"], r.opt("exclude_task"),
         {k: r.opt(k, "") for k in ("title", "prompt", "entry_point")})},

@@ -49,6 +49,7 @@ def test_retry_learns_from_the_reflection_through_store_and_sandbox(tmp_path: Pa
     first = store.add_task(dict(TASK))
     cfg = Config()
     cfg.llm.url, cfg.llm.model, cfg.builder.repair_rounds = "", "fake-model", 1
+    cfg.builder.lesson_share = 1.0  # every trial lesson shown: the held-back side is the next test's
     lesson = "Negative numbers need abs() before summing."
     # attempt 1: the naive answer passes the visible tests, not the hidden ones; the model's lesson is
     # stored; the task goes back to the queue, and attempt 2 has that lesson in its prompt and passes.
@@ -70,4 +71,29 @@ def test_retry_learns_from_the_reflection_through_store_and_sandbox(tmp_path: Pa
     top = store.top_lessons("lists", 5)
     used = next(t for t in top if t["text"] == lesson)
     assert used["uses"] == 1 and used["passes"] == 1  # it was in the prompt of the passing attempt
+    assert store.rows("SELECT lesson_id, shown, passed FROM lesson_exposures") == [
+        {"lesson_id": used["id"], "shown": 1, "passed": 1}]  # recorded by the verdict
     assert store.rows("SELECT count(*) AS n FROM solutions")[0]["n"] == 1  # the pass was archived
+
+
+def test_a_lesson_held_back_by_the_share_is_not_in_the_prompt_and_counts_on_the_other_side(tmp_path: Path) -> None:
+    """Issue 13: a lesson in trial goes into a random share of eligible prompts only; the attempt
+    records it as held back, so its effect is a comparison."""
+    store = Store.open(tmp_path / "history.db")
+    tid = store.add_task(dict(TASK))
+    lesson = store.add_lesson("lists", "Negative numbers need abs() before summing.", "reflection")
+    cfg = Config()
+    cfg.llm.url, cfg.llm.model, cfg.builder.repair_rounds, cfg.builder.reflect = "", "fake-model", 0, False
+    cfg.builder.lesson_share = 0.0
+    with FakeLLM([GOOD]) as fake:
+        cfg.llm.url = fake.url
+        w = BuilderWorker("builder-1", cfg, make_ask(store, tmp_path / "code_archive"), LLMClient(cfg.llm), sandbox_run)
+        assert w.step() == 0.0
+        prompt = fake.chat_requests[0]["messages"][1]["content"]
+    assert "abs() before summing" not in prompt
+    settings = json.loads(store.rows("SELECT llm_settings FROM attempts")[0]["llm_settings"])
+    assert settings["lesson_ids"] == [] and settings["lessons_held"] == [lesson]
+    assert store.get_task(tid)["status"] == "passed"
+    assert store.rows("SELECT lesson_id, shown, passed FROM lesson_exposures") == [
+        {"lesson_id": lesson, "shown": 0, "passed": 1}]
+    assert store.db["lessons"].get(lesson)["uses"] == 0

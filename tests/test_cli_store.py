@@ -182,6 +182,26 @@ def test_history_queries(capsys, home):
 
 
 @pytest.mark.unit
+def test_history_lessons_shows_state_and_effect(capsys, home):
+    with Store.open(home / "history.db") as s:
+        shown_id = s.add_lesson("math", "Add a and b.", "reflection")
+        retired = s.add_lesson("math", "Check types.", "mined")
+        s.db.execute("UPDATE lessons SET state = 'retired' WHERE id = ?", [retired])
+        for n, (settings, passed) in enumerate(((
+                {"lesson_ids": [shown_id]}, True), ({"lessons_held": [shown_id]}, False))):
+            tid = s.add_task(task(n, max_attempts=1))
+            lease = s.lease("builder-1", 60)
+            s.record_attempt({"id": lease["attempt_id"], "task_id": tid, "status": "passed", "llm_settings": settings})
+            s.record_score({"attempt_id": lease["attempt_id"], "task_id": tid, "total": 1.0, "passed": passed})
+    rc, out, err = run(capsys, "history", "lessons", "--home", home, "--json")
+    rows = {r["id"]: r for r in json.loads(out)["rows"]}
+    assert rc == 0 and rows[shown_id]["state"] == "trial" and rows[retired]["state"] == "retired"
+    assert (rows[shown_id]["shown"], rows[shown_id]["held"], rows[shown_id]["effect"]) == (1, 1, 1.0)
+    rc, out, err = run(capsys, "history", "lessons", "--home", home)
+    assert rc == 0 and "retired" in out and "Add a and b." in out
+
+
+@pytest.mark.unit
 def test_history_on_an_empty_history(capsys, home):
     Store.open(home / "history.db").close()
     rc, out, err = run(capsys, "history", "--home", home)

@@ -51,7 +51,7 @@ class Archive:
         self.solutions, self.lesson_texts = list(solutions), lessons or {}
         self.asked: list[str] = []
 
-    def lessons(self, skill: str, limit: int):
+    def lessons(self, skill: str, limit: int, task_id: str):
         self.asked.append("lessons")
         found = [{"id": i, "text": t} for i, t in enumerate(self.lesson_texts.get(skill, []))][:limit]
         return lambda: found

@@ -21,7 +21,7 @@ VIEWS = {"queue", "latest_profile", "skill_pass_rate", "skill_progress", "recent
 
 def test_fresh_database_has_plain_tables_views_and_wal(tmp_path):
     with Store.open(tmp_path / "h" / "history.db") as s:
-        assert s.schema_version == SCHEMA_VERSION == 8
+        assert s.schema_version == SCHEMA_VERSION == 9
         assert TABLES <= set(s.db.table_names())
         assert VIEWS <= set(s.db.view_names())
         assert s.db.journal_mode == "wal"
@@ -55,8 +55,8 @@ def test_v1_database_made_by_hand_is_upgraded_on_open(tmp_path):
         assert s.get_task("old1", private=True)["title"] == "Old task"
         assert s.get_task("old1", private=True)["context"] == ""  # tasks gained a trusted context
         assert s.top_lessons("strings") == [
-            {"id": 1, "skill": "strings", "text": "strip input", "source": "x", "uses": 0, "passes": 0,
-             "created_at": "now"}]
+            {"id": 1, "skill": "strings", "text": "strip input", "source": "x", "state": "trial", "uses": 0,
+             "passes": 0, "created_at": "now"}]
         assert {"solutions"} <= set(s.db.table_names()) and "skill_pass_rate" in s.db.view_names()
         assert HOT_PATH_INDEXES <= {i.name for t in ("tasks", "attempts", "profile", "scores") for i in s.db[t].indexes}
         lease = s.lease("b1", 60)

@@ -2,8 +2,10 @@
 
 The model is asked for JSON; small models answer with JSON, labelled lines, markdown, or
 nothing useful. `parse_reflection` accepts the first two and refuses the rest, and
-`make_reflection` then falls back to a rule-based lesson chosen by the failure category, so
-every attempt leaves a usable lesson behind.
+`make_reflection` then falls back to a rule-based sentence chosen by the failure category. That
+sentence stays in the reflection row (source "rule"): Memory no longer makes it a lesson, since
+the canned sentences hurt on the held-out exam; lessons are the model's own or mined from its
+failures (store/mining.py).
 """
 
 from __future__ import annotations

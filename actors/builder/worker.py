@@ -185,14 +185,17 @@ class BuilderWorker:
         task = lease["task"]
         self.current = task["id"]
         started = utcnow()
-        lessons, example = recall(task, self.strategy, lessons=self._lessons_ask, similar=self._similar_ask)
+        held: list[int] = []  # the trial lessons the random share kept out of this prompt
+        lessons, example = recall(task, self.strategy, lessons=lambda skill, limit: self._lessons_ask(
+            task["id"], skill, limit, held), similar=self._similar_ask)
         check(self.stopping)
         chat = self._renewing(lease)
         prompt, outcome = solve(task, self.strategy, llm=chat, run_tests=self.run_tests, lessons=lessons,
                                 example=example, budget=self.cfg.builder.prompt_token_budget, clock=self.clock)
         self._errors_in_a_row = 0  # the model answered
         attempt_id = lease.get("attempt_id") or uuid.uuid4().hex
-        settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, example_task=prompt.example_task,
+        settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, lessons_held=held,
+                        example_task=prompt.example_task,
                         prompt_tokens_est=prompt.tokens, trimmed=prompt.trimmed)
         attempt = {"id": attempt_id, "task_id": task["id"], "builder": self.name, "lease_id": lease["lease_id"],
                    "attempt_no": lease.get("attempt_no", 1), "prompt": outcome.prompt, "response": outcome.response,
@@ -221,10 +224,17 @@ class BuilderWorker:
         self.passed += passed
         return 0.0
 
-    def _lessons_ask(self, skill: str, limit: int) -> Callable[[], list]:
-        """lesson.top sent now, its lessons read later (it travels with archive.similar)."""
-        later = self.send_ask("memory", "lesson.top", {"skill": skill, "limit": limit})
-        return lambda: later().get("lessons") or []
+    def _lessons_ask(self, task_id: str, skill: str, limit: int, held: list[int]) -> Callable[[], list]:
+        """lesson.top sent now, its lessons read later (it travels with archive.similar); the ids
+        of the trial lessons held back go into `held`, for the attempt's record (store/lessons.py)."""
+        later = self.send_ask("memory", "lesson.top", {"skill": skill, "limit": limit, "task_id": str(task_id),
+                                                       "share": float(self.cfg.builder.lesson_share)})
+
+        def wait() -> list:
+            reply = later()
+            held.extend(i for i in reply.get("held") or [] if isinstance(i, int))
+            return reply.get("lessons") or []
+        return wait
 
     def _similar_ask(self, skill: str, difficulty: int, task_id: str, text: Mapping[str, str]) -> dict | None:
         return self.ask("memory", "archive.similar", {"skill": skill, "difficulty": difficulty,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from actors.builder.loop import AttemptOutcome
-from actors.builder.pipeline import LessonsAsk, SimilarAsk, recall, solve, with_settings
+from actors.builder.pipeline import SimilarAsk, recall, solve, with_settings
 from actors.builder.strategy import relevance
 from actors.exam.arms import Arm, cache_key
 from actors.llm import LLMError, LLMUnavailable
@@ -41,9 +41,14 @@ class ExamError(Exception):
     """The run cannot go on (the endpoint's model changed, the endpoint stays down)."""
 
 
+# lessons(skill, limit, exam task id): the lessons a builder would see for this task (trial ones
+# by their share hash on the task id, proven always, retired never: store/lessons.py)
+ExamLessons = Callable[[str, int, str], Callable[[], Sequence[Mapping[str, Any]]]]
+
+
 @dataclass
 class Recall:
-    lessons: LessonsAsk
+    lessons: ExamLessons
     similar: SimilarAsk
 
 
@@ -158,7 +163,8 @@ class ExamRunner:
             tokens = (sum(o.tokens_in for o in outcomes), sum(o.tokens_out for o in outcomes))
             latency = sum(o.llm_latency_s for o in outcomes)
         else:
-            lessons, example = recall(task, arm.strategy, lessons=self.memory.lessons, similar=self.memory.similar)
+            lessons, example = recall(task, arm.strategy, similar=self.memory.similar,
+                                      lessons=lambda skill, limit: self.memory.lessons(skill, limit, task["id"]))
             if arm.strategy.uses_memory and not lessons and example is None:
                 # memory had nothing for this task: the prompt is the memory-off arm's, and so is
                 # the answer (cached when that arm ran, e.g. nomemory earlier on this task)

@@ -46,8 +46,11 @@ BUS_OPS: list[Op] = [
         "", "the verdict: records the score and completes its attempt and task in one transaction "
         "(a pass archives `code`); recorded false (with a reason) when the task is already over"),
     Op("reflection.record", "memory", "builder", {"reflection": "map", "lesson_ids?": "list"}, {"id": "str"},
-        "", "lesson_ids: the lessons in the attempt's prompt; counted once towards lesson ranking"),
-    Op("lesson.top", "memory", "builder", {"skill": "str", "limit?": "int"}, {"lessons": "list"}),
+        "", "a lesson the model wrote joins its skill's lessons in trial; lesson_ids: accepted, ignored "
+        "(the verdict credits lessons from the attempt's record)"),
+    Op("lesson.top", "memory", "builder", {"skill": "str", "limit?": "int", "task_id?": "str", "share?": "float"},
+        {"lessons": "list", "held": "list"}, "", "with task_id: the lessons for that task's prompt, trial ones "
+        "by the random share (hash of task and lesson id), and the ids held back; without: the best not retired"),
     Op("archive.similar", "memory", "builder",
         {"skill": "str", "difficulty": "int", "exclude_task?": "str", "title?": "str", "prompt?": "str",
          "entry_point?": "str"}, {"example": "any"},

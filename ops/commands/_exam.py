@@ -71,9 +71,13 @@ class MemoryReader:
 
     def __init__(self, ctx: Context) -> None:
         self.store = open_for_read(ctx)
+        self.share = float(ctx.config.builder.lesson_share)
 
-    def lessons(self, skill: str, limit: int):
-        found = self.store.top_lessons(skill, limit)
+    def lessons(self, skill: str, limit: int, task_id: str):
+        """As the daemon's builder would see them for this task: trial lessons by their share
+        hash on the exam task id, proven ones always, retired never. Read only: the exam never
+        adds to a lesson's record."""
+        found = self.store.choose_lessons(skill, limit, task_id, self.share)["lessons"]
         return lambda: found
 
     def similar(self, skill: str, difficulty: int, task_id: str, text: Mapping[str, str]):

@@ -15,7 +15,8 @@ def open_for_write(ctx: Context) -> "Store":
     """Read-write (creates and migrates); used only when no daemon owns the database."""
     from store import Store  # imported on use: sqlite-utils is slow to import, most commands never need it
 
-    return Store.open(ctx.home.db, max_attempts=ctx.config.store.max_attempts, max_lost=ctx.config.store.max_lost)
+    return Store.open(ctx.home.db, max_attempts=ctx.config.store.max_attempts, max_lost=ctx.config.store.max_lost,
+                      lesson_min_uses=ctx.config.builder.lesson_min_uses)
 
 
 def open_for_read(ctx: Context) -> "Store":

@@ -1,12 +1,13 @@
 """`cogloop history` — named queries over the history database.
 
 Usage:
-    cogloop history [recent|progress|daily|queue] [--limit N] [--home H] [--json]
+    cogloop history [recent|progress|daily|queue|lessons] [--limit N] [--home H] [--json]
 
     recent    the latest attempts with their scores (default)
     progress  per skill: attempts, passes, pass rate, hardest difficulty passed
     daily     per skill per day: attempts, passes, pass rate
     queue     tasks waiting or leased, in the order builders will lease them
+    lessons   per lesson: state (trial, proven, retired), pass rate shown and held back, effect
 
 Examples:
     cogloop history                       # the last 20 attempts
@@ -34,6 +35,8 @@ COLUMNS = {
     "progress": ("skill", "attempts", "passed", "pass_rate", "avg_total", "max_difficulty_passed", "last_scored_at"),
     "daily": ("day", "skill", "attempts", "passed", "pass_rate", "avg_total"),
     "queue": ("id", "status", "source", "priority", "skill", "difficulty", "attempts", "leased_by", "title"),
+    "lessons": ("id", "skill", "state", "source", "shown", "shown_pass_rate", "held", "held_pass_rate", "effect",
+                "text"),
 }
 
 

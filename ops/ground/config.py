@@ -110,6 +110,12 @@ class BuilderConfig:
     lease_ttl_s: float = 900.0
     reflect: bool = True  # write a lesson after each attempt
     lessons: int = 3  # lessons of the skill in each prompt (0: no lessons)
+    # A lesson in trial is shown in this share of the prompts it is eligible for (a hash of task id
+    # and lesson id decides, so reruns and the exam reproduce); the rest are its comparison.
+    lesson_share: float = 0.5
+    # Judged attempts per side (shown, held back) before a trial lesson is proven or retired: 294
+    # tell a +10-point lift over a 20 % pass rate at 5 % significance with 80 % power (docs/store.md).
+    lesson_min_uses: int = 294
     examples: str = "similar"  # "similar": one archived solution of the skill in the prompt; "off": none
     example_threshold: float = 0.5  # show the example only when its task's relevance (0..1) reaches this
     example_trim: bool = True  # show only the example's entry function and what it reaches, not the model's test lines and junk
@@ -385,6 +391,10 @@ def _builder_problems(b: BuilderConfig) -> list[str]:
         out.append(f"builder.repair_rounds: expected 0 or more, got {b.repair_rounds}")
     if b.lessons < 0:
         out.append(f"builder.lessons: expected 0 (off) or more, got {b.lessons}")
+    if not 0.0 <= b.lesson_share <= 1.0:
+        out.append(f"builder.lesson_share: expected a share between 0 and 1, got {b.lesson_share}")
+    if b.lesson_min_uses < 1:
+        out.append(f"builder.lesson_min_uses: expected 1 or more, got {b.lesson_min_uses}")
     if b.examples not in EXAMPLE_MODES:
         out.append(f"builder.examples: expected one of {', '.join(EXAMPLE_MODES)}, got {b.examples!r}")
     if not 0.0 <= b.example_threshold <= 1.0:
