@@ -1,0 +1,156 @@
+"""Which search the Builder runs on a task, learnt from its own record: a bandit over named
+searches. Pure; the worker (daemon) and the exam (actors/exam) feed it the record's statistics.
+
+A search is a change of the configured `Strategy` in how candidates are found, never in what
+memory goes into the prompt:
+
+| search | samples | repair rounds |
+|---|---|---|
+| one | 1 | 0 |
+| repair | 1 | the configured rounds, or 2 |
+| resample | the configured k, or 4 | 0 |
+
+The statistics are {(skill, difficulty, search): Cell(n, passed, tokens)} from scored attempts
+(the Scorer's verdict, every candidate's tokens). A search's utility is its pass rate minus
+`cost_weight` per 1000 tokens an attempt spends, so a pass is worth far more than tokens while
+equal pass rates go to the cheaper search. The statistics are read at the most specific level
+where every search has `MIN_TRIES` scored attempts — the task's (skill, difficulty), else its
+skill, else everything. There a search never tried is tried first (cheapest first); otherwise
+the daemon draws each pass rate from its Beta posterior (Thompson sampling, seeded by the task
+id so a choice reproduces) and takes the best draw; the exam (`exploit`) takes the best
+posterior mean, ties to the cheaper, and without any record `one`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from actors.builder.strategy import Strategy
+
+SEARCHES = ("one", "repair", "resample")  # in order of cost, cheapest first (the tie-break)
+SEARCH_MODES = ("auto", "fixed")
+DEFAULT_REPAIR_ROUNDS, DEFAULT_K = 2, 4
+MIN_TRIES = 5  # scored attempts of every search before a level's statistics are used alone
+LEVELS = ("cell", "skill", "all")  # (skill, difficulty), skill, everything
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Scored attempts of one search somewhere: how many, how many passed, their tokens."""
+    n: int = 0
+    passed: int = 0
+    tokens: int = 0
+
+    def __add__(self, other: "Cell") -> "Cell":
+        return Cell(self.n + other.n, self.passed + other.passed, self.tokens + other.tokens)
+
+    @property
+    def mean(self) -> float:
+        """The posterior mean pass rate under a uniform prior (Laplace)."""
+        return (self.passed + 1) / (self.n + 2)
+
+    @property
+    def tokens_per_try(self) -> float:
+        return self.tokens / self.n if self.n else 0.0
+
+
+Key = tuple[str, int, str]  # (skill, difficulty, search)
+Stats = Mapping[Key, Cell]
+
+
+@dataclass(frozen=True)
+class Choice:
+    search: str
+    level: str  # where the statistics came from: cell, skill or all
+    reason: str  # untried, sampled, best, no record
+
+    def to_dict(self) -> dict[str, str]:
+        return {"search": self.search, "search_level": self.level, "search_reason": self.reason}
+
+
+def searches(base: Strategy) -> dict[str, Strategy]:
+    """The named searches as changes of `base` (memory settings untouched)."""
+    return {"one": base.replace(samples=1, repair_rounds=0),
+            "repair": base.replace(samples=1, repair_rounds=base.repair_rounds or DEFAULT_REPAIR_ROUNDS),
+            "resample": base.replace(samples=base.samples if base.samples > 1 else DEFAULT_K, repair_rounds=0)}
+
+
+def name_of(strategy: Strategy, base: Strategy) -> str:
+    """The search `strategy` runs, or "custom" (say repair rounds and several samples at once),
+    so a fixed strategy's attempts count towards the search they are."""
+    for name, s in searches(base).items():
+        if (s.samples, s.repair_rounds) == (strategy.samples, strategy.repair_rounds):
+            return name
+    return "custom"
+
+
+def stats_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[Key, Cell]:
+    """The store's rows {skill, difficulty, search, n, passed, tokens} as Stats (unknown
+    searches and malformed rows left out: the record is read, never trusted)."""
+    out: dict[Key, Cell] = {}
+    for r in rows:
+        try:
+            key = (str(r["skill"]), int(r["difficulty"]), str(r["search"]))
+            cell = Cell(int(r["n"]), int(r["passed"] or 0), int(r["tokens"] or 0))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if key[2] in SEARCHES and cell.n > 0:
+            out[key] = out.get(key, Cell()) + cell
+    return out
+
+
+def add(stats: Mapping[Key, Cell], skill: str, difficulty: int, search: str, passed: bool,
+        tokens: int) -> dict[Key, Cell]:
+    """Stats with one more scored attempt (the worker's own, before the next read)."""
+    key = (skill, int(difficulty), search)
+    return {**stats, key: stats.get(key, Cell()) + Cell(1, int(bool(passed)), int(tokens))}
+
+
+def pooled(stats: Stats, skill: str, difficulty: int, names: Iterable[str] = SEARCHES) -> tuple[str, dict[str, Cell]]:
+    """The most specific level where every search has MIN_TRIES attempts, with each search's
+    cell there (everything when no level has)."""
+    names = list(names)
+    for level in LEVELS:
+        cells = {n: Cell() for n in names}
+        for (s, d, name), cell in stats.items():
+            if name in cells and _within(level, s, d, skill, difficulty):
+                cells[name] = cells[name] + cell
+        if level == "all" or all(c.n >= MIN_TRIES for c in cells.values()):
+            return level, cells
+    raise AssertionError("unreachable")
+
+
+def _within(level: str, s: str, d: int, skill: str, difficulty: int) -> bool:
+    return level == "all" or (s == skill and (level == "skill" or d == difficulty))
+
+
+def utility(pass_rate: float, cell: Cell, cost_weight: float) -> float:
+    """A pass rate less the token cost: `cost_weight` per 1000 tokens an attempt spends."""
+    return pass_rate - cost_weight * cell.tokens_per_try / 1000.0
+
+
+def seed_of(task_id: str) -> int:
+    """A stable seed from a task id (Python's hash() changes per process)."""
+    return int.from_bytes(hashlib.sha256(task_id.encode()).digest()[:8], "big")
+
+
+def choose(stats: Stats, skill: str, difficulty: int, *, task_id: str = "", cost_weight: float = 0.01,
+           exploit: bool = False, names: Iterable[str] = SEARCHES) -> Choice:
+    """The search for a task of `skill` at `difficulty` (see the module docstring)."""
+    names = list(names)
+    level, cells = pooled(stats, skill, difficulty, names)
+    tried = [n for n in names if cells[n].n > 0]
+    if not tried:
+        return Choice(names[0], level, "no record")
+    if not exploit and len(tried) < len(names):
+        return Choice(next(n for n in names if cells[n].n == 0), level, "untried")
+    rng = random.Random(seed_of(task_id))
+    rates = {n: cells[n].mean if exploit else rng.betavariate(cells[n].passed + 1, cells[n].n - cells[n].passed + 1)
+             for n in tried}
+    # ties to the cheaper: fewer tokens a try, then the cheaper in SEARCHES order
+    best = max(tried, key=lambda n: (round(utility(rates[n], cells[n], cost_weight), 9),
+                                     -cells[n].tokens_per_try, -names.index(n)))
+    return Choice(best, level, "best" if exploit else "sampled")
