@@ -26,15 +26,15 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from actors.builder.strategy import Strategy
 
 SEARCHES = ("one", "repair", "resample")  # in order of cost, cheapest first (the tie-break)
-SEARCH_MODES = ("auto", "fixed")
 DEFAULT_REPAIR_ROUNDS, DEFAULT_K = 2, 4
-MIN_TRIES = 5  # scored attempts of every search before a level's statistics are used alone
+MIN_TRIES = 20  # scored attempts of every search before a level's statistics are used alone
 LEVELS = ("cell", "skill", "all")  # (skill, difficulty), skill, everything
+STATS_EVERY_S = 60.0  # the daemon reads the record's statistics this often (its own verdicts at once)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ class Choice:
     reason: str  # untried, sampled, best, no record
 
     def to_dict(self) -> dict[str, str]:
-        return {"search": self.search, "search_level": self.level, "search_reason": self.reason}
+        d = {"search": self.search, "search_level": self.level, "search_reason": self.reason}
+        return {k: v for k, v in d.items() if v}
 
 
 def searches(base: Strategy) -> dict[str, Strategy]:
@@ -154,3 +155,34 @@ def choose(stats: Stats, skill: str, difficulty: int, *, task_id: str = "", cost
     best = max(tried, key=lambda n: (round(utility(rates[n], cells[n], cost_weight), 9),
                                      -cells[n].tokens_per_try, -names.index(n)))
     return Choice(best, level, "best" if exploit else "sampled")
+
+
+class Bandit:
+    """The daemon builder's side: the record's statistics read through `fetch(model)` (Memory's
+    `search.stats`) at most every `every_s` seconds, the builder's own verdicts added in between,
+    so each choice sees every earlier verdict of this builder at no read per task. Statistics
+    are of the model that answered last (another model's record says nothing of this one)."""
+
+    def __init__(self, base: Strategy, fetch: Callable[[str | None], Iterable[Mapping[str, Any]]], *,
+                 cost_weight: float = 0.01, clock: Callable[[], float], every_s: float = STATS_EVERY_S) -> None:
+        self.base, self.fetch, self.cost_weight, self.clock, self.every_s = base, fetch, cost_weight, clock, every_s
+        self.strategies = searches(base)
+        self.stats: dict[Key, Cell] | None = None
+        self.read_at = 0.0
+        self.model: str | None = None  # the model whose record `stats` is
+
+    def choose(self, task: Mapping[str, Any], seed: str) -> tuple[Strategy, Choice]:
+        """The strategy for `task`; `seed` (the task id and attempt number) fixes the draw."""
+        if self.stats is None or self.clock() - self.read_at >= self.every_s:
+            self.stats, self.read_at = stats_from_rows(self.fetch(self.model)), self.clock()
+        skill, difficulty = str(task.get("skill") or ""), int(task.get("difficulty") or 1)
+        c = choose(self.stats, skill, difficulty, task_id=seed, cost_weight=self.cost_weight)
+        return self.strategies[c.search], c
+
+    def learn(self, task: Mapping[str, Any], search: str, passed: bool, tokens: int, model: str | None) -> None:
+        """A verdict of this builder's; a new model's answer makes the next choice read its record."""
+        if model and model != self.model:
+            self.model, self.stats = model, None
+        elif self.stats is not None:
+            self.stats = add(self.stats, str(task.get("skill") or ""), int(task.get("difficulty") or 1), search,
+                             passed, tokens)

@@ -115,6 +115,11 @@ class BuilderConfig:
     samples: int = 1  # candidates drawn per task; the first passing the visible tests is submitted
     sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i (when samples > 1)
+    # "auto": per task the Builder picks one try, repair rounds or resampling (k = samples, or 4)
+    # from its own record of what passed per token at the task's skill and difficulty
+    # (actors/builder/search.py); "fixed": repair_rounds and samples exactly as set here.
+    search: str = "auto"
+    search_cost: float = 0.01  # auto: pass-rate points (0..1) a search gives up per 1000 tokens a try (0: tokens free)
     normalise: bool = True  # fix mechanical slips in answers: pasted test lines, the function under another name, an unterminated docstring (+20 pts on the embedded model's exam: docs/exam.md)
 
 
@@ -367,6 +372,7 @@ def _endpoint_problems(endpoints: list[Any]) -> list[str]:
 
 
 EXAMPLE_MODES = ("similar", "off")
+SEARCH_MODES = ("auto", "fixed")
 # The exam's arms (actors/exam/arms.py defines what each one switches on).
 EXAM_ARMS = ("plain", "loop", "nomemory", "normalise", "repair", "lessons", "examples", "sampling", "plain@k")
 
@@ -387,6 +393,10 @@ def _builder_problems(b: BuilderConfig) -> list[str]:
         out.append(f"builder.examples: expected one of {', '.join(EXAMPLE_MODES)}, got {b.examples!r}")
     if not 0.0 <= b.example_threshold <= 1.0:
         out.append(f"builder.example_threshold: expected 0 to 1, got {b.example_threshold}")
+    if b.search not in SEARCH_MODES:
+        out.append(f"builder.search: expected one of {', '.join(SEARCH_MODES)}, got {b.search!r}")
+    if not 0.0 <= b.search_cost <= 1.0:
+        out.append(f"builder.search_cost: expected 0 to 1, got {b.search_cost}")
     if not 1 <= b.samples <= 100:
         out.append(f"builder.samples: expected 1 to 100, got {b.samples}")
     if not 0.0 <= b.sample_temperature <= 2.0:
