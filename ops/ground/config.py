@@ -115,10 +115,7 @@ class BuilderConfig:
     samples: int = 1  # candidates drawn per task; the first passing the visible tests is submitted
     sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i (when samples > 1)
-    # "auto": per task the Builder picks one try, repair rounds or resampling (k = samples, or 4)
-    # from its own record of what passed per token at the task's skill and difficulty
-    # (actors/builder/search.py); "fixed": repair_rounds and samples exactly as set here.
-    search: str = "auto"
+    search: str = "auto"  # "auto": the builder picks one try, repair rounds or resampling per task from what passed per token at its skill and difficulty; "fixed": repair_rounds and samples as set
     search_cost: float = 0.01  # auto: pass-rate points (0..1) a search gives up per 1000 tokens a try (0: tokens free)
     normalise: bool = True  # fix mechanical slips in answers: pasted test lines, the function under another name, an unterminated docstring (+20 pts on the embedded model's exam: docs/exam.md)
 
