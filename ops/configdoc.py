@@ -87,9 +87,13 @@ DESCRIPTIONS = {
     "builder.examples": "`similar`: one archived solution of the skill in the prompt (nearest difficulty); `off`: none.",
     "builder.example_threshold": "Show the example only when its task's relevance to this one (word overlap, 0 to 1) "
                                  "reaches this; 0 shows every example, 1 only the same problem with other constants.",
+    "builder.example_trim": "Show only the example's entry function and the definitions it reaches (imports kept), "
+                            "not the test loops and unused helpers the model wrote around it.",
     "builder.samples": "Candidates drawn per task (1 to 100); the first to pass the visible tests is submitted.",
     "builder.sample_temperature": "Temperature of each candidate when `samples` > 1.",
     "builder.sample_seed": "Candidate i is drawn with seed `sample_seed + i` when `samples` > 1.",
+    "builder.greedy_first": "With `samples` > 1, candidate 0 uses the configured settings (temperature 0 by default: "
+                            "the model's best guess) and only the others are sampled.",
     "scorer.correctness": "Weight of correctness (hidden tests passed).",
     "scorer.robustness": "Weight of robustness (edge-case tests passed).",
     "scorer.efficiency": "Weight of efficiency (time against the reference).",

@@ -72,13 +72,25 @@ def test_sampling_draws_candidates_with_fixed_seeds_until_one_passes_the_visible
     wrong = "```python\ndef add(a, b):\n    return a - b\n```"
     mem = FakeMemory([TASK])
     fake, _ = run(mem, [wrong, wrong, RIGHT, RIGHT], samples=4, repair_rounds=0, sample_temperature=0.7,
-                  sample_seed=10)
+                  sample_seed=10, greedy_first=False)
     code_calls = [r for r in fake.chat_requests if "Your solution" not in r["messages"][1]["content"]][:3]
     assert [(r["temperature"], r["seed"]) for r in code_calls] == [(0.7, 10), (0.7, 11), (0.7, 12)]
     a = mem.attempts[0]
     assert a["status"] == "passed" and a["code"].endswith("return a + b")
     assert a["response"].count("=== candidate") == 3  # the fourth was never drawn
     assert a["tokens_out"] > 0 and a["repair_rounds"] == 0
+
+
+def test_sampling_tries_the_models_best_guess_first_by_default():
+    """At temperature 0.8 the embedded model's candidates were worse than its greedy answer (3 of 20
+    training tasks passed with four sampled candidates): candidate 0 keeps the configured settings."""
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    mem = FakeMemory([TASK])
+    fake, _ = run(mem, [wrong, wrong, RIGHT], samples=3, repair_rounds=0, sample_temperature=0.7, sample_seed=10)
+    code_calls = [r for r in fake.chat_requests if "Your solution" not in r["messages"][1]["content"]][:3]
+    assert [(r.get("temperature"), r.get("seed")) for r in code_calls][1:] == [(0.7, 11), (0.7, 12)]
+    assert code_calls[0].get("temperature") != 0.7 and code_calls[0].get("seed") != 10
+    assert mem.attempts[0]["status"] == "passed"
 
 
 @pytest.mark.parametrize("env, words", [

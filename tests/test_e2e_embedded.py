@@ -22,7 +22,7 @@ from tests.conftest import cogloop_cmd
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
-WANT_ATTEMPTS = 5
+WANT_ATTEMPTS = 3
 
 
 def _count(db: Path, sql: str) -> int:
@@ -51,9 +51,9 @@ def _ours(home: Path) -> list[psutil.Process]:
 
 def test_up_attempts_scores_reflects_and_down_clean(home: Path) -> None:
     assert find_model(EmbeddedConfig()).is_file()  # raises (fails) when the model package is missing
-    # Small answers, one repair round and one attempt per task keep the run to minutes on two cores
+    # Small answers, no repair round and one attempt per task keep the run to minutes on two cores
     # and make every attempt a different task.
-    (home / "cogloop.toml").write_text("[llm]\nmax_tokens = 256\n[builder]\nrepair_rounds = 1\n"
+    (home / "cogloop.toml").write_text("[llm]\nmax_tokens = 256\n[builder]\nrepair_rounds = 0\n"
                                        "[store]\nmax_attempts = 1\n")
     up = subprocess.run(cogloop_cmd("up", "--home", str(home), "--detach", "--builders", "1"),
                         capture_output=True, text=True, timeout=300)

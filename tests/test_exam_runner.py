@@ -156,7 +156,8 @@ def test_pass_at_k_counts_any_of_k_candidates(exam_tasks):
         sampled = [(r["temperature"], r["seed"]) for r in fake.chat_requests[1:]]
     rows = {r["arm"]: r for r in sink.rows}
     assert rows["plain"]["passed"] is False and rows["plain@k"]["passed"] is True and rows["plain@k"]["samples"] == 3
-    assert sampled == [(0.8, 5), (0.8, 6), (0.8, 7)]
+    # candidate 0 is plain's own answer (the configured settings), the others are sampled
+    assert sampled == [(fake.chat_requests[0]["temperature"], fake.chat_requests[0]["seed"]), (0.8, 6), (0.8, 7)]
 
 
 def test_a_model_change_mid_run_fails_the_run(exam_tasks):

@@ -18,6 +18,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from actors.builder.trim import trim_example
 from store.search import task_words
 
 EXAMPLE_MODES = ("similar", "off")
@@ -32,7 +33,9 @@ class Strategy:
     samples: int = 1  # candidates; the first to pass the visible tests is submitted
     sample_temperature: float = 0.8  # each candidate's temperature when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i when samples > 1
+    greedy_first: bool = True  # candidate 0 uses the configured settings (the model's best guess), the rest are sampled
     normalise: bool = False  # fix mechanical slips in answers (actors/builder/normalise.py)
+    example_trim: bool = True  # show only the example's entry function and what it needs (trim.py)
 
     def __post_init__(self) -> None:
         if self.examples not in EXAMPLE_MODES:
@@ -57,8 +60,9 @@ class Strategy:
         return self.replace(lessons=0, examples="off")
 
     def sample_settings(self, i: int) -> dict[str, Any]:
-        """The LLM overrides of candidate `i` (none for a single try: the configured settings)."""
-        if self.samples <= 1:
+        """The LLM overrides of candidate `i` (none for a single try, nor for the first candidate
+        with `greedy_first`: the configured settings, temperature 0 by default)."""
+        if self.samples <= 1 or (self.greedy_first and i == 0):
             return {}
         return {"temperature": self.sample_temperature, "seed": self.sample_seed + i}
 
@@ -67,9 +71,9 @@ class Strategy:
         the threshold when examples are off (so equal behaviour has an equal key)."""
         d = dataclasses.asdict(self)
         if self.samples <= 1:
-            d.pop("sample_temperature"), d.pop("sample_seed")
+            d.pop("sample_temperature"), d.pop("sample_seed"), d.pop("greedy_first")
         if self.examples == "off":
-            d.pop("example_threshold")
+            d.pop("example_threshold"), d.pop("example_trim")
         if not self.normalise:
             d.pop("normalise")  # so results cached before the switch existed keep their key
         return d
@@ -91,9 +95,12 @@ def relevance(task: Mapping[str, Any], example: Mapping[str, Any]) -> float:
 
 def keep_example(task: Mapping[str, Any], example: Mapping[str, Any] | None,
                  strategy: Strategy) -> Mapping[str, Any] | None:
-    """The example to show, or None: examples off, nothing archived, or below the threshold."""
+    """The example to show, or None: examples off, nothing archived, or below the threshold.
+    With `example_trim` its code is cut to the entry function and what it needs."""
     if example is None or strategy.examples == "off":
         return None
     if strategy.example_threshold > 0 and relevance(task, example) < strategy.example_threshold:
         return None
+    if strategy.example_trim and example.get("entry_point") and example.get("code"):
+        return {**example, "code": trim_example(str(example["code"]), str(example["entry_point"]))}
     return example

@@ -90,7 +90,8 @@ def make_arm(name: str, base: Strategy, search: str = "fixed") -> Arm:
         "normalise": PLAIN.replace(normalise=True),
         "repair": PLAIN.replace(repair_rounds=base.repair_rounds or DEFAULT_REPAIR_ROUNDS),
         "lessons": PLAIN.replace(lessons=base.lessons or DEFAULT_LESSONS),
-        "examples": PLAIN.replace(examples="similar", example_threshold=base.example_threshold),
+        "examples": PLAIN.replace(examples="similar", example_threshold=base.example_threshold,
+                                  example_trim=base.example_trim),
         "sampling": sampling,
     }
     if name == "plain@k":

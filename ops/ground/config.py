@@ -112,9 +112,11 @@ class BuilderConfig:
     lessons: int = 3  # lessons of the skill in each prompt (0: no lessons)
     examples: str = "similar"  # "similar": one archived solution of the skill in the prompt; "off": none
     example_threshold: float = 0.5  # show the example only when its task's relevance (0..1) reaches this
+    example_trim: bool = True  # show only the example's entry function and what it reaches, not the model's test lines and junk
     samples: int = 1  # candidates drawn per task; the first passing the visible tests is submitted
     sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i (when samples > 1)
+    greedy_first: bool = True  # with samples > 1, candidate 0 is the configured (greedy) answer, the others sampled
     search: str = "auto"  # "auto": the builder picks one try, repair rounds or resampling per task from what passed per token at its skill and difficulty; "fixed": repair_rounds and samples as set
     search_cost: float = 0.01  # auto: pass-rate points (0..1) a search gives up per 1000 tokens a try (0: tokens free)
     normalise: bool = True  # fix mechanical slips in answers: pasted test lines, the function under another name, an unterminated docstring (+20 pts on the embedded model's exam: docs/exam.md)
