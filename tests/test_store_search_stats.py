@@ -47,3 +47,10 @@ def test_one_models_record_and_the_memory_op(store):
     assert [r["search"] for r in store.search_stats("strong")] == ["repair"]
     assert handle(store, "search.stats", {"model": "small"})["stats"][0]["search"] == "resample"
     assert len(handle(store, "search.stats", {})["stats"]) == 2
+
+
+def test_only_the_latest_scores_count(store):
+    attempt(store, 1, search="repair", passed=True)
+    attempt(store, 2, search="resample", passed=False)
+    attempt(store, 3, search="resample", passed=True)
+    assert [(r["search"], r["n"], r["passed"]) for r in store.search_stats(window=2)] == [("resample", 2, 1)]
