@@ -17,7 +17,7 @@ equal pass rates go to the cheaper search. The statistics are read at the most s
 where every search has `MIN_TRIES` scored attempts — the task's (skill, difficulty), else its
 skill, else everything. There a search never tried is tried first (cheapest first); otherwise
 the daemon draws each pass rate from its Beta posterior (Thompson sampling, seeded by the task
-id so a choice reproduces) and takes the best draw; the exam (`exploit`) takes the best
+id and attempt number so a choice reproduces) and takes the best utility drawn; the exam (`exploit`) takes the best
 posterior mean, ties to the cheaper, and without any record `one`.
 """
 
