@@ -10,8 +10,10 @@ chooses from the verdicts of earlier tasks as the daemon's builder does. Two reg
   repair rounds the same pass rate at ~3.5x the tokens (0 of 33 failed first tries fixed),
   resampling k=4 15/57 at ~3x the tokens.
 - strong: a hypothetical strong model that repairs well (one try 50 %, repair 80 %, resampling 65 %).
+- mixed: small's rates on two skills, strong's on the other two (a search that pays per skill).
 
-Tasks spread over 4 skills x 3 difficulties (so the bandit pools before cells fill up). Per
+Tasks spread over 4 skills x 3 difficulties (so the bandit pools before cells fill up); the
+mixed regime runs 1000 tasks (per skill, its levels need 20 tries of every search). Per
 regime and policy: passes per 100 tasks (all, and the second half: after learning) and tokens
 per task, averaged over runs; the baseline,
 in the same run, is each fixed search (`fixed repair` is today's configured default, repair
@@ -37,6 +39,7 @@ REGIMES = {
     "strong": {"one": (0.50, 600), "repair": (0.80, 900), "resample": (0.65, 1500)},
 }
 SKILLS, DIFFICULTIES = ("lists", "strings", "math", "dicts"), (1, 2, 3)
+REGIMES["mixed"] = {skill: REGIMES["small" if skill in SKILLS[:2] else "strong"] for skill in SKILLS}
 
 
 def run_policy(regime: dict, policy: str, tasks: int, seed: int) -> tuple[int, int, int]:
@@ -49,7 +52,7 @@ def run_policy(regime: dict, policy: str, tasks: int, seed: int) -> tuple[int, i
     for i in range(tasks):
         task = {"id": f"s{seed}-t{i}", "skill": rng.choice(SKILLS), "difficulty": rng.choice(DIFFICULTIES)}
         name = bandit.choose(task, task["id"])[1].search if policy == "auto" else policy
-        rate, cost = regime[name]
+        rate, cost = (regime[task["skill"]] if task["skill"] in regime else regime)[name]
         ok = rng.random() < rate
         used = int(cost * rng.uniform(0.7, 1.3))
         passes, tokens, late = passes + ok, tokens + used, late + (ok and i >= tasks // 2)
@@ -63,13 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=40)
     args = p.parse_args(argv)
     for name, regime in REGIMES.items():
-        print(f"{name}: {args.tasks} tasks, {args.runs} runs")
+        tasks = max(args.tasks, 1000) if name == "mixed" else args.tasks
+        print(f"{name}: {tasks} tasks, {args.runs} runs")
         results = {}
         for policy in (*SEARCHES, "auto"):
-            runs = [run_policy(regime, policy, args.tasks, seed) for seed in range(args.runs)]
-            results[policy] = (sum(r[0] for r in runs) / args.runs * 100 / args.tasks,
-                               sum(r[1] for r in runs) / args.runs / args.tasks,
-                               sum(r[2] for r in runs) / args.runs * 100 / (args.tasks - args.tasks // 2))
+            runs = [run_policy(regime, policy, tasks, seed) for seed in range(args.runs)]
+            results[policy] = (sum(r[0] for r in runs) / args.runs * 100 / tasks,
+                               sum(r[1] for r in runs) / args.runs / tasks,
+                               sum(r[2] for r in runs) / args.runs * 100 / (tasks - tasks // 2))
             print(f"  {'auto' if policy == 'auto' else 'fixed ' + policy:15s} "
                   f"passes/100 tasks {results[policy][0]:5.1f} (second half {results[policy][2]:5.1f})"
                   f"   tokens/task {results[policy][1]:6.0f}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from actors.builder.search import (MIN_TRIES, Cell, choose, name_of, pooled, searches, stats_from_rows)
+from actors.builder.search import (PRIOR_TRIES, Cell, choose, estimate, name_of, searches, stats_from_rows)
 from actors.builder.strategy import Strategy
 
 pytestmark = pytest.mark.unit
@@ -83,22 +83,28 @@ def test_the_exam_exploits_tried_searches_only():
 
 
 def test_sparse_cells_pool_over_the_skill_then_everything():
-    # this difficulty has too few tries: the skill's other difficulties decide (resampling pays there)
+    # this difficulty has two tries of repair, both passed; the skill's other difficulty (60 tries
+    # each) says resampling pays: the skill outweighs two tries
     stats = {**{("lists", 5, k[2]): v for k, v in SMALL.items()}, ("lists", 2, "repair"): Cell(2, 2, 2000)}
-    level, cells = pooled(stats, "lists", 2)
-    assert level == "skill" and cells["repair"].n == 62
+    repair = estimate(stats, "lists", 2, "repair")
+    assert repair.level == "cell" and repair.mean < 0.3  # 2 of 2 here, 8 of 60 at difficulty 5
+    assert repair.a + repair.b == pytest.approx(PRIOR_TRIES + 2 + 2)  # the skill counts as PRIOR_TRIES tries
     assert choose(stats, "lists", 2, exploit=True).search == "resample"
-    # an unseen skill pools over everything: here a strong model's record elsewhere
-    stats = {**{("strings", d, k[2]): v for k, v in STRONG.items() for d in (1,)}}
+    # an unseen skill follows everything: here a strong model's record of another skill
+    stats = {("strings", 1, k[2]): v for k, v in STRONG.items()}
     c = choose(stats, "lists", 2, exploit=True)
     assert (c.search, c.level) == ("repair", "all")
-    # the cell alone once every search has MIN_TRIES there, even against the skill's other cells
+    # a cell's own tries outweigh the rest once there are enough of them
+    own = PRIOR_TRIES * 3
     stats = {**{("lists", 5, k[2]): v for k, v in SMALL.items()},
-             ("lists", 2, "one"): Cell(MIN_TRIES, 0, MIN_TRIES * 400),
-             ("lists", 2, "repair"): Cell(MIN_TRIES, 5, MIN_TRIES * 900),
-             ("lists", 2, "resample"): Cell(MIN_TRIES, 0, MIN_TRIES * 1000)}
+             ("lists", 2, "one"): Cell(own, 0, own * 400), ("lists", 2, "repair"): Cell(own, own // 2, own * 900),
+             ("lists", 2, "resample"): Cell(own, 2, own * 1000)}
     c = choose(stats, "lists", 2, exploit=True)
     assert (c.search, c.level) == ("repair", "cell")
+    # and a skill's own record outweighs everything else's
+    mixed = {**{("lists", 2, k[2]): v for k, v in SMALL.items()}, **{("math", 2, k[2]): v for k, v in STRONG.items()}}
+    assert choose(mixed, "lists", 2, exploit=True).search == "resample"
+    assert choose(mixed, "math", 3, exploit=True).search == "repair"
 
 
 def test_a_choice_is_reproducible_from_the_task_id():

@@ -13,9 +13,12 @@ memory goes into the prompt:
 The statistics are {(skill, difficulty, search): Cell(n, passed, tokens)} from scored attempts
 (the Scorer's verdict, every candidate's tokens). A search's utility is its pass rate minus
 `cost_weight` per 1000 tokens an attempt spends, so a pass is worth far more than tokens while
-equal pass rates go to the cheaper search. The statistics are read at the most specific level
-where every search has `MIN_TRIES` scored attempts — the task's (skill, difficulty), else its
-skill, else everything. There a search never tried is tried first (cheapest first); otherwise
+equal pass rates go to the cheaper search. Each search's pass rate at the task's (skill,
+difficulty) is a Beta posterior pooled from the record (`estimate`): the other skills' record
+counts as a prior worth at most `PRIOR_TRIES` tries, then the skill's other difficulties
+likewise, then the cell's own tries in full — a sparse cell follows its skill, a new skill
+follows everything, and enough tries of its own outweigh both. A search never tried anywhere
+is tried first (cheapest first); otherwise
 the daemon draws each pass rate from its Beta posterior (Thompson sampling, seeded by the task
 id and attempt number so a choice reproduces) and takes the best utility drawn; the exam (`exploit`) takes the best
 posterior mean, ties to the cheaper, and without any record `one`.
@@ -32,7 +35,7 @@ from actors.builder.strategy import Strategy
 
 SEARCHES = ("one", "repair", "resample")  # in order of cost, cheapest first (the tie-break)
 DEFAULT_REPAIR_ROUNDS, DEFAULT_K = 2, 4
-MIN_TRIES = 20  # scored attempts of every search before a level's statistics are used alone
+PRIOR_TRIES = 20  # the wider record counts as at most this many tries at a narrower level
 LEVELS = ("cell", "skill", "all")  # (skill, difficulty), skill, everything
 STATS_EVERY_S = 60.0  # the daemon reads the record's statistics this often (its own verdicts at once)
 
@@ -110,27 +113,54 @@ def add(stats: Mapping[Key, Cell], skill: str, difficulty: int, search: str, pas
     return {**stats, key: stats.get(key, Cell()) + Cell(1, int(bool(passed)), int(tokens))}
 
 
-def pooled(stats: Stats, skill: str, difficulty: int, names: Iterable[str] = SEARCHES) -> tuple[str, dict[str, Cell]]:
-    """The most specific level where every search has MIN_TRIES attempts, with each search's
-    cell there (everything when no level has)."""
-    names = list(names)
-    for level in LEVELS:
-        cells = {n: Cell() for n in names}
-        for (s, d, name), cell in stats.items():
-            if name in cells and _within(level, s, d, skill, difficulty):
-                cells[name] = cells[name] + cell
-        if level == "all" or all(c.n >= MIN_TRIES for c in cells.values()):
-            return level, cells
-    raise AssertionError("unreachable")
+@dataclass(frozen=True)
+class Estimate:
+    """A search's pass rate at a task's (skill, difficulty) as a Beta(a, b) posterior."""
+    a: float
+    b: float
+    tokens_per_try: float
+    level: str  # the narrowest level with tries of this search: cell, skill or all
+    tries: int  # tries of this search anywhere
+
+    @property
+    def mean(self) -> float:
+        return self.a / (self.a + self.b)
+
+
+def _cap(a: float, b: float) -> tuple[float, float]:
+    """A prior worth at most PRIOR_TRIES tries (its mean kept)."""
+    scale = min(1.0, (PRIOR_TRIES + 2) / (a + b))
+    return a * scale, b * scale
+
+
+def estimate(stats: Stats, skill: str, difficulty: int, name: str) -> Estimate:
+    """The search's posterior at the task's cell: a uniform prior, then everything else's record
+    (other skills) as a prior worth at most PRIOR_TRIES tries, then the skill's other
+    difficulties likewise, then the cell's own tries in full. So a sparse cell follows its skill,
+    a new skill follows everything, and enough tries of its own outweigh both."""
+    levels = [Cell(), Cell(), Cell()]  # cell, skill, all
+    for (s, d, n), cell in stats.items():
+        if n == name:
+            for i, level in enumerate(LEVELS):
+                if _within(level, s, d, skill, difficulty):
+                    levels[i] = levels[i] + cell
+    a, b = 1.0, 1.0
+    for wider, narrower in ((levels[2], levels[1]), (levels[1], levels[0])):
+        rest = Cell(wider.n - narrower.n, wider.passed - narrower.passed)
+        a, b = _cap(a + rest.passed, b + rest.n - rest.passed)
+    a, b = a + levels[0].passed, b + levels[0].n - levels[0].passed
+    level = next((LEVELS[i] for i in range(3) if levels[i].n), "all")
+    tokens = next((c.tokens_per_try for c in levels if c.n >= 3), levels[2].tokens_per_try)
+    return Estimate(a, b, tokens, level, levels[2].n)
 
 
 def _within(level: str, s: str, d: int, skill: str, difficulty: int) -> bool:
     return level == "all" or (s == skill and (level == "skill" or d == difficulty))
 
 
-def utility(pass_rate: float, cell: Cell, cost_weight: float) -> float:
+def utility(pass_rate: float, tokens_per_try: float, cost_weight: float) -> float:
     """A pass rate less the token cost: `cost_weight` per 1000 tokens an attempt spends."""
-    return pass_rate - cost_weight * cell.tokens_per_try / 1000.0
+    return pass_rate - cost_weight * tokens_per_try / 1000.0
 
 
 def seed_of(task_id: str) -> int:
@@ -142,19 +172,18 @@ def choose(stats: Stats, skill: str, difficulty: int, *, task_id: str = "", cost
            exploit: bool = False, names: Iterable[str] = SEARCHES) -> Choice:
     """The search for a task of `skill` at `difficulty` (see the module docstring)."""
     names = list(names)
-    level, cells = pooled(stats, skill, difficulty, names)
-    tried = [n for n in names if cells[n].n > 0]
+    est = {n: estimate(stats, skill, difficulty, n) for n in names}
+    tried = [n for n in names if est[n].tries > 0]
     if not tried:
-        return Choice(names[0], level, "no record")
+        return Choice(names[0], "", "no record")
     if not exploit and len(tried) < len(names):
-        return Choice(next(n for n in names if cells[n].n == 0), level, "untried")
+        return Choice(next(n for n in names if est[n].tries == 0), "", "untried")
     rng = random.Random(seed_of(task_id))
-    rates = {n: cells[n].mean if exploit else rng.betavariate(cells[n].passed + 1, cells[n].n - cells[n].passed + 1)
-             for n in tried}
+    rates = {n: est[n].mean if exploit else rng.betavariate(est[n].a, est[n].b) for n in tried}
     # ties to the cheaper: fewer tokens a try, then the cheaper in SEARCHES order
-    best = max(tried, key=lambda n: (round(utility(rates[n], cells[n], cost_weight), 9),
-                                     -cells[n].tokens_per_try, -names.index(n)))
-    return Choice(best, level, "best" if exploit else "sampled")
+    best = max(tried, key=lambda n: (round(utility(rates[n], est[n].tokens_per_try, cost_weight), 9),
+                                     -est[n].tokens_per_try, -names.index(n)))
+    return Choice(best, est[best].level, "best" if exploit else "sampled")
 
 
 class Bandit:
