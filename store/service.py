@@ -114,6 +114,7 @@ HANDLERS: dict[str, Callable[[Request], dict[str, Any]]] = {
     "archive.similar": lambda r: {"example": r.store.similar_solution(
         r.body["skill"], r.body["difficulty"], r.opt("exclude_task"),
         {k: r.opt(k, "") for k in ("title", "prompt", "entry_point")})},
+    "search.stats": lambda r: {"stats": r.store.search_stats(r.opt("model") or None)},
     "profile.snapshot": lambda r: {"id": r.store.snapshot_profile(r.body["profile"])},
     "profile.latest": lambda r: {"profile": r.store.latest_profile()},
     "scores.recent": lambda r: {"scores": r.store.recent_scores(r.opt("skill"), r.opt("limit", 100))},

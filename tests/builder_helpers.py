@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 
 def inproc_run_tests(code: str, tests: str, entry_point: str) -> dict[str, Any]:
@@ -35,13 +35,13 @@ def inproc_run_tests(code: str, tests: str, entry_point: str) -> dict[str, Any]:
 
 
 class FakeMemory:
-    """Answers task.lease / lesson.top / archive.similar / attempt.record / score.request /
-    reflection.record / task.release from plain lists, recording every ask. A score.request is
+    """Answers task.lease / lesson.top / archive.similar / search.stats / attempt.record /
+    score.request / reflection.record / task.release from plain lists, recording every ask. A score.request is
     the verdict, as with the real Scorer and Memory: it completes the lease (`completed`), and a
     release after it finds nothing to give back."""
 
     def __init__(self, tasks: list[dict[str, Any]], lessons: list[dict[str, Any]] | None = None,
-                 hidden_pass: bool = True, example: dict[str, Any] | None = None) -> None:
+                 hidden_pass: bool | Callable[[str], bool] = True, example: dict[str, Any] | None = None) -> None:
         self.queue = list(tasks)
         self.lessons = lessons or []
         self.example = example  # what archive.similar answers
@@ -49,6 +49,7 @@ class FakeMemory:
         self.asks: list[tuple[str, str, dict]] = []
         self.leases: dict[str, dict] = {}
         self.attempts: list[dict] = []
+        self.tasks: dict[str, dict] = {}  # leased, by id
         self.reflections: list[dict] = []
         self.completed: list[dict] = []
         self.released: list[str] = []
@@ -60,6 +61,7 @@ class FakeMemory:
             if not self.queue:
                 return {"lease": None}
             task = self.queue.pop(0)
+            self.tasks[task["id"]] = task
             lease = {"lease_id": uuid.uuid4().hex, "attempt_id": uuid.uuid4().hex, "attempt_no": 1,
                      "expires_at": "", "task": task}
             self.leases[lease["lease_id"]] = lease
@@ -77,11 +79,14 @@ class FakeMemory:
             return {"lessons": self.lessons[: body.get("limit", 3)]}
         if op == "archive.similar":
             return {"example": self.example}
+        if op == "search.stats":
+            return {"stats": self.search_stats(body.get("model"))}
         if op == "attempt.record":
             self.attempts.append(body["attempt"])
             return {"id": body["attempt"]["id"]}
         if op == "score.request":
-            ok = self.hidden_pass and bool(body["code"])
+            hidden = self.hidden_pass(body["code"]) if callable(self.hidden_pass) else self.hidden_pass
+            ok = bool(hidden) and bool(body["code"])
             self.completed.append({"lease_id": body["lease_id"], "attempt_id": body["attempt_id"],
                                    "outcome": "passed" if ok else "failed"})
             self.leases.pop(body["lease_id"], None)
@@ -91,3 +96,20 @@ class FakeMemory:
             self.reflections.append(dict(body["reflection"], lesson_ids=body.get("lesson_ids")))
             return {"id": body["reflection"]["id"]}
         raise AssertionError(f"unexpected ask {to} {op}")
+
+    def search_stats(self, model: str | None = None) -> list[dict[str, Any]]:
+        """store.search_stats over the attempts recorded here and their verdicts."""
+        verdicts = {c["attempt_id"]: c["outcome"] == "passed" for c in self.completed}
+        rows: dict[tuple, dict[str, Any]] = {}
+        for a in self.attempts:
+            settings = a.get("llm_settings") or {}
+            if a["id"] not in verdicts or not settings.get("search") or (model and settings.get("model") != model):
+                continue
+            t = self.tasks[a["task_id"]]
+            r = rows.setdefault((t["skill"], t["difficulty"], settings["search"]), {
+                "skill": t["skill"], "difficulty": t["difficulty"], "search": settings["search"],
+                "n": 0, "passed": 0, "tokens": 0})
+            r["n"] += 1
+            r["passed"] += verdicts[a["id"]]
+            r["tokens"] += a["tokens_in"] + a["tokens_out"]
+        return list(rows.values())

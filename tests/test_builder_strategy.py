@@ -98,6 +98,8 @@ def test_sampling_tries_the_models_best_guess_first_by_default():
     ({"COGLOOP_BUILDER_SAMPLES": "0"}, "builder.samples"),
     ({"COGLOOP_BUILDER_LESSONS": "-1"}, "builder.lessons"),
     ({"COGLOOP_BUILDER_EXAMPLE_THRESHOLD": "1.5"}, "builder.example_threshold"),
+    ({"COGLOOP_BUILDER_SEARCH": "smart"}, "builder.search: expected one of auto, fixed"),
+    ({"COGLOOP_BUILDER_SEARCH_COST": "-0.1"}, "builder.search_cost"),
     ({"COGLOOP_TRAINER_EXAM_ARMS": "plain,bogus"}, "trainer.exam_arms: unknown arm 'bogus'"),
     ({"COGLOOP_TRAINER_SEED": "-2"}, "trainer.seed"),
 ])

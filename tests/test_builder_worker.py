@@ -23,8 +23,12 @@ RIGHT = "```python\ndef add(a, b):\n    return a + b\n```"
 LESSONS = [{"id": 4, "text": "Check edge cases first."}, {"id": 9, "text": "Keep it simple and direct."}]
 
 
-def worker(url: str, mem: FakeMemory, *, model: str = "", clock=None) -> BuilderWorker:
+def worker(url: str, mem: FakeMemory, *, model: str = "", clock=None, search: str = "fixed") -> BuilderWorker:
+    """A builder of the default configuration, but for the search: fixed (the configured repair
+    rounds and samples) unless asked, so the cycle's own asks and calls are what is tested here
+    (tests/test_builder_search_worker.py tests search auto)."""
     cfg = Config()
+    cfg.builder.search = search
     cfg.llm.url, cfg.llm.model, cfg.llm.retries, cfg.llm.breaker_failures = url, model, 0, 1
     cfg.llm.breaker_reset_s = 5.0
     kw = {"clock": clock} if clock else {}

@@ -48,6 +48,8 @@ def test_documented_variables_really_set_their_keys(home):
             value = "none"
         if (section, f.name) == ("builder", "examples"):
             value = "off"
+        if (section, f.name) == ("builder", "search"):
+            value = "fixed"
         if (section, f.name) == ("trainer", "exam_arms"):
             value = "plain"
         if (section, f.name) == ("daemon", "plugins"):

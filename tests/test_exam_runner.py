@@ -47,9 +47,15 @@ class ListSink:
 class Archive:
     """Memory as training left it: lessons per skill, solutions per skill."""
 
-    def __init__(self, solutions: list[dict] = (), lessons: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, solutions: list[dict] = (), lessons: dict[str, list[str]] | None = None,
+                 stats: list[dict] = ()) -> None:
         self.solutions, self.lesson_texts = list(solutions), lessons or {}
+        self.stats = list(stats)  # store.search_stats rows
         self.asked: list[str] = []
+
+    def search_stats(self, model: str | None) -> list[dict]:
+        self.asked.append("search_stats")
+        return self.stats
 
     def lessons(self, skill: str, limit: int, task_id: str):
         self.asked.append("lessons")
@@ -67,16 +73,17 @@ def exam_tasks():
     return d.tasks
 
 
-def runner(fake: Any, tasks, arms: str, archive: Archive, sink: ListSink, *, base=Strategy(), **kw: Any):
+def runner(fake: Any, tasks, arms: str, archive: Archive, sink: ListSink, *, base=Strategy(), search="fixed",
+           **kw: Any):
     cfg = Config()
     cfg.llm.url, cfg.llm.retries, cfg.llm.breaker_failures, cfg.llm.breaker_reset_s = fake.url, 0, 1, 0.1
     cfg.llm.timeout_s = 20.0
     client = LLMClient(cfg.llm, sleep=lambda s: None)
     limits = Limits()
-    return ExamRunner(tasks, parse_arms(arms, base), exam_id="e1", llm=client.chat,
+    return ExamRunner(tasks, parse_arms(arms, base, search), exam_id="e1", llm=client.chat,
                       run_tests=lambda c, t, e: run_tests(c, t, entry_point=e, limits=limits).to_dict(),
                       grade=lambda task, code: grade(task, code, weights=WEIGHTS, limits=limits),
-                      memory=Recall(archive.lessons, archive.similar), sink=sink,
+                      memory=Recall(archive.lessons, archive.similar, archive.search_stats), sink=sink,
                       model_settings={"model": "", "temperature": 0.2}, endpoint=fake.url, **kw)
 
 

@@ -1,7 +1,8 @@
 """What the Builder does with a task, as one value: which memory goes into the prompt and how
 candidates are searched for. Pure; `from_config` reads the `[builder]` switches.
 
-The daemon's builders run the configured strategy; the exam (actors/exam) runs named variants
+The daemon's builders run the configured strategy (with `builder.search = "auto"`, its
+repair rounds and samples chosen per task from the record: search.py); the exam (actors/exam) runs named variants
 of it side by side (plain = no memory and one try), so every part can be switched off alone
 and its effect measured.
 

@@ -42,6 +42,7 @@ from actors.builder.abandon import Stopping, abandonable, check
 from actors.builder.loop import AttemptOutcome, RunTests
 from actors.builder.pipeline import recall, solve
 from actors.builder.prompt import fit_context, task_section
+from actors.builder.search import Bandit, Choice, name_of
 from actors.builder.strategy import Strategy
 from actors.builder.reflect import make_reflection, reflection_messages
 from actors.llm import LLMClient, LLMError, LLMUnavailable
@@ -78,6 +79,9 @@ class BuilderWorker:
                  stopping: threading.Event | None = None, send_ask: SendAsk | None = None) -> None:
         self.name, self.cfg, self.ask, self.llm, self.run_tests = name, cfg, ask, llm, run_tests
         self.strategy = Strategy.from_config(cfg.builder)  # memory and search switches
+        # builder.search auto: the search per task from the record (actors/builder/search.py)
+        self.bandit = Bandit(self.strategy, self._search_stats, cost_weight=cfg.builder.search_cost,
+                             clock=clock) if cfg.builder.search == "auto" else None
         self.send_ask: SendAsk = send_ask or self._ask_now
         self.stopping = stopping
         self._chat = abandonable(llm.chat, stopping)
@@ -185,18 +189,19 @@ class BuilderWorker:
         task = lease["task"]
         self.current = task["id"]
         started = utcnow()
+        strategy, choice = self._search(task, lease)
         held: list[int] = []  # the trial lessons the random share kept out of this prompt
-        lessons, example = recall(task, self.strategy, lessons=lambda skill, limit: self._lessons_ask(
+        lessons, example = recall(task, strategy, lessons=lambda skill, limit: self._lessons_ask(
             task["id"], skill, limit, held), similar=self._similar_ask)
         check(self.stopping)
         chat = self._renewing(lease)
-        prompt, outcome = solve(task, self.strategy, llm=chat, run_tests=self.run_tests, lessons=lessons,
+        prompt, outcome = solve(task, strategy, llm=chat, run_tests=self.run_tests, lessons=lessons,
                                 example=example, budget=self.cfg.builder.prompt_token_budget, clock=self.clock)
         self._errors_in_a_row = 0  # the model answered
         attempt_id = lease.get("attempt_id") or uuid.uuid4().hex
         settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, lessons_held=held,
-                        example_task=prompt.example_task,
-                        prompt_tokens_est=prompt.tokens, trimmed=prompt.trimmed)
+                        example_task=prompt.example_task, prompt_tokens_est=prompt.tokens, trimmed=prompt.trimmed,
+                        **choice.to_dict())
         attempt = {"id": attempt_id, "task_id": task["id"], "builder": self.name, "lease_id": lease["lease_id"],
                    "attempt_no": lease.get("attempt_no", 1), "prompt": outcome.prompt, "response": outcome.response,
                    "code": outcome.code, "llm_settings": settings, "status": outcome.status, "error": outcome.error,
@@ -217,12 +222,26 @@ class BuilderWorker:
             log.info("verdict on %s not recorded: the task is already %s", task["id"], verdict.get("task_status"))
         recorded()
         passed = bool(score.get("passed")) and bool(verdict.get("recorded", True))
+        if self.bandit is not None and verdict.get("recorded", True):
+            self.bandit.learn(task, choice.search, passed, outcome.tokens_in + outcome.tokens_out,
+                              outcome.settings.get("model"))
         stopped = self.stopping is not None and self.stopping.is_set()  # a stop skips only the reflection
         if self.cfg.builder.reflect and not stopped:
             self._reflect(chat, task, outcome, score, attempt_id, passed)()
         self.done += 1
         self.passed += passed
         return 0.0
+
+    def _search(self, task: Mapping[str, Any], lease: Mapping[str, Any]) -> tuple[Strategy, Choice]:
+        """The strategy for this attempt: the configured one (search fixed), else the bandit's
+        choice (seeded by the task and attempt number, so a retry may choose anew)."""
+        if self.bandit is None:
+            return self.strategy, Choice(name_of(self.strategy, self.strategy), "", "fixed")
+        return self.bandit.choose(task, f"{task['id']}:{lease.get('attempt_no', 1)}")
+
+    def _search_stats(self, model: str | None) -> list:
+        body = {"model": model} if model else {}
+        return self.ask("memory", "search.stats", body).get("stats") or []
 
     def _lessons_ask(self, task_id: str, skill: str, limit: int, held: list[int]) -> Callable[[], list]:
         """lesson.top sent now, its lessons read later (it travels with archive.similar); the ids

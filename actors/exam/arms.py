@@ -17,9 +17,14 @@ configuration turned the part off (repair rounds 2, lessons 3, k 4), so each is 
 change from plain. `plain@k` uses the sampling arm's k, temperature and seeds: an oracle
 upper bound for resampling, so no gain can hide in it.
 
-Arms whose prompt does not depend on memory (plain, normalise, repair, sampling, plain@k, nomemory)
-give the same answers whatever training has stored, so their results are cached per exam,
-model and settings (`cache_key`); memory arms are always run afresh.
+With `builder.search = "auto"` the loop and nomemory arms run, per task, the search the
+training record says pays best there (actors/builder/search.py, exploiting: no exploration);
+the component arms stay fixed changes of plain.
+
+Arms whose behaviour does not depend on what training stored (plain, normalise, repair,
+sampling, plain@k, nomemory with a fixed search) give the same answers whatever training has
+stored, so their results are cached per exam, model and settings (`cache_key`); memory arms
+and arms whose search is chosen from the record are always run afresh.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from actors.builder.search import DEFAULT_K, DEFAULT_REPAIR_ROUNDS
 from actors.builder.strategy import Strategy
 from ops.ground.config import EXAM_ARMS, split_arms
 
-DEFAULT_REPAIR_ROUNDS, DEFAULT_LESSONS, DEFAULT_K = 2, 3, 4
+DEFAULT_LESSONS = 3
+ADAPTIVE = ("loop", "nomemory")  # the arms that search as the Builder does (auto: from the record)
 PLAIN = Strategy(lessons=0, examples="off", repair_rounds=0, samples=1)
 
 # (label, arm, baseline): the lifts the report shows when both arms ran.
@@ -57,21 +64,23 @@ class Arm:
     name: str
     strategy: Strategy
     pass_at_k: int = 0  # > 0: k independent candidates, passed if any passes (plain@k)
+    search: str = "fixed"  # "auto": each task's search chosen from the training record (exploit)
 
     @property
     def cacheable(self) -> bool:
-        return not self.strategy.uses_memory
+        return not self.strategy.uses_memory and self.search == "fixed"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "strategy": self.strategy.to_dict(), "pass_at_k": self.pass_at_k}
+        d = {"name": self.name, "strategy": self.strategy.to_dict(), "pass_at_k": self.pass_at_k}
+        return {**d, "search": self.search} if self.search != "fixed" else d
 
 
 def _k(base: Strategy) -> int:
     return base.samples if base.samples > 1 else DEFAULT_K
 
 
-def make_arm(name: str, base: Strategy) -> Arm:
-    """The arm `name` relative to the configured strategy `base`."""
+def make_arm(name: str, base: Strategy, search: str = "fixed") -> Arm:
+    """The arm `name` relative to the configured strategy `base` and search mode (builder.search)."""
     sampling = PLAIN.replace(samples=_k(base), sample_temperature=base.sample_temperature,
                              sample_seed=base.sample_seed)
     table = {
@@ -89,21 +98,22 @@ def make_arm(name: str, base: Strategy) -> Arm:
         return Arm(name, sampling, pass_at_k=sampling.samples)
     if name not in table:
         raise UnknownArm(f"unknown arm {name!r} (known: {', '.join(EXAM_ARMS)})")
-    return Arm(name, table[name])
+    return Arm(name, table[name], search=search if name in ADAPTIVE else "fixed")
 
 
-def parse_arms(names: str | Sequence[str], base: Strategy) -> list[Arm]:
+def parse_arms(names: str | Sequence[str], base: Strategy, search: str = "fixed") -> list[Arm]:
     """"plain,loop" (or a list) -> arms, in order, without repeats; at least one."""
     listed = split_arms(names) if isinstance(names, str) else list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not listed:
         raise UnknownArm(f"no arms given (known: {', '.join(EXAM_ARMS)})")
-    return [make_arm(n, base) for n in listed]
+    return [make_arm(n, base, search) for n in listed]
 
 
 def cache_key(exam_id: str, arm: Arm, model_settings: Mapping[str, Any]) -> str:
     """What an arm's results depend on besides memory: the exam, the arm's behaviour (not its
     name: two arms that behave alike share results) and the model with its settings."""
-    blob = json.dumps({"exam": exam_id, "strategy": arm.strategy.to_dict(), "pass_at_k": arm.pass_at_k,
+    behaviour = {k: v for k, v in arm.to_dict().items() if k != "name"}  # search only when auto: old keys hold
+    blob = json.dumps({"exam": exam_id, **behaviour,
                        "model": {k: model_settings.get(k) for k in sorted(model_settings)}},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]

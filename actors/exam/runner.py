@@ -6,11 +6,13 @@ LLM and an in-memory sink:
     llm(messages, **settings) -> LLMResult          the pinned endpoint (one model per run)
     run_tests(code, tests, entry_point) -> dict      the sandbox, for the visible tests
     grade(private_task, code) -> score dict          actors/scorer/grade.py with the configured weights
-    memory: Recall(lessons, similar)                 what training stored, read only
+    memory: Recall(lessons, similar, search_stats)   what training stored, read only
     sink: start(run) / result(row) / finish(run_id, status, note) / cached(arm_key) -> {task_id: row}
 
 Each task goes through the Builder's own pipeline (actors/builder/pipeline.py) under the arm's
-strategy; nothing is written to the training record (no lease, attempt, score, lesson outcome,
+strategy (an arm whose search is `auto` runs, per task, the search the training record says
+pays best there: actors/builder/search.py, exploiting, from the record as the run starts);
+nothing is written to the training record (no lease, attempt, score, lesson outcome,
 archive or Trainer observation) and there is no reflection (it would only write lessons).
 Tasks run one after another with every arm on each, so an interrupted run still compares the
 arms on the same tasks. Memory-independent arms reuse results cached under the same exam,
@@ -27,7 +29,8 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from actors.builder.loop import AttemptOutcome
 from actors.builder.pipeline import SimilarAsk, recall, solve, with_settings
-from actors.builder.strategy import relevance
+from actors.builder.search import Stats, choose, searches, stats_from_rows
+from actors.builder.strategy import Strategy, relevance
 from actors.exam.arms import Arm, cache_key
 from actors.llm import LLMError, LLMUnavailable
 from store.taskspec import public_view
@@ -50,6 +53,8 @@ ExamLessons = Callable[[str, int, str], Callable[[], Sequence[Mapping[str, Any]]
 class Recall:
     lessons: ExamLessons
     similar: SimilarAsk
+    # search_stats(model) -> store.search_stats rows of the training record (that model's, or all)
+    search_stats: Callable[[str | None], Sequence[Mapping[str, Any]]] = lambda model: []
 
 
 class Sink(Protocol):
@@ -88,6 +93,7 @@ class ExamRunner:
                  llm: Callable[..., Any], run_tests: Callable[..., Mapping[str, Any]],
                  grade: Callable[[Mapping[str, Any], str], Mapping[str, Any]], memory: Recall, sink: Sink,
                  model_settings: Mapping[str, Any], budget: int = 3000, use_cache: bool = True,
+                 search_cost: float = 0.01,
                  endpoint: str = "", clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, stopping: threading.Event | None = None,
                  progress: Callable[[int, int, Mapping[str, Any]], None] | None = None) -> None:
@@ -98,10 +104,16 @@ class ExamRunner:
         self.clock, self.sleep, self.stopping = clock, sleep, stopping
         self.progress = progress or (lambda done, total, row: None)
         self.keys = {a.name: cache_key(exam_id, a, self.settings) for a in self.arms}
+        self.search_cost = search_cost
+        self.stats: Stats = {}  # the training record's search statistics, read as the run starts
 
     def run(self, run: dict[str, Any]) -> str:
         """Run every task under every arm; returns the run's final status (done, stopped, failed)."""
         self.sink.start(run)
+        if any(a.search == "auto" for a in self.arms):
+            model = str(self.settings.get("model") or "") or None
+            self.stats = stats_from_rows(self.memory.search_stats(model) or (
+                self.memory.search_stats(None) if model else []))  # a model named otherwise in training
         # one cache per behaviour: two arms that behave alike (nomemory with no search = plain) share it
         cache = {self.keys[a.name]: dict(self.sink.cached(self.keys[a.name])) if self.use_cache else {}
                  for a in self.arms if a.cacheable}
@@ -163,16 +175,17 @@ class ExamRunner:
             tokens = (sum(o.tokens_in for o in outcomes), sum(o.tokens_out for o in outcomes))
             latency = sum(o.llm_latency_s for o in outcomes)
         else:
-            lessons, example = recall(task, arm.strategy, similar=self.memory.similar,
+            strategy = self._strategy(arm, task)
+            lessons, example = recall(task, strategy, similar=self.memory.similar,
                                       lessons=lambda skill, limit: self.memory.lessons(skill, limit, task["id"]))
-            if arm.strategy.uses_memory and not lessons and example is None:
+            if strategy.uses_memory and not lessons and example is None:
                 # memory had nothing for this task: the prompt is the memory-off arm's, and so is
                 # the answer (cached when that arm ran, e.g. nomemory earlier on this task)
-                plain_key = cache_key(self.exam_id, Arm(arm.name, arm.strategy.without_memory()), self.settings)
+                plain_key = cache_key(self.exam_id, Arm(arm.name, strategy.without_memory()), self.settings)
                 hit = cache.get(plain_key, {}).get(et["id"])
                 if hit:
                     return {**self._from_cache(run_id, arm, hit), "arm_key": self.keys[arm.name]}
-            _, outcome = solve(task, arm.strategy, llm=self.llm, run_tests=self.run_tests, lessons=lessons,
+            _, outcome = solve(task, strategy, llm=self.llm, run_tests=self.run_tests, lessons=lessons,
                                example=example, budget=self.budget, clock=self.clock)
             score = self._grade(et, outcome)
             tokens, latency = (outcome.tokens_in, outcome.tokens_out), outcome.llm_latency_s
@@ -187,6 +200,14 @@ class ExamRunner:
             "tokens_in": tokens[0], "tokens_out": tokens[1], "llm_latency_s": round(latency, 4),
             "wall_s": round(self.clock() - start, 4), "endpoint": self.endpoint, "model": self.llm.model,
             "cached_from": None, "code": outcome.code, "error": (outcome.error or "")[:2000]}
+
+    def _strategy(self, arm: Arm, task: Mapping[str, Any]) -> Strategy:
+        """The arm's strategy, with an auto arm's search the record's best for this task."""
+        if arm.search != "auto":
+            return arm.strategy
+        c = choose(self.stats, str(task.get("skill") or ""), int(task.get("difficulty") or 1),
+                   cost_weight=self.search_cost, exploit=True)
+        return searches(arm.strategy)[c.search]
 
     def _grade(self, et: Mapping[str, Any], outcome: AttemptOutcome) -> Mapping[str, Any]:
         if not outcome.code.strip():

@@ -56,6 +56,9 @@ BUS_OPS: list[Op] = [
          "entry_point?": "str"}, {"example": "any"},
         "", "with the task's title/prompt/entry_point: the archived solution whose task says most the same "
         "(store/search.py); without: the same skill's nearest in difficulty"),
+    Op("search.stats", "memory", "builder|cli", {"model?": "str"}, {"stats": "list"},
+        "", "per (skill, difficulty, search) the scored attempts that ran it: n, passed, tokens "
+        "(actors/builder/search.py); with model, that model's only"),
     Op("profile.snapshot", "memory", "trainer", {"profile": "map"}, {"id": "str"}),
     Op("profile.latest", "memory", "trainer|cli", {}, {"profile": "any"}),
     Op("scores.recent", "memory", "trainer|scorer|cli", {"skill?": "str", "limit?": "int"},

@@ -67,7 +67,8 @@ class Sink:
 
 
 class MemoryReader:
-    """Lessons and archived solutions as training left them; read only, one connection."""
+    """Lessons, archived solutions and what each search earned, as training left them; read
+    only, one connection."""
 
     def __init__(self, ctx: Context) -> None:
         self.store = open_for_read(ctx)
@@ -82,6 +83,9 @@ class MemoryReader:
 
     def similar(self, skill: str, difficulty: int, task_id: str, text: Mapping[str, str]):
         return self.store.similar_solution(skill, difficulty, exclude_task=task_id, text=text)
+
+    def search_stats(self, model: str | None) -> list[dict[str, Any]]:
+        return self.store.search_stats(model)
 
     def close(self) -> None:
         self.store.close()

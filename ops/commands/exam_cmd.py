@@ -141,7 +141,7 @@ def _arms(ctx: Context, text: str | None) -> list[Any]:
 
     try:
         return parse_arms(text if text is not None else ctx.config.trainer.exam_arms,
-                          Strategy.from_config(ctx.config.builder))
+                          Strategy.from_config(ctx.config.builder), ctx.config.builder.search)
     except UnknownArm as exc:
         raise UsageError(f"--arms: {exc}") from None
 
@@ -206,8 +206,9 @@ def run_exam(ctx: Context, arm_text: str | None, *, limit: int | None = None, us
                         f"{', '.join(verdicts)} ({time.monotonic() - started:.0f}s)")
                     verdicts.clear()
             runner = ExamRunner(tasks, arms, exam_id=exam["id"], llm=llm.chat, run_tests=visible, grade=grade,
-                                memory=Recall(memory.lessons, memory.similar), sink=_exam.Sink(ctx),
-                                model_settings=settings, budget=cfg.builder.prompt_token_budget,
+                                memory=Recall(memory.lessons, memory.similar, memory.search_stats),
+                                sink=_exam.Sink(ctx), model_settings=settings, budget=cfg.builder.prompt_token_budget,
+                                search_cost=cfg.builder.search_cost,
                                 use_cache=use_cache, endpoint=str(llm.url or ""), stopping=stopping,
                                 progress=progress)
             status = runner.run({"id": run_id, "exam_id": exam["id"], "arms": [a.to_dict() for a in arms],

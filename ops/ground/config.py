@@ -123,6 +123,8 @@ class BuilderConfig:
     sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i (when samples > 1)
     greedy_first: bool = True  # with samples > 1, candidate 0 is the configured (greedy) answer, the others sampled
+    search: str = "auto"  # "auto": the builder picks one try, repair rounds or resampling per task from what passed per token at its skill and difficulty; "fixed": repair_rounds and samples as set
+    search_cost: float = 0.01  # auto: pass-rate points (0..1) a search gives up per 1000 tokens a try (0: tokens free)
     normalise: bool = True  # fix mechanical slips in answers: pasted test lines, the function under another name, an unterminated docstring (+20 pts on the embedded model's exam: docs/exam.md)
 
 
@@ -375,6 +377,7 @@ def _endpoint_problems(endpoints: list[Any]) -> list[str]:
 
 
 EXAMPLE_MODES = ("similar", "off")
+SEARCH_MODES = ("auto", "fixed")
 # The exam's arms (actors/exam/arms.py defines what each one switches on).
 EXAM_ARMS = ("plain", "loop", "nomemory", "normalise", "repair", "lessons", "examples", "sampling", "plain@k")
 
@@ -399,6 +402,10 @@ def _builder_problems(b: BuilderConfig) -> list[str]:
         out.append(f"builder.examples: expected one of {', '.join(EXAMPLE_MODES)}, got {b.examples!r}")
     if not 0.0 <= b.example_threshold <= 1.0:
         out.append(f"builder.example_threshold: expected 0 to 1, got {b.example_threshold}")
+    if b.search not in SEARCH_MODES:
+        out.append(f"builder.search: expected one of {', '.join(SEARCH_MODES)}, got {b.search!r}")
+    if not 0.0 <= b.search_cost <= 1.0:
+        out.append(f"builder.search_cost: expected 0 to 1, got {b.search_cost}")
     if not 1 <= b.samples <= 100:
         out.append(f"builder.samples: expected 1 to 100, got {b.samples}")
     if not 0.0 <= b.sample_temperature <= 2.0:
