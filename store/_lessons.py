@@ -132,6 +132,19 @@ class LessonsMixin(StoreBase):
             self._event(f"lesson.{state}", "memory", {"lesson_id": lesson_id, "skill": lesson["skill"],
                                                      "counts": counts.__dict__, "effect": e.__dict__ if e else None})
 
+    def mine_record(self) -> int:
+        """Mine every failed verdict of the record, oldest first, as each verdict would have been
+        mined when it came in: for a home trained before lessons were mined (schema < 9). Mining
+        is idempotent per (skill, pattern), so a second call adds no lesson. Returns the lessons
+        added."""
+        before = self.one("SELECT count(*) AS n FROM lessons WHERE source = 'mined'")["n"]
+        failed = self.rows("SELECT s.skill, s.attempt_id FROM scores s WHERE s.passed = 0 "
+                           "ORDER BY s.created_at, s.rowid")
+        with self.tx():
+            for r in failed:
+                self._mine(r["skill"], r["attempt_id"])
+        return self.one("SELECT count(*) AS n FROM lessons WHERE source = 'mined'")["n"] - before
+
     def _mine(self, skill: str, attempt_id: str) -> None:
         """Mine a failed attempt: each pattern it shows that is already a lesson of the skill (in
         any state) gets this attempt as evidence; a pattern that is not yet one sends mining over

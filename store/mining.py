@@ -60,7 +60,9 @@ def _wrong_name(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
     names = [n for n in _DEF.findall(str(row.get("code") or "")) if n != entry]
     if not entry or not names:
         return None
-    return ("wrong_name", f"Name the function exactly as the task says (`{entry}`), not `{names[0]}`.",
+    # the lesson serves every task of the skill: it names the slip, and the entry point only as evidence
+    return ("wrong_name", f"Name the function exactly as the task says, never `{names[0]}` (an answer here wrote "
+                          f"`{names[0]}` for `{entry}` and failed).",
             f"def {names[0]}( for `{entry}`")
 
 

@@ -77,7 +77,7 @@ def test_mining_finds_the_patterns_of_a_real_record() -> None:
         return [r for r in RECORD if r["skill"] == name]
 
     stacks = _mined(skill("stacks_queues"))
-    assert stacks["wrong_name"].text == "Name the function exactly as the task says (`last_item`), not `candidate`."
+    assert stacks["wrong_name"].text == "Name the function exactly as the task says, never `candidate` (an answer here wrote `candidate` for `last_item` and failed)."
     assert stacks["wrong_name"].count == 3
     assert "pasted_tests" in stacks and stacks["pasted_tests"].count >= 2
     assert "IndexError:pop from empty list" in stacks
@@ -86,7 +86,7 @@ def test_mining_finds_the_patterns_of_a_real_record() -> None:
     assert "pasted_tests" in dicts
     recursion = _mined(skill("recursion"))
     assert recursion["endless_loop"].count == 2 and "while True" in recursion["endless_loop"].text
-    assert _mined(skill("parsing"))["wrong_name"].text.endswith("(`split_items`), not `candidate_split`.")
+    assert _mined(skill("parsing"))["wrong_name"].text.startswith("Name the function exactly as the task says, never `candidate_split`")
     for m in mine(RECORD):
         assert m.evidence()["count"] == m.count >= 2 and all(m.evidence()["attempts"])
 

@@ -142,7 +142,7 @@ def test_failed_verdicts_mine_the_skills_failures_into_one_lesson_per_pattern(tm
             attempt(s, n, skill="stacks_queues", code=wrong, error=error, entry_point="last_item")
         mined = s.rows("SELECT * FROM lessons WHERE source = 'mined'")
         assert len(mined) == 1 and mined[0]["pattern"] == "wrong_name" and mined[0]["state"] == "trial"
-        assert mined[0]["text"] == "Name the function exactly as the task says (`last_item`), not `candidate`."
+        assert mined[0]["text"] == "Name the function exactly as the task says, never `candidate` (an answer here wrote `candidate` for `last_item` and failed)."
         assert json.loads(mined[0]["evidence"])["count"] >= 4
         # retired stays retired: mining the pattern again only updates its evidence
         s.db.execute("UPDATE lessons SET state = 'retired'")
@@ -194,3 +194,21 @@ def test_the_exam_sees_lessons_as_a_builder_would_and_writes_nothing(tmp_path: P
         reader.close()
     with open_store(tmp_path / "history.db") as s:
         assert s.rows("SELECT * FROM lessons ORDER BY id") == before and s.db["lesson_exposures"].count == 0
+
+
+
+def test_mine_record_mines_an_old_home_once(tmp_path: Path) -> None:
+    """A home trained before mining existed: its failed verdicts, replayed oldest first, give the
+    lessons live mining gave, and a second replay adds none."""
+    wrong = "def candidate(x):\n    return x[-1]\n"
+    with open_store(tmp_path / "h.db") as s:
+        for n in range(3):
+            attempt(s, n, skill="stacks_queues", code=wrong, entry_point="last_item",
+                    error="missing entry point: the answer has a code block but no function named 'last_item'")
+        live = [(r["skill"], r["pattern"], r["text"]) for r in s.rows("SELECT * FROM lessons WHERE source = 'mined'")]
+        assert live and all("never `candidate`" in t for _, p, t in live if p == "wrong_name")
+        s.db.execute("DELETE FROM lessons")  # as a home trained before v9 has them: none mined
+        assert s.mine_record() == len(live)
+        again = [(r["skill"], r["pattern"], r["text"]) for r in s.rows("SELECT * FROM lessons WHERE source = 'mined'")]
+        assert again == live
+        assert s.mine_record() == 0
