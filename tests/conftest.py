@@ -59,8 +59,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wrong = [f"{item.nodeid} ({', '.join(k for k in KINDS if item.get_closest_marker(k)) or 'none'})"
              for item in items if sum(1 for m in item.iter_markers() if m.name in KINDS) != 1]
     if wrong:
-        raise pytest.UsageError("each test needs exactly one of the markers " + ", ".join(KINDS)
-                                + " (pytestmark = pytest.mark.unit, or @pytest.mark.process): " + "; ".join(wrong))
+        why = ("each test needs exactly one of the markers " + ", ".join(KINDS)
+               + " (pytestmark = pytest.mark.unit, or @pytest.mark.process): " + "; ".join(wrong))
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            raise pytest.UsageError(why)
+        # in a pytest-xdist worker a UsageError (or pytest.exit) is an internal error of the whole
+        # run: there the wrong tests fail, each with the reason, and so does the run
+        for item in items:
+            if sum(1 for m in item.iter_markers() if m.name in KINDS) != 1:
+                item.add_marker(pytest.mark.wrong_kind(why))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    wrong = item.get_closest_marker("wrong_kind")
+    if wrong is not None:
+        pytest.fail(wrong.args[0], pytrace=False)
 
 
 # `platform.processor()` runs `uname -p` once and caches it; the openai client asks for it on its
