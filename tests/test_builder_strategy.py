@@ -118,3 +118,22 @@ def test_an_endpoint_error_on_a_later_candidate_keeps_the_first():
     assert len(mem.attempts) == 1 and not mem.release_reasons
     a = mem.attempts[0]
     assert a["status"] == "failed" and a["code"].endswith("return a - b")
+
+
+def test_with_samples_memory_and_memory_free_prompts_take_turns():
+    """The embedded model copied a same-generator example constant and all (`n * 4` for a task
+    asking `n * 8`) in every candidate drawn from it: with samples > 1, the second candidate is
+    the memory-free prompt's best guess, so a misleading example costs one candidate, not all."""
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    mem = FakeMemory([TASK], LESSONS, example=EXAMPLE)
+    fake, _ = run(mem, [wrong, RIGHT, RIGHT], samples=4, repair_rounds=0, sample_temperature=0.7, sample_seed=10,
+                  search="fixed")
+    code_calls = [r for r in fake.chat_requests if "Your solution" not in r["messages"][1]["content"]][:2]
+    with_memory, without = (r["messages"][1]["content"] for r in code_calls)
+    assert "A solved example" in with_memory and "Lessons from" in with_memory
+    assert "A solved example" not in without and "Lessons from" not in without
+    assert all(r.get("temperature") != 0.7 for r in code_calls)  # each prompt's first: the best guess
+    a = mem.attempts[0]
+    assert a["status"] == "passed" and a["response"].count("=== candidate") == 2
+    # the attempt showed the lessons (the memory prompt), whichever candidate the visible tests chose
+    assert a["llm_settings"]["lesson_ids"] and a["llm_settings"]["example_task"] == "old"

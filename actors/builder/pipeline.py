@@ -10,6 +10,13 @@ prompt and runs `run_attempt` (extraction, visible tests, repair rounds); with `
 draws candidates at the sampling temperature with fixed seeds and keeps the first that passes
 the visible tests (else the one that passed most), counting every candidate's tokens and time.
 Recording, scoring and reflecting stay with the caller.
+
+Memory as one more source of candidates: with `samples` > 1 and lessons or an example in the
+prompt, candidates alternate between the prompt with memory (first) and the same prompt
+without it, each prompt's first candidate at the configured settings (the model's best guess).
+On the embedded model an example of the same generator was copied constant and all (`n * 4`
+shown for a task asking `n * 8`) by every candidate drawn from it, while the memory-free
+greedy answer passed; alternating keeps both, and the visible tests choose.
 """
 
 from __future__ import annotations
@@ -57,11 +64,13 @@ def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_test
     a candidate, the best so far stands."""
     start = clock()
     prompt = build_prompt(task, lessons, example, budget=budget)
+    prompts = candidate_prompts(task, prompt, strategy.samples, budget)
     outcomes: list[AttemptOutcome] = []
     for i in range(strategy.samples):
+        shown, settings = prompts[i]
         try:
-            outcome = run_attempt(task, prompt, llm=with_settings(llm, strategy.sample_settings(i)), run_tests=run_tests,
-                                  repair_rounds=strategy.repair_rounds, budget=budget,
+            outcome = run_attempt(task, shown, llm=with_settings(llm, strategy.sample_settings(settings)),
+                                  run_tests=run_tests, repair_rounds=strategy.repair_rounds, budget=budget,
                                   normalise=strategy.normalise, clock=clock)
         except LLMError:
             if not outcomes:
@@ -70,7 +79,20 @@ def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_test
         outcomes.append(outcome)
         if outcome.status == "passed":
             break
-    return prompt, _combine(outcomes, clock() - start)
+    combined = _combine(outcomes, clock() - start)
+    # the attempt showed the memory prompt's lessons whichever candidate won: a lesson's effect
+    # compares attempts, not the candidates the visible tests picked (store/lessons.py)
+    return prompt, dataclasses.replace(combined, lesson_ids=list(prompt.lesson_ids))
+
+
+def candidate_prompts(task: Mapping[str, Any], prompt: Prompt, samples: int, budget: int) -> list[tuple[Prompt, int]]:
+    """(prompt, settings index) of each candidate: the memory prompt alone, or with `samples` > 1
+    and memory in it, memory and memory-free in turn, index 0 (the configured settings) for the
+    first of each and the candidate's own index after (sampled)."""
+    if samples <= 1 or not (prompt.lesson_ids or prompt.example_task):
+        return [(prompt, i) for i in range(samples)]
+    bare = build_prompt(task, budget=budget)
+    return [(prompt if i % 2 == 0 else bare, 0 if i < 2 else i) for i in range(samples)]
 
 
 def _combine(outcomes: list[AttemptOutcome], wall_s: float) -> AttemptOutcome:
