@@ -103,12 +103,12 @@ def test_unparsable_missing_or_clean_code_is_unchanged(code: str) -> None:
     assert trim_example(code, "solve") == code
 
 
-def test_keep_example_shows_the_trimmed_code_unless_switched_off() -> None:
+def test_keep_example_shows_the_trimmed_code_when_switched_on() -> None:
     task = {"title": "Return n multiplied by 5", "prompt": "Return n multiplied by 5.", "entry_point": "times_n"}
     example = {"task_id": "t1", "code": TEST_LOOP, "title": "Return n multiplied by 4",
                "prompt": "Return n multiplied by 4.", "entry_point": "times_n"}
-    shown = keep_example(task, example, Strategy())
+    shown = keep_example(task, example, Strategy(example_trim=True))
     assert shown is not None and "print" not in shown["code"] and "return n * 4" in shown["code"]
     assert example["code"] == TEST_LOOP  # the archive's row is not changed
-    whole = keep_example(task, example, Strategy(example_trim=False))
+    whole = keep_example(task, example, Strategy())  # off by default: no gain measured on the exam
     assert whole is not None and whole["code"] == TEST_LOOP

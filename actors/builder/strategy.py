@@ -36,7 +36,7 @@ class Strategy:
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i when samples > 1
     greedy_first: bool = True  # candidate 0 uses the configured settings (the model's best guess), the rest are sampled
     normalise: bool = False  # fix mechanical slips in answers (actors/builder/normalise.py)
-    example_trim: bool = True  # show only the example's entry function and what it needs (trim.py)
+    example_trim: bool = False  # show only the example's entry function and what it needs (trim.py)
 
     def __post_init__(self) -> None:
         if self.examples not in EXAMPLE_MODES:

@@ -118,7 +118,7 @@ class BuilderConfig:
     lesson_min_uses: int = 294
     examples: str = "similar"  # "similar": one archived solution of the skill in the prompt; "off": none
     example_threshold: float = 0.5  # show the example only when its task's relevance (0..1) reaches this
-    example_trim: bool = True  # show only the example's entry function and what it reaches, not the model's test lines and junk
+    example_trim: bool = False  # show only the example's entry function and what it reaches (no measured gain: docs/exam.md)
     samples: int = 1  # candidates drawn per task; the first passing the visible tests is submitted
     sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
     sample_seed: int = 0  # candidate i is drawn with seed sample_seed + i (when samples > 1)
