@@ -139,13 +139,22 @@ class Chaos:
         self.log(f"killed {child['name']} (pid {child['pid']})")
 
     def _new_processes(self) -> list[psutil.Process]:
-        """Processes that were not there before the run (in a pid namespace of our own: the
-        daemon's, including any orphan of it; the scripted model is a thread of ours)."""
-        new = []
-        for p in psutil.process_iter(["status", "cmdline"]):
+        """The daemon's processes that were not there before the run: those started with this
+        home (`--home HOME`: supervisor, actors, spares) and what runs under them. The pid
+        namespace is the whole test session's, so other tests' processes (pytest-xdist workers
+        run side by side) are in it too; the scripted model is a thread of ours."""
+        new = {}
+        for p in psutil.process_iter(["status", "cmdline", "ppid"]):
             if p.pid not in self.before and p.info["status"] != psutil.STATUS_ZOMBIE:
-                new.append(p)
-        return new
+                new[p.pid] = p
+        home = str(self.home)
+        ours = {pid for pid, p in new.items() if home in (p.info["cmdline"] or [])}
+        grew = True
+        while grew:
+            under = {pid for pid, p in new.items() if pid not in ours and p.info["ppid"] in ours}
+            ours |= under
+            grew = bool(under)
+        return [new[pid] for pid in sorted(ours)]
 
     def run(self) -> ChaosResult:
         started = time.monotonic()

@@ -61,8 +61,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if wrong:
         why = ("each test needs exactly one of the markers " + ", ".join(KINDS)
                + " (pytestmark = pytest.mark.unit, or @pytest.mark.process): " + "; ".join(wrong))
-        if not os.environ.get("PYTEST_XDIST_WORKER"):
-            raise pytest.UsageError(why)
+        if not hasattr(config, "workerinput"):  # not a pytest-xdist worker (the variable
+            raise pytest.UsageError(why)          # PYTEST_XDIST_WORKER reaches a nested pytest too)
         # in a pytest-xdist worker a UsageError (or pytest.exit) is an internal error of the whole
         # run: there the wrong tests fail, each with the reason, and so does the run
         for item in items:
