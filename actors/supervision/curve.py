@@ -78,7 +78,7 @@ def secure_router(zctx: zmq.Context, sock: zmq.Socket, keys_dir: Path, endpoint:
     public, secret = server_keys(keys_dir)
     auth = ThreadAuthenticator(zctx)
     auth.start()
-    auth.configure_curve(domain=ZAP_DOMAIN, location=str(auth_dir))
+    auth.configure_curve_callback(domain=ZAP_DOMAIN, credentials_provider=KeyFolder(auth_dir))
     sock.curve_server = True
     sock.curve_publickey = public
     sock.curve_secretkey = secret
@@ -90,8 +90,30 @@ def secure_router(zctx: zmq.Context, sock: zmq.Socket, keys_dir: Path, endpoint:
 def reload_keys(auth: ThreadAuthenticator, keys_dir: Path) -> int:
     """Read the authorised keys again (ZAP answers from the new set at the next handshake);
     how many there are now."""
-    auth.configure_curve(domain=ZAP_DOMAIN, location=str(authorized_dir(keys_dir)))
+    auth.configure_curve_callback(domain=ZAP_DOMAIN, credentials_provider=KeyFolder(authorized_dir(keys_dir)))
     return len(list(authorized_dir(keys_dir).glob("*.key")))
+
+
+class KeyFolder:
+    """ZAP's answer for a client key: is it in the authorised-keys folder *now*? The folder is
+    read again whenever its names or mtimes changed, at the handshake itself, so a key issued
+    while the daemon runs is taken by the next handshake and a removed one refused by it (the
+    half-second KeyWatch alone left a window in which a new actor was refused)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.seen: tuple = ()
+        self.keys: set[bytes] = set()
+
+    def callback(self, domain: str, key: bytes) -> bool:
+        try:
+            now = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in self.folder.glob("*.key")))
+            if now != self.seen:
+                self.keys = set(zmq.auth.load_certificates(str(self.folder)))
+                self.seen = now
+        except (OSError, ValueError):
+            self.keys, self.seen = set(), ()
+        return key in self.keys
 
 
 class KeyWatch:
