@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from actors.exam.summary import learning_line  # noqa: E402
 from actors.llm import running_embedded  # noqa: E402
-from ops.ground.config import EXAM_ARMS, Config, split_arms  # noqa: E402
+from ops.ground.config import EXAM_ARMS, Config, env_name, split_arms  # noqa: E402
 from ops.report.learning import summary_lines  # noqa: E402
 
 TRAIN_CHILDREN = "memory:memory,scorer:scorer,builder-1:builder"  # no Trainer: the bench sets the training tasks
@@ -92,7 +92,7 @@ def train_env(settings: list[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or "." not in key:
             raise SystemExit(f"--train-set: expected SECTION.KEY=VALUE, got {item!r}")
-        env["COGLOOP_" + key.strip().replace(".", "_").upper()] = value.strip()
+        env[env_name(key.strip())] = value.strip()
     return env
 
 

@@ -24,6 +24,11 @@ def first_prompt(fake: FakeLLM) -> str:
     return fake.chat_requests[0]["messages"][1]["content"]
 
 
+def first_tries(fake: FakeLLM) -> list[dict]:
+    """The chat requests that asked for code (not for a repair of it)."""
+    return [r for r in fake.chat_requests if "Your solution" not in r["messages"][1]["content"]]
+
+
 def run(mem: FakeMemory, answers: list, **builder) -> tuple[FakeLLM, object]:
     with FakeLLM(answers, default="{}") as fake:
         w = worker(fake.url, mem)
@@ -73,7 +78,7 @@ def test_sampling_draws_candidates_with_fixed_seeds_until_one_passes_the_visible
     mem = FakeMemory([TASK])
     fake, _ = run(mem, [wrong, wrong, RIGHT, RIGHT], samples=4, repair_rounds=0, sample_temperature=0.7,
                   sample_seed=10, greedy_first=False)
-    code_calls = [r for r in fake.chat_requests if "Your solution" not in r["messages"][1]["content"]][:3]
+    code_calls = first_tries(fake)[:3]
     assert [(r["temperature"], r["seed"]) for r in code_calls] == [(0.7, 10), (0.7, 11), (0.7, 12)]
     a = mem.attempts[0]
     assert a["status"] == "passed" and a["code"].endswith("return a + b")
@@ -87,7 +92,7 @@ def test_sampling_tries_the_models_best_guess_first_by_default():
     wrong = "```python\ndef add(a, b):\n    return a - b\n```"
     mem = FakeMemory([TASK])
     fake, _ = run(mem, [wrong, wrong, RIGHT], samples=3, repair_rounds=0, sample_temperature=0.7, sample_seed=10)
-    code_calls = [r for r in fake.chat_requests if "Your solution" not in r["messages"][1]["content"]][:3]
+    code_calls = first_tries(fake)[:3]
     assert [(r.get("temperature"), r.get("seed")) for r in code_calls][1:] == [(0.7, 11), (0.7, 12)]
     assert code_calls[0].get("temperature") != 0.7 and code_calls[0].get("seed") != 10
     assert mem.attempts[0]["status"] == "passed"
@@ -128,7 +133,7 @@ def test_with_samples_memory_and_memory_free_prompts_take_turns():
     mem = FakeMemory([TASK], LESSONS, example=EXAMPLE)
     fake, _ = run(mem, [wrong, RIGHT, RIGHT], samples=4, repair_rounds=0, sample_temperature=0.7, sample_seed=10,
                   search="fixed")
-    code_calls = [r for r in fake.chat_requests if "Your solution" not in r["messages"][1]["content"]][:2]
+    code_calls = first_tries(fake)[:2]
     with_memory, without = (r["messages"][1]["content"] for r in code_calls)
     assert "A solved example" in with_memory and "Lessons from" in with_memory
     assert "A solved example" not in without and "Lessons from" not in without

@@ -94,6 +94,11 @@ def reload_keys(auth: ThreadAuthenticator, keys_dir: Path) -> int:
     return len(list(authorized_dir(keys_dir).glob("*.key")))
 
 
+def _signature(folder: Path) -> tuple:
+    """The authorised keys' names and mtimes: what says the folder changed."""
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.key")))
+
+
 class KeyFolder:
     """ZAP's answer for a client key: is it in the authorised-keys folder *now*? The folder is
     read again whenever its names or mtimes changed, at the handshake itself, so a key issued
@@ -107,7 +112,7 @@ class KeyFolder:
 
     def callback(self, domain: str, key: bytes) -> bool:
         try:
-            now = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in self.folder.glob("*.key")))
+            now = _signature(self.folder)
             if now != self.seen:
                 self.keys = set(zmq.auth.load_certificates(str(self.folder)))
                 self.seen = now
@@ -125,7 +130,7 @@ class KeyWatch:
 
     def _look(self) -> tuple:
         try:
-            return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in self.folder.glob("*.key")))
+            return _signature(self.folder)
         except OSError:
             return ()
 

@@ -257,6 +257,11 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def env_name(dotted: str) -> str:
+    """The variable that sets a dotted key: `builder.samples` -> `COGLOOP_BUILDER_SAMPLES`."""
+    return "COGLOOP_" + dotted.replace(".", "_").upper()
+
+
 def load_config(
     home: Path,
     config_file: str | os.PathLike[str] | None = None,
@@ -283,7 +288,7 @@ def load_config(
                 _apply(cfg, section, key, value, str(path), "file")
 
     for name, dotted in (("OPENAI_BASE_URL", "llm.url"), ("OPENAI_API_KEY", "llm.api_key")):
-        ours = "COGLOOP_" + dotted.replace(".", "_").upper()
+        ours = env_name(dotted)
         if env.get(name) and not env.get(ours):
             section, _, key = dotted.partition(".")
             _apply(cfg, section, key, env[name], f"environment variable {name}", f"environment {name}")
