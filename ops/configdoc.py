@@ -89,6 +89,10 @@ DESCRIPTIONS = {
     "builder.examples": "`similar`: one archived solution of the skill in the prompt (nearest difficulty); `off`: none.",
     "builder.example_threshold": "Show the example only when its task's relevance to this one (word overlap, 0 to 1) "
                                  "reaches this; 0 shows every example, 1 only the same problem with other constants.",
+    "builder.adapt": "Before asking the model, reuse the example (an archived solution found as for `examples`, at the "
+                     "threshold): its code with what differs between the two tasks' descriptions substituted "
+                     "(`None` -> `0`, `+` -> `*`, `','` -> `';'`), submitted when it passes the visible tests, "
+                     "at no tokens. Needs `examples = \"similar\"`.",
     "builder.example_trim": "Show only the example's entry function and the definitions it reaches (imports kept), "
                             "not the test loops and unused helpers the model wrote around it. Off: on the exam it "
                             "changed nothing (examples 18/80 trimmed, 19/80 whole).",

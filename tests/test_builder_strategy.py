@@ -30,6 +30,9 @@ def first_tries(fake: FakeLLM) -> list[dict]:
 
 
 def run(mem: FakeMemory, answers: list, **builder) -> tuple[FakeLLM, object]:
+    """One cycle of a builder with these switches; adapting the example is off unless asked (its
+    examples are the task itself, which adaptation would answer without the model: test_builder_adapt.py)."""
+    builder.setdefault("adapt", False)
     with FakeLLM(answers, default="{}") as fake:
         w = worker(fake.url, mem)
         for key, value in builder.items():

@@ -17,6 +17,12 @@ without it, each prompt's first candidate at the configured settings (the model'
 On the embedded model an example of the same generator was copied constant and all (`n * 4`
 shown for a task asking `n * 8`) by every candidate drawn from it, while the memory-free
 greedy answer passed; alternating keeps both, and the visible tests choose.
+
+Memory as the first candidate: with `adapt`, the example's code adapted to this task
+(adapt.py: what differs between the two tasks' texts, substituted in the code) is tested on the
+visible tests before the model is asked; when it passes it is the attempt, at no tokens, and the
+model is not called (`settings["adapted_from"]` names the archived task). The attempt then
+showed no lessons to the model, so none are recorded as shown.
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ import dataclasses
 import time
 from typing import Any, Callable, Mapping, Sequence
 
+from actors.builder.adapt import adaptations
 from actors.builder.loop import AttemptOutcome, LLMCall, RunTests, run_attempt
+from actors.builder.reflect import failure_category
 from actors.builder.prompt import Prompt, build_prompt
 from actors.builder.strategy import Strategy, keep_example
 from actors.llm import LLMError
@@ -64,6 +72,10 @@ def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_test
     a candidate, the best so far stands."""
     start = clock()
     prompt = build_prompt(task, lessons, example, budget=budget)
+    if strategy.adapt:
+        reused = adapted(task, example, run_tests=run_tests, clock=clock)
+        if reused is not None:
+            return prompt, dataclasses.replace(reused, prompt=prompt.text(), wall_s=clock() - start)
     prompts = candidate_prompts(task, prompt, strategy.samples, budget)
     outcomes: list[AttemptOutcome] = []
     for i in range(strategy.samples):
@@ -83,6 +95,29 @@ def solve(task: Mapping[str, Any], strategy: Strategy, *, llm: LLMCall, run_test
     # the attempt showed the memory prompt's lessons whichever candidate won: a lesson's effect
     # compares attempts, not the candidates the visible tests picked (store/lessons.py)
     return prompt, dataclasses.replace(combined, lesson_ids=list(prompt.lesson_ids))
+
+
+def adapted(task: Mapping[str, Any], example: Mapping[str, Any] | None, *, run_tests: RunTests,
+            clock: Callable[[], float] = time.monotonic) -> AttemptOutcome | None:
+    """The example's code adapted to the task (adapt.py) as a passing attempt, or None when
+    there is no adaptation or it fails a visible test."""
+    entry, tests = str(task.get("entry_point") or ""), str(task.get("visible_tests") or "")
+    if not tests.strip():
+        return None  # nothing to check the adaptation on: the model answers
+    for found in adaptations(task, example):
+        t0 = clock()
+        report = dict(run_tests(found.code, tests, entry))
+        if not report.get("all_passed"):
+            continue
+        note = found.describe()
+        return AttemptOutcome(
+            status="passed", code=found.code, error="", category=failure_category(error="", report=report, passed=True),
+            visible_passed=int(report.get("passed") or 0), visible_total=int(report.get("total") or 0),
+            repair_rounds=0, prompt="", response=f"({note}; the model was not asked)", tokens_in=0, tokens_out=0,
+            llm_latency_s=0.0, sandbox_s=clock() - t0, wall_s=clock() - t0,
+            settings={"adapted_from": found.source, "substitutions": [list(s) for s in found.substitutions]},
+            samples=0)
+    return None
 
 
 def candidate_prompts(task: Mapping[str, Any], prompt: Prompt, samples: int, budget: int) -> list[tuple[Prompt, int]]:

@@ -37,6 +37,7 @@ class Strategy:
     greedy_first: bool = True  # candidate 0 uses the configured settings (the model's best guess), the rest are sampled
     normalise: bool = False  # fix mechanical slips in answers (actors/builder/normalise.py)
     example_trim: bool = False  # show only the example's entry function and what it needs (trim.py)
+    adapt: bool = False  # first try the example's code adapted to this task (adapt.py), no model call
 
     def __post_init__(self) -> None:
         if self.examples not in EXAMPLE_MODES:
@@ -74,7 +75,9 @@ class Strategy:
         if self.samples <= 1:
             d.pop("sample_temperature"), d.pop("sample_seed"), d.pop("greedy_first")
         if self.examples == "off":
-            d.pop("example_threshold"), d.pop("example_trim")
+            d.pop("example_threshold"), d.pop("example_trim"), d.pop("adapt")
+        elif not self.adapt:
+            d.pop("adapt")  # so results cached before the switch existed keep their key
         if not self.normalise:
             d.pop("normalise")  # so results cached before the switch existed keep their key
         return d

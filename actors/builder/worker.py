@@ -199,6 +199,9 @@ class BuilderWorker:
                                 example=example, budget=self.cfg.builder.prompt_token_budget, clock=self.clock)
         self._errors_in_a_row = 0  # the model answered
         attempt_id = lease.get("attempt_id") or uuid.uuid4().hex
+        reused = "adapted_from" in outcome.settings  # an archived solution adapted: no search ran, no lesson was shown
+        if reused:
+            held, choice = [], Choice("adapt", "", "an archived solution, adapted")
         settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, lessons_held=held,
                         example_task=prompt.example_task, prompt_tokens_est=prompt.tokens, trimmed=prompt.trimmed,
                         **choice.to_dict())
@@ -222,11 +225,11 @@ class BuilderWorker:
             log.info("verdict on %s not recorded: the task is already %s", task["id"], verdict.get("task_status"))
         recorded()
         passed = bool(score.get("passed")) and bool(verdict.get("recorded", True))
-        if self.bandit is not None and verdict.get("recorded", True):
+        if self.bandit is not None and verdict.get("recorded", True) and not reused:
             self.bandit.learn(task, choice.search, passed, outcome.tokens_in + outcome.tokens_out,
                               outcome.settings.get("model"))
         stopped = self.stopping is not None and self.stopping.is_set()  # a stop skips only the reflection
-        if self.cfg.builder.reflect and not stopped:
+        if self.cfg.builder.reflect and not stopped and not reused:  # the model wrote none of an adapted answer
             self._reflect(chat, task, outcome, score, attempt_id, passed)()
         self.done += 1
         self.passed += passed

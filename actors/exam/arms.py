@@ -8,7 +8,8 @@
 | normalise | plain + safe normalisation of the answer (actors/builder/normalise.py) |
 | repair | plain + the repair rounds |
 | lessons | plain + the lessons |
-| examples | plain + the similar example (with its threshold) |
+| examples | plain + the similar example (with its threshold), shown to the model |
+| adapt | examples + the example's code adapted to the task tried first, at no tokens (actors/builder/adapt.py) |
 | sampling | plain + k candidates, the first to pass the visible tests submitted |
 | plain@k | k independent plain candidates, passed if any passes the hidden tests (pass@k) |
 
@@ -50,6 +51,7 @@ COMPARISONS: tuple[tuple[str, str, str], ...] = (
     ("repair", "repair", "plain"),
     ("lessons", "lessons", "plain"),
     ("examples", "examples", "plain"),
+    ("adapt", "adapt", "plain"),
     ("sampling", "sampling", "plain"),
     ("plain@k", "plain@k", "plain"),
 )
@@ -83,6 +85,8 @@ def make_arm(name: str, base: Strategy, search: str = "fixed") -> Arm:
     """The arm `name` relative to the configured strategy `base` and search mode (builder.search)."""
     sampling = PLAIN.replace(samples=_k(base), sample_temperature=base.sample_temperature,
                              sample_seed=base.sample_seed)
+    examples = PLAIN.replace(examples="similar", example_threshold=base.example_threshold,
+                             example_trim=base.example_trim)
     table = {
         "plain": PLAIN,
         "loop": base,
@@ -90,8 +94,8 @@ def make_arm(name: str, base: Strategy, search: str = "fixed") -> Arm:
         "normalise": PLAIN.replace(normalise=True),
         "repair": PLAIN.replace(repair_rounds=base.repair_rounds or DEFAULT_REPAIR_ROUNDS),
         "lessons": PLAIN.replace(lessons=base.lessons or DEFAULT_LESSONS),
-        "examples": PLAIN.replace(examples="similar", example_threshold=base.example_threshold,
-                                  example_trim=base.example_trim),
+        "examples": examples,
+        "adapt": examples.replace(adapt=True),
         "sampling": sampling,
     }
     if name == "plain@k":

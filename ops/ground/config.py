@@ -118,6 +118,7 @@ class BuilderConfig:
     lesson_min_uses: int = 294
     examples: str = "similar"  # "similar": one archived solution of the skill in the prompt; "off": none
     example_threshold: float = 0.5  # show the example only when its task's relevance (0..1) reaches this
+    adapt: bool = True  # reuse the example's code adapted to what the two tasks' texts differ in, when it passes the visible tests (no model call)
     example_trim: bool = False  # show only the example's entry function and what it reaches (no measured gain: docs/exam.md)
     samples: int = 1  # candidates drawn per task; the first passing the visible tests is submitted
     sample_temperature: float = 0.8  # temperature of each candidate when samples > 1
@@ -384,7 +385,7 @@ def _endpoint_problems(endpoints: list[Any]) -> list[str]:
 EXAMPLE_MODES = ("similar", "off")
 SEARCH_MODES = ("auto", "fixed")
 # The exam's arms (actors/exam/arms.py defines what each one switches on).
-EXAM_ARMS = ("plain", "loop", "nomemory", "normalise", "repair", "lessons", "examples", "sampling", "plain@k")
+EXAM_ARMS = ("plain", "loop", "nomemory", "normalise", "repair", "lessons", "examples", "adapt", "sampling", "plain@k")
 
 
 def split_arms(text: str) -> list[str]:

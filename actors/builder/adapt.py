@@ -1,0 +1,165 @@
+"""Adapting a solved example to the task at hand: case-based reuse without the model. Pure.
+
+Measured on the embedded model: shown an archived solution of the same kind of task, the model
+copied it constant and all — `return d[key] if key in d else None` for a task that asks for 0
+where the example asked for None, `a + b` where the task says `a * b`, `split(',')` where it
+says `';'`. What differs between the two tasks is written in their texts, so it can be read
+from them: the two descriptions are compared token by token (difflib), each short replaced
+run (`None` → `0`, `+` → `*`, `','` → `';'`, `4` → `8`) is a substitution, and a substitution
+is applied to the example's code where the code holds that very token (a literal of the same
+value, the same operator or name; `tokenize`, so comments and other strings stay untouched).
+
+    for adapted in adaptations(task, example):
+        adapted.code   # a candidate, to be checked on the visible tests like any other
+
+The result is only a candidate: the Builder submits it when it passes the task's visible tests
+(pipeline.py), and otherwise asks the model as before. An example whose task says the same but
+whose code nothing in the difference touches is offered unchanged only when the two
+descriptions are equal (the same problem with other example values); a difference that the
+code does not show (`smallest to largest` → `largest to smallest`) yields nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+MAX_RUN = 3  # a replaced run longer than this is a different sentence, not a substitution
+_EXAMPLE_LINE = re.compile(r"^\s*(>>>\s*)?[A-Za-z_]\w*\(.*\)\s*(->|==|=>|➞)")
+_TOKEN = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|(?<![\w.])-?\d+(?:\.\d+)?|[A-Za-z_]\w*|\*\*|//|[<>=!]=|\S""")
+_SYNONYMS = {"largest": "max", "smallest": "min", "biggest": "max", "maximum": "max", "minimum": "min"}
+
+
+@dataclass(frozen=True)
+class Adaptation:
+    code: str
+    source: str  # the example's task id
+    substitutions: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (old, new) applied
+
+    def describe(self) -> str:
+        subs = ", ".join(f"{a} -> {b}" for a, b in self.substitutions) or "no change"
+        return f"adapted from the archived solution of {self.source}: {subs}"
+
+
+def description_tokens(prompt: str) -> list[str]:
+    """The tokens of a task's description: its example lines (`f(1) -> 2`) left out."""
+    lines = [ln for ln in str(prompt or "").splitlines() if not _EXAMPLE_LINE.match(ln)]
+    return _TOKEN.findall("\n".join(lines))
+
+
+def _literal(token: str) -> Any:
+    try:
+        value = ast.literal_eval(token)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return _MISSING
+    return value if isinstance(value, (str, int, float, bool, type(None))) else _MISSING
+
+
+_MISSING = object()
+
+
+def differences(old_prompt: str, new_prompt: str) -> list[tuple[str, str]]:
+    """(old token, new token) for each token the new description puts where the old one had
+    another: runs of equal length pair up token by token; a replaced run longer than MAX_RUN
+    is a different sentence and gives nothing."""
+    a, b = description_tokens(old_prompt), description_tokens(new_prompt)
+    pairs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op != "replace" or i2 - i1 != j2 - j1 or i2 - i1 > MAX_RUN:
+            continue
+        pairs.extend((x, y) for x, y in zip(a[i1:i2], b[j1:j2]) if x != y)
+    return list(dict.fromkeys(pairs))
+
+
+def _matches(tok: tokenize.TokenInfo, old: str) -> bool:
+    """Does this code token stand for the prompt token `old`?"""
+    if tok.type in (tokenize.STRING, tokenize.NUMBER):
+        value, want = _literal(tok.string), _literal(old)
+        return value is not _MISSING and want is not _MISSING and type(value) is type(want) and value == want
+    if tok.type == tokenize.NAME:
+        return tok.string == old or tok.string == _SYNONYMS.get(old)
+    if tok.type == tokenize.OP:
+        return tok.string == old
+    return False
+
+
+def _replacement(tok: tokenize.TokenInfo, old: str, new: str) -> str | None:
+    """What the code token becomes, or None when `new` is no token of the same kind."""
+    if tok.type == tokenize.NAME and tok.string != old:  # a synonym: largest -> max
+        return _SYNONYMS.get(new)
+    if tok.type == tokenize.OP:
+        return new if re.fullmatch(r"\*\*|//|[<>=!]=|[-+*/%<>]", new) else None
+    if tok.type in (tokenize.STRING, tokenize.NUMBER) or tok.string in ("None", "True", "False"):
+        value = _literal(new)
+        return new if value is not _MISSING else None
+    return new if re.fullmatch(r"[A-Za-z_]\w*", new) else None
+
+
+def substitute(code: str, pairs: list[tuple[str, str]]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The code with each pair's old token replaced where the code holds it; (code, applied)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return code, ()
+    lines = code.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, str]] = []  # (row, col start, col end, text)
+    applied: list[tuple[str, str]] = []
+    for tok in tokens:
+        if tok.start[0] != tok.end[0]:
+            continue  # a string over several lines (a docstring) is never a substituted literal
+        for old, new in pairs:
+            if _matches(tok, old):
+                text = _replacement(tok, old, new)
+                if text is not None and text != tok.string:
+                    edits.append((tok.start[0], tok.start[1], tok.end[1], text))
+                    applied.append((old, new))
+                break
+    for row, c0, c1, text in sorted(edits, reverse=True):
+        line = lines[row - 1]
+        lines[row - 1] = line[:c0] + text + line[c1:]
+    return "".join(lines), tuple(dict.fromkeys(applied))
+
+
+def adaptations(task: Mapping[str, Any], example: Mapping[str, Any] | None) -> list[Adaptation]:
+    """The example's code adapted to the task (at most one candidate), or []: no example, no
+    code, another entry point, or a difference the code does not show."""
+    if not example or not example.get("code") or not example.get("prompt"):
+        return []
+    entry = str(task.get("entry_point") or "")
+    if example.get("entry_point") and str(example["entry_point"]) != entry:
+        return []
+    code = str(example["code"])
+    if not re.search(rf"\bdef\s+{re.escape(entry)}\b|^{re.escape(entry)}\s*=", code, re.M):
+        return []
+    old, new = str(example["prompt"]), str(task.get("prompt") or "")
+    pairs = differences(old, new)
+    source = str(example.get("task_id") or "")
+    if not pairs:
+        same = description_tokens(old) == description_tokens(new)
+        return [Adaptation(code, source)] if same else []
+    adapted, applied = substitute(code, pairs)
+    if not applied or _unexplained(old, new, applied):
+        return []
+    try:
+        ast.parse(adapted)
+    except SyntaxError:
+        return []
+    return [Adaptation(adapted, source, applied)]
+
+
+def _unexplained(old: str, new: str, applied: tuple[tuple[str, str], ...]) -> bool:
+    """Does the new description differ from the old one beyond what was substituted and plain
+    words? A replaced run longer than MAX_RUN, or an inserted or deleted run, means another
+    problem: the substitutions alone would not make the code right."""
+    a, b = description_tokens(old), description_tokens(new)
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        if op != "replace" or i2 - i1 != j2 - j1 or i2 - i1 > MAX_RUN:
+            return True
+    return False
