@@ -146,3 +146,36 @@ def test_an_adaptation_that_fails_the_visible_tests_leaves_the_task_to_the_model
                        run_tests=sandbox, example=example)
     assert asked and outcome.status == "passed" and outcome.tokens_out == 7 and "adapted_from" not in outcome.settings
     assert "A solved example" in asked[0][1]["content"]  # the example is still shown to the model
+
+
+def test_the_builder_records_an_adapted_answer_as_such_and_asks_the_model_nothing():
+    """The daemon's builder (search auto): an archived solution of the same problem answers the
+    task; the attempt says where it came from, counts as search `adapt` (not the bandit's
+    choice), shows no lesson, and no reflection is asked of a model that wrote nothing."""
+    from tests.builder_helpers import FakeMemory
+    from tests.fakellm import FakeLLM
+    from tests.test_builder_worker import LESSONS, TASK, worker
+
+    old, code, new, entry, tests = CASES["None -> -1"]
+    task = {**TASK, "prompt": new, "entry_point": entry, "visible_tests": tests}
+    mem = FakeMemory([task], LESSONS, example={"task_id": "train-7", "code": code, "prompt": old, "title": "lookup",
+                                               "entry_point": entry})
+    with FakeLLM([], default="{}") as fake:
+        w = worker(fake.url, mem, search="auto")
+        assert w.step() == 0.0
+    assert fake.chat_requests == []
+    settings = mem.attempts[0]["llm_settings"]
+    assert (settings["search"], settings["adapted_from"], settings["lesson_ids"], settings["lessons_held"]) == (
+        "adapt", "train-7", [], [])
+    assert mem.attempts[0]["tokens_in"] == mem.attempts[0]["tokens_out"] == 0 and "-1" in mem.attempts[0]["code"]
+    ops = [op for _, op, _ in mem.asks]
+    assert "score.request" in ops and "reflection.record" not in ops
+    assert w.bandit is not None and not any(k[2] == "adapt" for k in (w.bandit.stats or {}))
+
+
+def test_a_negative_number_is_one_literal_and_a_subtraction_is_not():
+    code = "def lookup(d, key):\n    return d[key] if key in d else -1\n"
+    adapted, applied = substitute(code, [("-1", "0")])
+    assert "else 0" in adapted and applied == (("-1", "0"),)
+    code = "def f(n):\n    return n -1\n"  # n minus 1, not the literal -1
+    assert substitute(code, [("-1", "0")]) == (code, ())

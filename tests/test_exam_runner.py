@@ -236,3 +236,32 @@ def test_the_example_is_chosen_by_what_the_task_says(exam_tasks, tmp_path):
     rows = {r["exam_task_id"]: r for r in sink.rows}
     assert rows[count["id"]]["passed"] and rows[count["id"]]["example_relevance"] == 1.0
     assert rows[other["id"]]["example_task"] is None and not rows[other["id"]]["passed"]
+
+
+def test_the_adapt_arm_answers_from_an_adapted_twin_and_the_examples_arm_does_not(exam_tasks):
+    """A model that never solves anything: the examples arm (the twin's solution shown) fails
+    every task; the adapt arm passes the tasks whose twin's code, adapted to the new text,
+    passes the visible tests — graded on the hidden tests, recorded at 0 tokens and 0 samples."""
+    from actors.trainer.taskbank import make_task
+
+    twins = {}
+    for seed in range(200):
+        t = make_task("lists", 2, seed)
+        if t["prompt"] not in {e["task"]["prompt"] for e in exam_tasks}:
+            twins.setdefault(t["entry_point"], solution_of(t, f"twin-{seed}"))
+
+    class Twins(Archive):
+        def similar(self, skill, difficulty, task_id, text):
+            return twins.get(text["entry_point"])
+
+    wrong = "```python\ndef nothing():\n    return None\n```"
+    sink = ListSink()
+    with FakeLLM(default=wrong) as fake:
+        runner(fake, exam_tasks, "examples,adapt", Twins(), sink, base=Strategy(example_threshold=0.0)).run({"id": "r"})
+    rows = {(r["exam_task_id"], r["arm"]): r for r in sink.rows}
+    assert not any(r["passed"] for (_, arm), r in rows.items() if arm == "examples")
+    adapted = [r for (_, arm), r in rows.items() if arm == "adapt" and r["samples"] == 0]
+    assert adapted, "at least one exam task is answered by adapting its twin"
+    assert all(r["passed"] and r["tokens_in"] == r["tokens_out"] == 0 and r["lessons"] == 0 for r in adapted)
+    asked = [r for (_, arm), r in rows.items() if arm == "adapt" and r["samples"] != 0]
+    assert all(not r["passed"] and r["tokens_out"] > 0 for r in asked)  # the model answered the rest, wrongly

@@ -76,6 +76,32 @@ def differences(old_prompt: str, new_prompt: str) -> list[tuple[str, str]]:
     return list(dict.fromkeys(pairs))
 
 
+_OPERAND_END = {")", "]", "}"}
+_KEYWORDS_BEFORE_VALUE = {"return", "else", "in", "if", "and", "or", "not", "is", "yield", "lambda", "elif", "while"}
+
+
+def _units(tokens: list[tokenize.TokenInfo]) -> list[tokenize.TokenInfo]:
+    """The code's tokens with a negative number literal (`-1` after `return`, `else`, `(` or an
+    operator: unary minus) as one NUMBER token, so `-1` in a task's text matches it."""
+    out: list[tokenize.TokenInfo] = []
+    skip = False
+    for i, tok in enumerate(tokens):
+        if skip:
+            skip = False
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        prev = next((t for t in reversed(out) if t.type not in (tokenize.NL, tokenize.COMMENT)), None)
+        unary = prev is None or (prev.type == tokenize.OP and prev.string not in _OPERAND_END) or (
+            prev.type == tokenize.NAME and prev.string in _KEYWORDS_BEFORE_VALUE)
+        if (tok.type == tokenize.OP and tok.string == "-" and nxt is not None and nxt.type == tokenize.NUMBER
+                and nxt.start == tok.end and unary):
+            out.append(tokenize.TokenInfo(tokenize.NUMBER, "-" + nxt.string, tok.start, nxt.end, tok.line))
+            skip = True
+            continue
+        out.append(tok)
+    return out
+
+
 def _matches(tok: tokenize.TokenInfo, old: str) -> bool:
     """Does this code token stand for the prompt token `old`?"""
     if tok.type in (tokenize.STRING, tokenize.NUMBER):
@@ -103,7 +129,7 @@ def _replacement(tok: tokenize.TokenInfo, old: str, new: str) -> str | None:
 def substitute(code: str, pairs: list[tuple[str, str]]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """The code with each pair's old token replaced where the code holds it; (code, applied)."""
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+        tokens = _units(list(tokenize.generate_tokens(io.StringIO(code).readline)))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return code, ()
     lines = code.splitlines(keepends=True)
