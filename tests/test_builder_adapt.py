@@ -179,3 +179,12 @@ def test_a_negative_number_is_one_literal_and_a_subtraction_is_not():
     assert "else 0" in adapted and applied == (("-1", "0"),)
     code = "def f(n):\n    return n -1\n"  # n minus 1, not the literal -1
     assert substitute(code, [("-1", "0")]) == (code, ())
+
+
+@pytest.mark.parametrize("code", ["def lookup(d, key):\n    return '\0'\n", "def lookup(d, key):\n\treturn (" * 50,
+                                  "def lookup(d, key):\n    return " + "(" * 500 + "None" + ")" * 500 + "\n",
+                                  "lookup = lambda d, key: None  # None\n", "\x00\x01 def lookup", ""])
+def test_hostile_or_broken_archived_code_gives_a_candidate_or_nothing_never_an_error(code):
+    example = {"task_id": "t", "code": code, "prompt": LOOKUP_OLD, "entry_point": "lookup"}
+    found = adaptations(task_of(LOOKUP_NEW, "lookup", ""), example)
+    assert all(isinstance(f.code, str) for f in found)

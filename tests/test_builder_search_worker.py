@@ -65,3 +65,20 @@ def test_fixed_runs_the_configured_strategy_and_names_it():
     mem, used = run(samples_pass, 3, search="fixed")
     assert used == ["repair"] * 3  # the default configuration: two repair rounds, one sample
     assert "search.stats" not in [op for _, op, _ in mem.asks]
+
+
+def test_a_failed_search_stats_runs_the_configured_search_and_keeps_the_task():
+    """Memory's search.stats failing used to give the task back (lost work) on every lease; now
+    the attempt runs the configured search, says so, and the next task asks again."""
+    class NoStats(FakeMemory):
+        def search_stats(self, model):
+            raise TimeoutError("memory did not answer search.stats")
+
+    mem = NoStats(tasks(2), hidden_pass=lambda code: "a + b" in code)
+    with FakeLLM(default=RIGHT) as fake:
+        w = worker(fake.url, mem, search="auto")
+        w.cfg.builder.reflect = False
+        w.step(), w.step()
+    assert mem.released == [] and len(mem.attempts) == 2
+    assert [a["llm_settings"]["search_reason"] for a in mem.attempts] == ["no statistics: configured"] * 2
+    assert [op for _, op, _ in mem.asks].count("search.stats") == 2  # asked again at the next task

@@ -130,7 +130,7 @@ def substitute(code: str, pairs: list[tuple[str, str]]) -> tuple[str, tuple[tupl
     """The code with each pair's old token replaced where the code holds it; (code, applied)."""
     try:
         tokens = _units(list(tokenize.generate_tokens(io.StringIO(code).readline)))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
+    except (tokenize.TokenError, SyntaxError, ValueError):  # IndentationError is a SyntaxError
         return code, ()
     lines = code.splitlines(keepends=True)
     edits: list[tuple[int, int, int, str]] = []  # (row, col start, col end, text)
@@ -173,7 +173,7 @@ def adaptations(task: Mapping[str, Any], example: Mapping[str, Any] | None) -> l
         return []
     try:
         ast.parse(adapted)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # null bytes, absurd nesting
         return []
     return [Adaptation(adapted, source, applied)]
 

@@ -190,9 +190,11 @@ class Bandit:
     """The daemon builder's side: the record's statistics read through `fetch(model)` (Memory's
     `search.stats`) at most every `every_s` seconds, the builder's own verdicts added in between,
     so each choice sees every earlier verdict of this builder at no read per task. Statistics
-    are of the model that answered last (another model's record says nothing of this one)."""
+    are of the model that answered last (another model's record says nothing of this one).
+    A failed read (`fetch` returns None) keeps the last statistics; before any read succeeded
+    the configured search runs, and the next task asks again."""
 
-    def __init__(self, base: Strategy, fetch: Callable[[str | None], Iterable[Mapping[str, Any]]], *,
+    def __init__(self, base: Strategy, fetch: Callable[[str | None], Iterable[Mapping[str, Any]] | None], *,
                  cost_weight: float = 0.01, clock: Callable[[], float], every_s: float = STATS_EVERY_S) -> None:
         self.base, self.fetch, self.cost_weight, self.clock, self.every_s = base, fetch, cost_weight, clock, every_s
         self.strategies = searches(base)
@@ -203,7 +205,13 @@ class Bandit:
     def choose(self, task: Mapping[str, Any], seed: str) -> tuple[Strategy, Choice]:
         """The strategy for `task`; `seed` (the task id and attempt number) fixes the draw."""
         if self.stats is None or self.clock() - self.read_at >= self.every_s:
-            self.stats, self.read_at = stats_from_rows(self.fetch(self.model)), self.clock()
+            rows = self.fetch(self.model)  # None: the read failed
+            self.read_at = self.clock()
+            if rows is not None:
+                self.stats = stats_from_rows(rows)
+            elif self.stats is None:  # nothing read yet: the configured search, until a read succeeds
+                self.read_at = 0.0
+                return self.base, Choice(name_of(self.base, self.base), "", "no statistics: configured")
         skill, difficulty = str(task.get("skill") or ""), int(task.get("difficulty") or 1)
         c = choose(self.stats, skill, difficulty, task_id=seed, cost_weight=self.cost_weight)
         return self.strategies[c.search], c

@@ -242,9 +242,17 @@ class BuilderWorker:
             return self.strategy, Choice(name_of(self.strategy, self.strategy), "", "fixed")
         return self.bandit.choose(task, f"{task['id']}:{lease.get('attempt_no', 1)}")
 
-    def _search_stats(self, model: str | None) -> list:
+    def _search_stats(self, model: str | None) -> list | None:
+        """Memory's search.stats, or None when the ask failed: the bandit keeps its last
+        statistics (or runs the configured search), and the task goes on rather than back."""
         body = {"model": model} if model else {}
-        return self.ask("memory", "search.stats", body).get("stats") or []
+        try:
+            return self.ask("memory", "search.stats", body).get("stats") or []
+        except Stopping:
+            raise
+        except Exception as exc:
+            log.warning("search.stats failed (%s): the last statistics stand, else the configured search", exc)
+            return None
 
     def _lessons_ask(self, task_id: str, skill: str, limit: int, held: list[int]) -> Callable[[], list]:
         """lesson.top sent now, its lessons read later (it travels with archive.similar); the ids
