@@ -11,7 +11,11 @@ trial lesson, whether it was shown (`lesson_exposures`), so the lesson's effect 
 rate with it minus the pass rate without it, from a randomised comparison. Once each side has
 `min_uses` attempts, a lesson whose estimate is <= 0 or whose interval lies below zero is
 `retired` (never shown again); one whose interval lies above zero is `proven` (always shown
-when eligible); otherwise it stays in trial. `uses_needed` is the power calculation behind the
+when eligible); otherwise it stays in trial, at most until each side has twice `min_uses`
+(then it is retired: an effect too small to find in that many uses is not worth the prompt
+room). A clearly harmful lesson stops early: from `EARLY_USES` attempts a side, a 99.9 %
+interval wholly below zero retires it (the stricter interval pays for looking again after
+every verdict). `uses_needed` is the power calculation behind the
 default `min_uses` (docs/store.md, Lessons).
 """
 
@@ -26,6 +30,8 @@ from typing import Any, Mapping, Sequence
 STATES = ("trial", "proven", "retired")
 SHOWN_STATES = ("trial", "proven")  # a retired lesson is never put in a prompt
 Z95 = 1.959964  # two-sided 95 %
+Z_EARLY = 3.290527  # two-sided 99.9 %: the early look at a harmful lesson
+EARLY_USES = 30  # attempts a side before the early look
 
 
 def uses_needed(base: float = 0.20, lift: float = 0.10, alpha: float = 0.05, power: float = 0.80) -> int:
@@ -97,15 +103,22 @@ def effect(c: Counts, z: float = Z95) -> Effect | None:
 
 
 def next_state(state: str, c: Counts, min_uses: int) -> str:
-    """The lesson's state after its counts changed. Only `trial` moves, and only once both sides
-    have `min_uses` attempts: retired when the estimate is <= 0 or the interval is below zero,
-    proven when the interval is above zero, else still trial."""
-    if state != "trial" or c.shown < min_uses or c.held < min_uses:
+    """The lesson's state after its counts changed. Only `trial` moves: before `min_uses` a side
+    only to retired, when from EARLY_USES a side its 99.9 % interval is below zero; at
+    `min_uses` retired when the estimate is <= 0 or the interval is below zero, proven when the
+    interval is above zero, else still trial — until twice `min_uses` a side, then retired."""
+    if state != "trial":
         return state
+    if c.shown < min_uses or c.held < min_uses:
+        early = c.shown >= EARLY_USES and c.held >= EARLY_USES
+        e = effect(c, Z_EARLY) if early else None
+        return "retired" if e is not None and e.high < 0 else state
     e = effect(c)
     assert e is not None
     if e.estimate <= 0 or e.high < 0:
         return "retired"
     if e.low > 0:
         return "proven"
+    if c.shown >= 2 * min_uses and c.held >= 2 * min_uses:
+        return "retired"
     return "trial"

@@ -108,3 +108,12 @@ def test_mining_sees_printing_instead_of_returning_and_undefined_names() -> None
     got = _mined(rows)
     assert got["prints_result"].text.startswith("Return the result from `total`")
     assert "`n` was never defined" in got["undefined:n"].text and "return n * (n + 1) // 2" in got["undefined:n"].text
+
+
+def test_a_clearly_harmful_lesson_stops_early_and_an_undecided_one_at_twice_min_uses() -> None:
+    assert next_state("trial", Counts(40, 2, 40, 20), 294) == "retired"  # 5 % shown against 50 % held back
+    assert next_state("trial", Counts(40, 8, 40, 12), 294) == "trial"  # worse, but not clearly: keep trying
+    assert next_state("trial", Counts(29, 0, 40, 20), 294) == "trial"  # one side short of the early look
+    assert next_state("trial", Counts(40, 30, 40, 5), 294) == "trial"  # clearly helpful waits for min_uses
+    assert next_state("trial", Counts(500, 110, 500, 100), 294) == "trial"  # +2 pts, undecided
+    assert next_state("trial", Counts(588, 130, 588, 120), 294) == "retired"  # still undecided at 2 x min_uses
