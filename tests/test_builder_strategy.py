@@ -42,9 +42,17 @@ def run(mem: FakeMemory, answers: list, **builder) -> tuple[FakeLLM, object]:
     return fake, w
 
 
-def test_memory_on_by_default_puts_lessons_and_the_example_in_the_prompt():
+def test_by_default_the_example_is_in_the_prompt_and_lessons_are_not():
+    """Lessons are off by default (they never raised the exam's pass rate: docs/exam.md); the
+    switch puts them in."""
+    from ops.ground.config import Config
+
+    assert Config().builder.lessons == 0 and Config().builder.examples == "similar"
     mem = FakeMemory([TASK], LESSONS, example=EXAMPLE)
-    fake, _ = run(mem, [RIGHT])
+    fake, _ = run(mem, [RIGHT], lessons=Config().builder.lessons)
+    assert "Check edge cases first." not in first_prompt(fake) and "A solved example" in first_prompt(fake)
+    assert "lesson.top" not in [op for _, op, _ in mem.asks]
+    fake, _ = run(FakeMemory([TASK], LESSONS, example=EXAMPLE), [RIGHT], lessons=3)
     assert "Check edge cases first." in first_prompt(fake) and "A solved example" in first_prompt(fake)
 
 

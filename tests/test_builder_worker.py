@@ -24,11 +24,12 @@ LESSONS = [{"id": 4, "text": "Check edge cases first."}, {"id": 9, "text": "Keep
 
 
 def worker(url: str, mem: FakeMemory, *, model: str = "", clock=None, search: str = "fixed") -> BuilderWorker:
-    """A builder of the default configuration, but for the search: fixed (the configured repair
-    rounds and samples) unless asked, so the cycle's own asks and calls are what is tested here
+    """A builder of the default configuration, but for lessons (3 in each prompt) and the
+    search: fixed (the configured repair rounds and samples) unless asked, so the cycle's own asks and calls are what is tested here
     (tests/test_builder_search_worker.py tests search auto)."""
     cfg = Config()
     cfg.builder.search = search
+    cfg.builder.lessons = 3  # off by default; on here, so the cycle's lesson asks are exercised
     cfg.llm.url, cfg.llm.model, cfg.llm.retries, cfg.llm.breaker_failures = url, model, 0, 1
     cfg.llm.breaker_reset_s = 5.0
     kw = {"clock": clock} if clock else {}
