@@ -24,6 +24,7 @@ LESSON = '{"lesson": "Add them."}'
 def worker(url: str, mem: FakeMemory, now: list[float] | None = None, **llm: object) -> BuilderWorker:
     cfg = Config()
     cfg.llm.url, cfg.llm.retries, cfg.llm.breaker_failures, cfg.llm.breaker_reset_s = url, 0, 3, 30.0
+    cfg.builder.lessons = 3  # off by default; on here, so a prompt carries lessons to trim
     for k, v in llm.items():
         setattr(cfg.llm, k, v)
     clock = (lambda: now[0]) if now is not None else None

@@ -49,6 +49,7 @@ def test_retry_learns_from_the_reflection_through_store_and_sandbox(tmp_path: Pa
     first = store.add_task(dict(TASK))
     cfg = Config()
     cfg.llm.url, cfg.llm.model, cfg.builder.repair_rounds = "", "fake-model", 1
+    cfg.builder.lessons = 3  # off by default: on, since lessons are what is tested
     cfg.builder.lesson_share = 1.0  # every trial lesson shown: the held-back side is the next test's
     lesson = "Negative numbers need abs() before summing."
     # attempt 1: the naive answer passes the visible tests, not the hidden ones; the model's lesson is
@@ -85,6 +86,7 @@ def test_a_lesson_held_back_by_the_share_is_not_in_the_prompt_and_counts_on_the_
     cfg = Config()
     cfg.llm.url, cfg.llm.model, cfg.builder.repair_rounds, cfg.builder.reflect = "", "fake-model", 0, False
     cfg.builder.lesson_share = 0.0
+    cfg.builder.lessons = 3  # off by default: on, since lessons are what is tested
     with FakeLLM([GOOD]) as fake:
         cfg.llm.url = fake.url
         w = BuilderWorker("builder-1", cfg, make_ask(store, tmp_path / "code_archive"), LLMClient(cfg.llm), sandbox_run)
