@@ -29,6 +29,8 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from actors.builder.extract import defines
+
 MAX_RUN = 3  # a replaced run longer than this is a different sentence, not a substitution
 _EXAMPLE_LINE = re.compile(r"^\s*(>>>\s*)?[A-Za-z_]\w*\(.*\)\s*(->|==|=>|➞)")
 _TOKEN = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|(?<![\w.])-?\d+(?:\.\d+)?|[A-Za-z_]\w*|\*\*|//|[<>=!]=|\S""")
@@ -63,17 +65,28 @@ def _literal(token: str) -> Any:
 _MISSING = object()
 
 
-def differences(old_prompt: str, new_prompt: str) -> list[tuple[str, str]]:
-    """(old token, new token) for each token the new description puts where the old one had
-    another: runs of equal length pair up token by token; a replaced run longer than MAX_RUN
-    is a different sentence and gives nothing."""
+def compare(old_prompt: str, new_prompt: str) -> tuple[list[tuple[str, str]], bool]:
+    """(pairs, other) from one diff of the two descriptions: `pairs` holds (old token, new
+    token) for each token the new description puts where the old one had another (replaced runs
+    of equal length, at most MAX_RUN, pair up token by token); `other` says the descriptions
+    also differ in another way — an inserted or deleted run, or a longer or uneven replacement:
+    a different sentence, which substitutions alone would not make right."""
     a, b = description_tokens(old_prompt), description_tokens(new_prompt)
     pairs: list[tuple[str, str]] = []
+    other = False
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
         if op != "replace" or i2 - i1 != j2 - j1 or i2 - i1 > MAX_RUN:
+            other = True
             continue
         pairs.extend((x, y) for x, y in zip(a[i1:i2], b[j1:j2]) if x != y)
-    return list(dict.fromkeys(pairs))
+    return list(dict.fromkeys(pairs)), other
+
+
+def differences(old_prompt: str, new_prompt: str) -> list[tuple[str, str]]:
+    """The substitution pairs of `compare`."""
+    return compare(old_prompt, new_prompt)[0]
 
 
 _OPERAND_END = {")", "]", "}"}
@@ -160,16 +173,16 @@ def adaptations(task: Mapping[str, Any], example: Mapping[str, Any] | None) -> l
     if example.get("entry_point") and str(example["entry_point"]) != entry:
         return []
     code = str(example["code"])
-    if not re.search(rf"\bdef\s+{re.escape(entry)}\b|^{re.escape(entry)}\s*=", code, re.M):
+    if not defines(code, entry):
         return []
-    old, new = str(example["prompt"]), str(task.get("prompt") or "")
-    pairs = differences(old, new)
+    pairs, other = compare(str(example["prompt"]), str(task.get("prompt") or ""))
     source = str(example.get("task_id") or "")
-    if not pairs:
-        same = description_tokens(old) == description_tokens(new)
-        return [Adaptation(code, source)] if same else []
+    if other:
+        return []
+    if not pairs:  # the same description: the same problem with other example values
+        return [Adaptation(code, source)]
     adapted, applied = substitute(code, pairs)
-    if not applied or _unexplained(old, new, applied):
+    if not applied:
         return []
     try:
         ast.parse(adapted)
@@ -177,15 +190,3 @@ def adaptations(task: Mapping[str, Any], example: Mapping[str, Any] | None) -> l
         return []
     return [Adaptation(adapted, source, applied)]
 
-
-def _unexplained(old: str, new: str, applied: tuple[tuple[str, str], ...]) -> bool:
-    """Does the new description differ from the old one beyond what was substituted and plain
-    words? A replaced run longer than MAX_RUN, or an inserted or deleted run, means another
-    problem: the substitutions alone would not make the code right."""
-    a, b = description_tokens(old), description_tokens(new)
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            continue
-        if op != "replace" or i2 - i1 != j2 - j1 or i2 - i1 > MAX_RUN:
-            return True
-    return False

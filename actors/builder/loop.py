@@ -76,6 +76,11 @@ class AttemptOutcome:
     chosen: int = 0  # which candidate this is
     normalised: list[str] = field(default_factory=list)  # what normalisation changed in the submitted code
 
+    @property
+    def adapted(self) -> bool:
+        """Answered by an archived solution adapted to the task (pipeline.adapted): no model call."""
+        return "adapted_from" in self.settings
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

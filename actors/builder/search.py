@@ -206,12 +206,11 @@ class Bandit:
         """The strategy for `task`; `seed` (the task id and attempt number) fixes the draw."""
         if self.stats is None or self.clock() - self.read_at >= self.every_s:
             rows = self.fetch(self.model)  # None: the read failed
-            self.read_at = self.clock()
+            if rows is None and self.stats is None:  # nothing read yet: the configured search; the next task asks again
+                return self.base, Choice(name_of(self.base, self.base), "", "no statistics: configured")
             if rows is not None:
                 self.stats = stats_from_rows(rows)
-            elif self.stats is None:  # nothing read yet: the configured search, until a read succeeds
-                self.read_at = 0.0
-                return self.base, Choice(name_of(self.base, self.base), "", "no statistics: configured")
+            self.read_at = self.clock()
         skill, difficulty = str(task.get("skill") or ""), int(task.get("difficulty") or 1)
         c = choose(self.stats, skill, difficulty, task_id=seed, cost_weight=self.cost_weight)
         return self.strategies[c.search], c

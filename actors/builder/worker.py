@@ -199,7 +199,7 @@ class BuilderWorker:
                                 example=example, budget=self.cfg.builder.prompt_token_budget, clock=self.clock)
         self._errors_in_a_row = 0  # the model answered
         attempt_id = lease.get("attempt_id") or uuid.uuid4().hex
-        reused = "adapted_from" in outcome.settings  # an archived solution adapted: no search ran, no lesson was shown
+        reused = outcome.adapted  # no search ran, no lesson was shown, the model wrote nothing
         if reused:
             held, choice = [], Choice("adapt", "", "an archived solution, adapted")
         settings = dict(outcome.settings, lesson_ids=outcome.lesson_ids, lessons_held=held,

@@ -194,7 +194,7 @@ class ExamRunner:
             "passed": bool(score.get("passed")), "correctness": float(score.get("correctness") or 0.0),
             "status": outcome.status, "category": outcome.category, "visible_passed": outcome.visible_passed,
             "visible_total": outcome.visible_total, "repair_rounds": outcome.repair_rounds,
-            "samples": arm.pass_at_k or outcome.samples, "lessons": len(lessons) if outcome.samples else 0,
+            "samples": arm.pass_at_k or outcome.samples, "lessons": 0 if outcome.adapted else len(lessons),
             "example_task": example.get("task_id") if example else None,
             "example_relevance": relevance(task, example) if example else None,
             "tokens_in": tokens[0], "tokens_out": tokens[1], "llm_latency_s": round(latency, 4),
