@@ -254,7 +254,18 @@ class FakeLLM:
                                            "code": "invalid_api_key"}})
                 return False
 
+            def _gone(self) -> bool:
+                """After stop(), a request on a connection kept alive from before is refused by
+                a reset, as a stopped server's would be (serve_forever's end leaves the handler
+                threads of open keep-alive connections running)."""
+                if fake._stopping.is_set():
+                    self._drop()
+                    return True
+                return False
+
             def do_GET(self) -> None:
+                if self._gone():
+                    return
                 self._record(None)
                 if not self._authorised():
                     return
@@ -270,6 +281,8 @@ class FakeLLM:
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
 
             def do_POST(self) -> None:
+                if self._gone():
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 try:

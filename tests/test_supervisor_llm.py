@@ -35,9 +35,7 @@ def status_json(home) -> tuple[dict, float]:
 def test_status_says_llm_down_with_reason_then_ok_when_server_comes_up(home) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
-    # no reflection: a reflection call still in flight when the server goes away would open the
-    # breaker (status "breaker open ...: connection refused"), not the probe's "down: ..." awaited below
-    d = Daemon(home, "memory:memory, builder-1:builder", COGLOOP_LLM_URL=url, COGLOOP_BUILDER_REFLECT="false",
+    d = Daemon(home, "memory:memory, builder-1:builder", COGLOOP_LLM_URL=url,
                COGLOOP_LLM_BREAKER_RESET_S="1", COGLOOP_LLM_RETRIES="0", COGLOOP_LLM_BREAKER_FAILURES="1")
     d.start()
     try:
